@@ -1,0 +1,176 @@
+// Package score is the scoring engine: pure functions from a checklist, a period and the
+// counties' accepted filings to per-task, per-area and per-county results, grades and
+// ranks, with the reason for every point lost. It does no I/O and is deterministic.
+package score
+
+import (
+	"time"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// Light is a task's traffic light.
+type Light string
+
+// The traffic lights.
+const (
+	Green  Light = "绿"
+	Yellow Light = "黄"
+	Red    Light = "红"
+)
+
+// Submission is what the engine knows of one county in one period. Every county on the
+// roster has one; Filing is nil when no form was accepted.
+type Submission struct {
+	County   string        // code
+	Name     string        // 任城区
+	Filing   *seeds.Filing // the accepted (latest) form; nil: 未报送
+	Received time.Time     // when the accepted form arrived
+	Deadline time.Time     // the period's deadline
+	Version  int           // how many forms were accepted for this period (1 = first)
+	Rejected int           // how many forms were rejected for this period
+	Problems []string      // the problems of the last rejected form, when no form was accepted
+}
+
+// Result is the assessment of one period.
+type Result struct {
+	Period           string          `json:"period"` // YYYY-MM
+	ChecklistVersion string          `json:"checklist_version"`
+	Counties         []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
+	Completeness     Completeness    `json:"completeness"`
+	RedTasks         []TaskRedCount  `json:"red_tasks"` // tasks red in most counties, most first
+	Areas            []AreaHeader    `json:"areas"`     // the checklist's areas, for column headers
+	Assessed         int             `json:"assessed"`  // counties with an accepted form
+	Stats            map[string]Stat `json:"stats,omitempty"`
+}
+
+// AreaHeader names an area and its weight.
+type AreaHeader struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+}
+
+// Stat is a summary over the assessed counties (key "total" or an area id).
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+}
+
+// TaskRedCount counts the counties in which a task is red.
+type TaskRedCount struct {
+	Task     string   `json:"task"`
+	Title    string   `json:"title"`
+	Red      int      `json:"red"`
+	Counties []string `json:"counties"` // names
+}
+
+// CountyResult is one county's assessment.
+type CountyResult struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Submitted bool   `json:"submitted"` // false: 未报送, not ranked, no score
+
+	Raw       float64 `json:"raw"`       // sum of area scores, 0–100
+	Deduction float64 `json:"deduction"` // points deducted (late)
+	Total     float64 `json:"total"`     // Raw − Deduction, not below 0
+	Grade     string  `json:"grade"`
+	Rank      int     `json:"rank"` // 1-based; ties share a rank; 0 when not ranked
+	Of        int     `json:"of"`   // number of ranked counties
+
+	HasPrev     bool    `json:"has_prev"`
+	PrevRank    int     `json:"prev_rank,omitempty"`
+	PrevTotal   float64 `json:"prev_total,omitempty"`
+	RankChange  int     `json:"rank_change"`  // positive: moved up
+	TotalChange float64 `json:"total_change"` // this total − previous total
+
+	Received time.Time            `json:"received,omitzero"`
+	DaysLate int                  `json:"days_late"`
+	Version  int                  `json:"version,omitempty"`
+	Deduct   []Deduction          `json:"deductions,omitempty"`
+	Areas    []AreaScore          `json:"areas"`
+	Tasks    []TaskScore          `json:"tasks"`
+	Villages []VillageRuleSummary `json:"villages,omitempty"` // each village-level rule: share meeting it and who falls short
+	DueNext  []string             `json:"due_next,omitempty"` // task ids red or yellow, or falling due next month
+	Rejected int                  `json:"rejected,omitempty"`
+	Problems []string             `json:"problems,omitempty"`
+}
+
+// Deduction is one deduction with its reason.
+type Deduction struct {
+	Points float64 `json:"points"`
+	Reason string  `json:"reason"` // 迟报3天,扣0.5分
+}
+
+// AreaScore is one area's subtotal.
+type AreaScore struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Score  float64 `json:"score"`
+}
+
+// TaskScore is one task's result.
+type TaskScore struct {
+	Task     string  `json:"task"`
+	Area     string  `json:"area"`
+	Title    string  `json:"title"`
+	Kind     string  `json:"kind"`
+	Weight   float64 `json:"weight"`
+	Target   string  `json:"target"`
+	Status   string  `json:"status"`   // 进展状态 as reported
+	Reported string  `json:"reported"` // what was reported, in words: 推进中 / 72.5% / 31/38个村
+	Expected string  `json:"expected"` // what 序时 expects by now: 序时75% / 5万元以上的村≥80%
+	Credit   float64 `json:"credit"`   // 0–1
+	Score    float64 `json:"score"`    // Credit × Weight
+	Behind   float64 `json:"behind"`   // points (0–100) behind 序时
+	Light    Light   `json:"light"`
+	// Explanation says in Chinese how the score came about, naming target, reported
+	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
+	Explanation string     `json:"explanation"`
+	Parts       []RulePart `json:"parts,omitempty"`
+}
+
+// RulePart is the result of one rule of a task.
+type RulePart struct {
+	Label       string  `json:"label"`
+	Kind        string  `json:"kind"`
+	Weight      float64 `json:"weight"` // share of the task
+	Credit      float64 `json:"credit"` // 0–1
+	Actual      float64 `json:"actual"` // the measured value (share, ratio or number)
+	Required    float64 `json:"required"`
+	Cells       string  `json:"cells"`
+	Explanation string  `json:"explanation"`
+}
+
+// VillageRuleSummary is, for one village-level rule, the share of villages meeting it and
+// the villages falling short, grouped by 乡镇.
+type VillageRuleSummary struct {
+	Task      string          `json:"task"`
+	Label     string          `json:"label"`
+	Concerned int             `json:"concerned"` // villages the rule applies to
+	Meeting   int             `json:"meeting"`
+	Share     float64         `json:"share"`    // Meeting / Concerned (1 when none is concerned)
+	Required  float64         `json:"required"` // share required by now
+	Short     []TownShortfall `json:"short,omitempty"`
+}
+
+// TownShortfall lists the villages of one 乡镇 that fall short of a rule.
+type TownShortfall struct {
+	Town     string   `json:"town"`
+	Villages []string `json:"villages"` // 村名(数值)
+}
+
+// Completeness is who sent what for a period.
+type Completeness struct {
+	Expected  int      `json:"expected"`
+	Submitted int      `json:"submitted"` // with an accepted form
+	OnTime    int      `json:"on_time"`
+	Late      int      `json:"late"`
+	Missing   int      `json:"missing"`  // nothing accepted and nothing rejected
+	Rejected  int      `json:"rejected"` // rejected and not resubmitted
+	LateList  []string `json:"late_list,omitempty"`
+	MissList  []string `json:"missing_list,omitempty"`
+	RejList   []string `json:"rejected_list,omitempty"`
+}

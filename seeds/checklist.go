@@ -1,0 +1,476 @@
+// Package seeds holds the checklist kaohe scores against and the demo roster, both as
+// data (TOML), embedded in the binary and loadable from files. Loading checks the data
+// and reports every problem at once.
+package seeds
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed checklist.toml
+var checklistTOML []byte
+
+// Task kinds and rule kinds.
+const (
+	KindStatus       = "status"        // scored by the reported 进展状态 against 序时
+	KindQuantity     = "quantity"      // a county-level number against a (pro-rata) target
+	KindVillageShare = "village_share" // share of villages meeting a threshold against a required share
+	KindCompliance   = "compliance"    // every village (of those concerned) must meet a threshold
+	KindRatio        = "ratio"         // one county-level number divided by another against a threshold
+	KindCount        = "count"         // per-village counts per year, expected pro-rata and rounded down
+)
+
+// Indicator levels and types.
+const (
+	LevelCounty  = "county"
+	LevelVillage = "village"
+
+	TypeNumber  = "number"
+	TypeInteger = "integer"
+	TypePercent = "percent"
+	TypeBool    = "bool" // 是 = 1, 否 = 0
+)
+
+// Checklist is the whole task list with its scoring parameters.
+type Checklist struct {
+	Version string  `toml:"version"`
+	Name    string  `toml:"name"`
+	Issuer  string  `toml:"issuer"`
+	Source  string  `toml:"source"`
+	Scoring Scoring `toml:"scoring"`
+	Areas   []Area  `toml:"area"`
+}
+
+// Scoring holds the parameters of the scoring rules that are not per task.
+type Scoring struct {
+	InProgress   float64    `toml:"in_progress"`   // share credited to 推进中
+	YellowBehind float64    `toml:"yellow_behind"` // points behind 序时 for 黄
+	RedBehind    float64    `toml:"red_behind"`    // points behind 序时 for 红
+	Grades       []Grade    `toml:"grades"`        // highest first
+	Late         []LateRule `toml:"late"`          // shortest delay first
+}
+
+// Grade is a grade band: a total at or above Min earns Name.
+type Grade struct {
+	Name string  `toml:"name"`
+	Min  float64 `toml:"min"`
+}
+
+// LateRule deducts Points from a form received up to UpToDays days late (0: any delay).
+type LateRule struct {
+	UpToDays int     `toml:"up_to_days"`
+	Points   float64 `toml:"points"`
+}
+
+// Area is one of the five 振兴 areas.
+type Area struct {
+	ID     string  `toml:"id"`
+	Name   string  `toml:"name"`
+	Weight float64 `toml:"weight"`
+	Tasks  []Task  `toml:"task"`
+}
+
+// Task is one numbered task of the checklist (一、1 … 五、7).
+type Task struct {
+	ID         string      `toml:"id"`
+	Title      string      `toml:"title"`
+	Kind       string      `toml:"kind"`
+	Weight     float64     `toml:"weight"`
+	Due        int         `toml:"due"` // month (1–12) the task falls due each year; 0: standing requirement
+	Target     string      `toml:"target"`
+	Text       string      `toml:"text"`
+	Indicators []Indicator `toml:"indicator"`
+	Rules      []Rule      `toml:"rule"`
+
+	Area string `toml:"-"` // the area's id, filled by Load
+}
+
+// Indicator is one number (or 是/否) a county reports: a row of 量化指标 when Level is
+// county, a column of 村级台账 when Level is village.
+type Indicator struct {
+	ID    string  `toml:"id"`
+	Name  string  `toml:"name"`
+	Level string  `toml:"level"`
+	Unit  string  `toml:"unit"`
+	Type  string  `toml:"type"`
+	Min   float64 `toml:"min"`
+	Max   float64 `toml:"max"`
+	LE    string  `toml:"le"` // id of an indicator of the same level this one may not exceed
+	Help  string  `toml:"help"`
+
+	Task string `toml:"-"` // the task's id, filled by Load
+}
+
+// Rule scores a task (or part of it, by Weight) from its indicators.
+type Rule struct {
+	Kind        string  `toml:"kind"`
+	Indicator   string  `toml:"indicator"`
+	Denominator string  `toml:"denominator"` // ratio only
+	Op          string  `toml:"op"`          // >=, >, <=, <, ==
+	Threshold   float64 `toml:"threshold"`
+	Share       float64 `toml:"share"`  // village_share/compliance/count: required share of villages (compliance: 1)
+	Weight      float64 `toml:"weight"` // share of the task's weight; a task's rules sum to 1
+	Due         int     `toml:"due"`    // month the full target is due; 0: always
+	Prorata     bool    `toml:"prorata"`
+	Label       string  `toml:"label"`
+	Where       *Where  `toml:"where"` // only villages meeting this condition are concerned
+}
+
+// Where restricts a village rule to the villages meeting a condition.
+type Where struct {
+	Indicator string  `toml:"indicator"`
+	Op        string  `toml:"op"`
+	Value     float64 `toml:"value"`
+}
+
+// Tasks returns every task in checklist order.
+func (c *Checklist) Tasks() []*Task {
+	var ts []*Task
+	for i := range c.Areas {
+		for j := range c.Areas[i].Tasks {
+			ts = append(ts, &c.Areas[i].Tasks[j])
+		}
+	}
+	return ts
+}
+
+// Indicators returns the indicators of one level (LevelCounty or LevelVillage) in checklist order.
+func (c *Checklist) Indicators(level string) []*Indicator {
+	var out []*Indicator
+	for _, t := range c.Tasks() {
+		for i := range t.Indicators {
+			if t.Indicators[i].Level == level {
+				out = append(out, &t.Indicators[i])
+			}
+		}
+	}
+	return out
+}
+
+// Indicator returns the indicator with the given id, or nil.
+func (c *Checklist) Indicator(id string) *Indicator {
+	for _, t := range c.Tasks() {
+		for i := range t.Indicators {
+			if t.Indicators[i].ID == id {
+				return &t.Indicators[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Task returns the task with the given id, or nil.
+func (c *Checklist) Task(id string) *Task {
+	for _, t := range c.Tasks() {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// AreaOf returns the area a task belongs to, or nil.
+func (c *Checklist) AreaOf(taskID string) *Area {
+	for i := range c.Areas {
+		for _, t := range c.Areas[i].Tasks {
+			if t.ID == taskID {
+				return &c.Areas[i]
+			}
+		}
+	}
+	return nil
+}
+
+// Grade returns the grade band a total falls in.
+func (c *Checklist) Grade(total float64) string {
+	for _, g := range c.Scoring.Grades {
+		if total >= g.Min-1e-9 {
+			return g.Name
+		}
+	}
+	if n := len(c.Scoring.Grades); n > 0 {
+		return c.Scoring.Grades[n-1].Name
+	}
+	return ""
+}
+
+// ProblemsError lists every problem found in a checklist or roster.
+type ProblemsError struct {
+	What     string
+	Problems []string
+}
+
+func (e *ProblemsError) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.What, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// DefaultChecklist returns the embedded checklist. It panics if the embedded file is
+// invalid, which the tests rule out.
+func DefaultChecklist() *Checklist {
+	c, err := ParseChecklist(checklistTOML, "embedded checklist.toml")
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// LoadChecklist reads and checks a checklist file; an empty path gives the embedded one.
+// It returns a *ProblemsError listing every problem when the file is not a valid checklist.
+func LoadChecklist(path string) (*Checklist, error) {
+	if path == "" {
+		return ParseChecklist(checklistTOML, "embedded checklist.toml")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChecklist(b, path)
+}
+
+// EmbeddedChecklistTOML returns the bytes of the embedded checklist.
+func EmbeddedChecklistTOML() []byte { return checklistTOML }
+
+// ParseChecklist decodes and checks a checklist. name is used in messages.
+func ParseChecklist(b []byte, name string) (*Checklist, error) {
+	var c Checklist
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return nil, &ProblemsError{What: name, Problems: []string{err.Error()}}
+	}
+	var probs []string
+	for _, k := range md.Undecoded() {
+		probs = append(probs, fmt.Sprintf("unknown key %q", k.String()))
+	}
+	for i := range c.Areas {
+		a := &c.Areas[i]
+		for j := range a.Tasks {
+			a.Tasks[j].Area = a.ID
+			for k := range a.Tasks[j].Indicators {
+				a.Tasks[j].Indicators[k].Task = a.Tasks[j].ID
+			}
+		}
+	}
+	probs = append(probs, c.check()...)
+	if len(probs) > 0 {
+		return nil, &ProblemsError{What: name, Problems: probs}
+	}
+	return &c, nil
+}
+
+var validOps = map[string]bool{">=": true, ">": true, "<=": true, "<": true, "==": true}
+
+// check returns every problem of the checklist itself.
+func (c *Checklist) check() []string {
+	var p []string
+	add := func(f string, a ...any) { p = append(p, fmt.Sprintf(f, a...)) }
+	if c.Version == "" {
+		add("version is missing")
+	}
+	if c.Name == "" {
+		add("name is missing")
+	}
+	s := c.Scoring
+	if s.InProgress < 0 || s.InProgress > 1 {
+		add("scoring.in_progress = %v: must be between 0 and 1", s.InProgress)
+	}
+	if s.YellowBehind <= 0 || s.RedBehind <= s.YellowBehind {
+		add("scoring: need 0 < yellow_behind (%v) < red_behind (%v)", s.YellowBehind, s.RedBehind)
+	}
+	if len(s.Grades) == 0 {
+		add("scoring.grades is empty")
+	}
+	for i := 1; i < len(s.Grades); i++ {
+		if s.Grades[i].Min >= s.Grades[i-1].Min {
+			add("scoring.grades: %s (min %v) must come after a higher band", s.Grades[i].Name, s.Grades[i].Min)
+		}
+	}
+	for i, l := range s.Late {
+		if l.Points < 0 {
+			add("scoring.late[%d]: points must not be negative", i)
+		}
+		if l.UpToDays == 0 && i != len(s.Late)-1 {
+			add("scoring.late[%d]: up_to_days = 0 (any delay) must be the last rule", i)
+		}
+	}
+	if len(c.Areas) == 0 {
+		add("no [[area]]")
+	}
+	areaIDs := map[string]bool{}
+	taskIDs := map[string]bool{}
+	inds := map[string]*Indicator{}
+	var total float64
+	for _, a := range c.Areas {
+		if a.ID == "" || a.Name == "" {
+			add("area %q: id and name are required", a.ID+a.Name)
+		}
+		if areaIDs[a.ID] {
+			add("area %s: duplicate id", a.ID)
+		}
+		areaIDs[a.ID] = true
+		total += a.Weight
+		var sum float64
+		if len(a.Tasks) == 0 {
+			add("area %s: has no tasks", a.ID)
+		}
+		for _, t := range a.Tasks {
+			sum += t.Weight
+			if t.ID == "" {
+				add("area %s: a task has no id", a.ID)
+			}
+			if taskIDs[t.ID] {
+				add("task %s: duplicate id", t.ID)
+			}
+			taskIDs[t.ID] = true
+			if !strings.HasPrefix(t.ID, a.ID+"、") {
+				add("task %s: id must start with its area's id %q", t.ID, a.ID+"、")
+			}
+			if t.Title == "" || t.Text == "" || t.Target == "" {
+				add("task %s: title, text and target are required", t.ID)
+			}
+			if t.Weight <= 0 {
+				add("task %s: weight must be positive", t.ID)
+			}
+			if t.Due < 0 || t.Due > 12 {
+				add("task %s: due = %d: must be a month 1–12 (or 0 for none)", t.ID, t.Due)
+			}
+			for i := range t.Indicators {
+				ind := &t.Indicators[i]
+				if ind.ID == "" || ind.Name == "" {
+					add("task %s: indicator %q needs an id and a name", t.ID, ind.ID+ind.Name)
+				}
+				if inds[ind.ID] != nil {
+					add("indicator %s: duplicate id", ind.ID)
+				}
+				inds[ind.ID] = ind
+				switch ind.Level {
+				case LevelCounty, LevelVillage:
+				default:
+					add("indicator %s: unknown level %q (county or village)", ind.ID, ind.Level)
+				}
+				switch ind.Type {
+				case TypeNumber, TypeInteger, TypePercent:
+					if ind.Max <= ind.Min {
+						add("indicator %s: need min < max", ind.ID)
+					}
+				case TypeBool:
+				default:
+					add("indicator %s: unknown type %q (number, integer, percent or bool)", ind.ID, ind.Type)
+				}
+			}
+			switch t.Kind {
+			case KindStatus:
+				if len(t.Rules) > 0 {
+					add("task %s: a status task has no rules", t.ID)
+				}
+			case KindQuantity, KindVillageShare, KindCompliance, KindRatio, KindCount:
+				if len(t.Rules) == 0 {
+					add("task %s: kind %s needs at least one [[area.task.rule]] (target missing)", t.ID, t.Kind)
+				}
+			default:
+				add("task %s: unknown kind %q", t.ID, t.Kind)
+			}
+			var rw float64
+			for i, r := range t.Rules {
+				rw += r.Weight
+				if r.Label == "" {
+					add("task %s rule %d: label is required", t.ID, i+1)
+				}
+				if !validOps[r.Op] {
+					add("task %s rule %d: unknown op %q", t.ID, i+1, r.Op)
+				}
+				if r.Due < 0 || r.Due > 12 {
+					add("task %s rule %d: due must be a month 1–12 (or 0)", t.ID, i+1)
+				}
+				switch r.Kind {
+				case KindQuantity, KindRatio:
+				case KindVillageShare, KindCompliance, KindCount:
+					if r.Share <= 0 || r.Share > 1 {
+						add("task %s rule %d: share must be in (0, 1]", t.ID, i+1)
+					}
+					if r.Kind == KindCompliance && r.Share != 1 {
+						add("task %s rule %d: a compliance rule needs share = 1", t.ID, i+1)
+					}
+				default:
+					add("task %s rule %d: unknown kind %q", t.ID, i+1, r.Kind)
+				}
+			}
+			if len(t.Rules) > 0 && math.Abs(rw-1) > 1e-6 {
+				add("task %s: rule weights sum to %v, not 1", t.ID, rw)
+			}
+		}
+		if math.Abs(sum-a.Weight) > 1e-6 {
+			add("area %s: task weights sum to %v, not the area's weight %v", a.ID, sum, a.Weight)
+		}
+	}
+	if math.Abs(total-100) > 1e-6 {
+		add("area weights sum to %v, not 100", total)
+	}
+	// Rule references, checked once every indicator is known.
+	for _, a := range c.Areas {
+		for _, t := range a.Tasks {
+			for i, r := range t.Rules {
+				ind := inds[r.Indicator]
+				if ind == nil {
+					add("task %s rule %d: unknown indicator %q (target missing)", t.ID, i+1, r.Indicator)
+					continue
+				}
+				village := r.Kind == KindVillageShare || r.Kind == KindCompliance || r.Kind == KindCount
+				if village && ind.Level != LevelVillage {
+					add("task %s rule %d: %s needs a village-level indicator, %s is %s", t.ID, i+1, r.Kind, ind.ID, ind.Level)
+				}
+				if !village && ind.Level != LevelCounty {
+					add("task %s rule %d: %s needs a county-level indicator, %s is %s", t.ID, i+1, r.Kind, ind.ID, ind.Level)
+				}
+				if r.Kind == KindRatio {
+					if d := inds[r.Denominator]; d == nil || d.Level != LevelCounty {
+						add("task %s rule %d: ratio needs a county-level denominator, %q is not one", t.ID, i+1, r.Denominator)
+					}
+				}
+				if r.Where != nil {
+					if w := inds[r.Where.Indicator]; w == nil || w.Level != LevelVillage {
+						add("task %s rule %d: where names %q, not a village-level indicator", t.ID, i+1, r.Where.Indicator)
+					}
+					if !validOps[r.Where.Op] {
+						add("task %s rule %d: where has unknown op %q", t.ID, i+1, r.Where.Op)
+					}
+				}
+			}
+			for _, ind := range t.Indicators {
+				if ind.LE != "" {
+					if o := inds[ind.LE]; o == nil || o.Level != ind.Level {
+						add("indicator %s: le = %q must name an indicator of the same level", ind.ID, ind.LE)
+					}
+				}
+			}
+		}
+	}
+	return p
+}
+
+// Compare reports whether v op threshold holds.
+func Compare(v float64, op string, threshold float64) bool {
+	const eps = 1e-9
+	switch op {
+	case ">=":
+		return v >= threshold-eps
+	case ">":
+		return v > threshold+eps
+	case "<=":
+		return v <= threshold+eps
+	case "<":
+		return v < threshold-eps
+	case "==":
+		return math.Abs(v-threshold) <= eps
+	}
+	return false
+}
+
+// ErrUnknownCounty is returned when a county code is not on the roster.
+var ErrUnknownCounty = errors.New("unknown county")

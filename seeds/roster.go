@@ -1,0 +1,152 @@
+package seeds
+
+import (
+	_ "embed"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed roster.toml
+var rosterTOML []byte
+
+// Roster is the list of counties (county-level units) that report, with their villages.
+type Roster struct {
+	Office   string   `toml:"office"`  // the issuing office, printed on forms and reports
+	Leaders  []string `toml:"leaders"` // addresses that receive the summary
+	Counties []County `toml:"county"`
+}
+
+// County is one reporting unit: a county, county-level city, district or 功能区.
+type County struct {
+	Code     string    `toml:"code"`
+	Name     string    `toml:"name"`
+	Emails   []string  `toml:"emails"` // addresses allowed to submit; reports go to them
+	Villages []Village `toml:"village"`
+}
+
+// Village is one administrative village with its 乡镇 and 第一书记.
+type Village struct {
+	Town      string `toml:"town"`
+	Name      string `toml:"name"`
+	Secretary string `toml:"secretary"`
+}
+
+// County returns the county with the given code, or nil.
+func (r *Roster) County(code string) *County {
+	for i := range r.Counties {
+		if r.Counties[i].Code == code {
+			return &r.Counties[i]
+		}
+	}
+	return nil
+}
+
+// CountyBySender returns the county whose addresses include addr (case-insensitive), or nil.
+func (r *Roster) CountyBySender(addr string) *County {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	for i := range r.Counties {
+		for _, e := range r.Counties[i].Emails {
+			if strings.ToLower(e) == addr {
+				return &r.Counties[i]
+			}
+		}
+	}
+	return nil
+}
+
+// VillageKey identifies a village within a county: 乡镇 and 村, joined by "/".
+func VillageKey(town, village string) string { return town + "/" + village }
+
+// DefaultRoster returns the embedded demo roster. It panics if the embedded file is invalid,
+// which the tests rule out.
+func DefaultRoster() *Roster {
+	r, err := ParseRoster(rosterTOML, "embedded roster.toml")
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// LoadRoster reads and checks a roster file; an empty path gives the embedded demo roster.
+// It returns a *ProblemsError listing every problem.
+func LoadRoster(path string) (*Roster, error) {
+	if path == "" {
+		return ParseRoster(rosterTOML, "embedded roster.toml")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRoster(b, path)
+}
+
+// ParseRoster decodes and checks a roster. name is used in messages.
+func ParseRoster(b []byte, name string) (*Roster, error) {
+	var r Roster
+	md, err := toml.Decode(string(b), &r)
+	if err != nil {
+		return nil, &ProblemsError{What: name, Problems: []string{err.Error()}}
+	}
+	var p []string
+	add := func(f string, a ...any) { p = append(p, fmt.Sprintf(f, a...)) }
+	for _, k := range md.Undecoded() {
+		add("unknown key %q", k.String())
+	}
+	if len(r.Counties) == 0 {
+		add("no [[county]]")
+	}
+	for _, l := range r.Leaders {
+		if _, err := mail.ParseAddress(l); err != nil {
+			add("leaders: %q is not an e-mail address", l)
+		}
+	}
+	codes := map[string]bool{}
+	senders := map[string]string{}
+	for _, c := range r.Counties {
+		if c.Code == "" || c.Name == "" {
+			add("county %q: code and name are required", c.Code+c.Name)
+		}
+		if strings.ContainsAny(c.Code, "/\\ .") {
+			add("county %s: code may not contain / \\ . or spaces (it names files)", c.Code)
+		}
+		if codes[c.Code] {
+			add("county %s: duplicate code", c.Code)
+		}
+		codes[c.Code] = true
+		if len(c.Emails) == 0 {
+			add("county %s (%s): no emails: it could never submit", c.Code, c.Name)
+		}
+		for _, e := range c.Emails {
+			if _, err := mail.ParseAddress(e); err != nil {
+				add("county %s: %q is not an e-mail address", c.Code, e)
+			}
+			le := strings.ToLower(e)
+			if o, ok := senders[le]; ok && o != c.Code {
+				add("county %s: address %s is also county %s's", c.Code, e, o)
+			}
+			senders[le] = c.Code
+		}
+		if len(c.Villages) == 0 {
+			add("county %s (%s): no villages", c.Code, c.Name)
+		}
+		seen := map[string]bool{}
+		for _, v := range c.Villages {
+			if v.Town == "" || v.Name == "" {
+				add("county %s: a village needs town and name (%q/%q)", c.Code, v.Town, v.Name)
+			}
+			k := VillageKey(v.Town, v.Name)
+			if seen[k] {
+				add("county %s: duplicate village %s", c.Code, k)
+			}
+			seen[k] = true
+		}
+	}
+	if len(p) > 0 {
+		return nil, &ProblemsError{What: name, Problems: p}
+	}
+	return &r, nil
+}
