@@ -1,0 +1,362 @@
+// Package config reads kaohe's TOML configuration and the secrets it names, and checks
+// it, reporting every problem at once with a hint.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/jining/kaohe"
+)
+
+// Example returns the documented sample configuration (config.example.toml).
+func Example() []byte { return bytes.Clone(kaohe.ConfigExample) }
+
+// Config is the whole configuration.
+type Config struct {
+	Office    Office    `toml:"office"`
+	Checklist FileRef   `toml:"checklist"`
+	Roster    FileRef   `toml:"roster"`
+	Period    Period    `toml:"period"`
+	Store     Store     `toml:"store"`
+	Forms     Forms     `toml:"forms"`
+	IMAP      IMAP      `toml:"imap"`
+	SMTP      SMTP      `toml:"smtp"`
+	Report    Report    `toml:"report"`
+	Schedule  Schedule  `toml:"schedule"`
+
+	// Location is Office.Timezone loaded; set by Load.
+	Location *time.Location `toml:"-"`
+	// Path is the file the config came from ("" for the defaults).
+	Path string `toml:"-"`
+}
+
+// Office is who sends.
+type Office struct {
+	Name     string `toml:"name"`
+	From     string `toml:"from"`
+	Timezone string `toml:"timezone"`
+}
+
+// FileRef names an optional data file.
+type FileRef struct {
+	File string `toml:"file"`
+}
+
+// Period holds the monthly deadline.
+type Period struct {
+	DeadlineDay  int `toml:"deadline_day"`
+	DeadlineHour int `toml:"deadline_hour"`
+}
+
+// Store is where the SQLite database lives.
+type Store struct {
+	Path string `toml:"path"`
+}
+
+// Forms configures form signing and intake limits.
+type Forms struct {
+	SecretEnv       string `toml:"secret_env"`
+	SecretFile      string `toml:"secret_file"`
+	MaxAttachmentMB int    `toml:"max_attachment_mb"`
+
+	Secret []byte `toml:"-"` // resolved by Load
+}
+
+// IMAP is the intake mailbox.
+type IMAP struct {
+	Host             string `toml:"host"`
+	Port             int    `toml:"port"`
+	TLS              string `toml:"tls"`
+	Username         string `toml:"username"`
+	PasswordEnv      string `toml:"password_env"`
+	PasswordFile     string `toml:"password_file"`
+	Mailbox          string `toml:"mailbox"`
+	ProcessedKeyword string `toml:"processed_keyword"`
+	MoveTo           string `toml:"move_to"`
+	PollSeconds      int    `toml:"poll_seconds"`
+
+	Password string `toml:"-"` // resolved by Load; never logged
+}
+
+// SMTP is the outgoing server.
+type SMTP struct {
+	Host             string `toml:"host"`
+	Port             int    `toml:"port"`
+	TLS              string `toml:"tls"`
+	Username         string `toml:"username"`
+	PasswordEnv      string `toml:"password_env"`
+	PasswordFile     string `toml:"password_file"`
+	Helo             string `toml:"helo"`
+	RatePerMinute    int    `toml:"rate_per_minute"`
+	BatchSize        int    `toml:"batch_size"`
+	MaxAttempts      int    `toml:"max_attempts"`
+	RetryBaseSeconds int    `toml:"retry_base_seconds"`
+	RetryMaxSeconds  int    `toml:"retry_max_seconds"`
+
+	Password string `toml:"-"` // resolved by Load; never logged
+}
+
+// Report configures rendering.
+type Report struct {
+	OutDir  string   `toml:"out_dir"`
+	FontTTF string   `toml:"font_ttf"`
+	Workers int      `toml:"workers"`
+	Leaders []string `toml:"leaders"`
+}
+
+// Schedule holds the cron expressions of the scheduled jobs.
+type Schedule struct {
+	Dispatch          string `toml:"dispatch"`
+	Remind            string `toml:"remind"`
+	Assess            string `toml:"assess"`
+	Deliver           string `toml:"deliver"`
+	Retries           int    `toml:"retries"`
+	RetryDelaySeconds int    `toml:"retry_delay_seconds"`
+}
+
+// DemoSecret signs forms when no secret is configured. Fine for the demo, not for real use:
+// Load warns about it through Warnings.
+const DemoSecret = "kaohe-demo-secret-do-not-use"
+
+// Default returns the configuration with every default, as documented in config.example.toml.
+func Default() *Config {
+	var c Config
+	if _, err := toml.Decode(string(kaohe.ConfigExample), &c); err != nil {
+		panic(err) // the embedded example is tested
+	}
+	return &c
+}
+
+// ProblemsError lists every problem of a configuration, each with a hint.
+type ProblemsError struct {
+	Path     string
+	Problems []string
+}
+
+func (e *ProblemsError) Error() string {
+	return fmt.Sprintf("config %s: %d problem(s):\n  %s", e.Path, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Env looks up environment variables; os.LookupEnv in production, a map in tests.
+type Env func(string) (string, bool)
+
+// Load reads the config file at path (or the defaults when path is ""), resolves secrets
+// from the environment or files, and checks everything. It returns a *ProblemsError listing
+// every problem at once, including unknown (misspelt) keys. Warnings are things that work
+// but should not stay so (e.g. the demo form secret).
+func Load(path string, env Env) (c *Config, warnings []string, err error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	c = Default()
+	c.Path = path
+	var probs []string
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		md, err := toml.Decode(string(b), c)
+		if err != nil {
+			return nil, nil, &ProblemsError{Path: path, Problems: []string{err.Error()}}
+		}
+		for _, k := range md.Undecoded() {
+			probs = append(probs, fmt.Sprintf("unknown key %q: misspelt? every key is listed in config.example.toml (kaohe init)", k.String()))
+		}
+	}
+	probs = append(probs, c.resolve(env, &warnings)...)
+	probs = append(probs, c.check()...)
+	if len(probs) > 0 {
+		return nil, warnings, &ProblemsError{Path: nameOr(path), Problems: probs}
+	}
+	return c, warnings, nil
+}
+
+func nameOr(p string) string {
+	if p == "" {
+		return "(defaults)"
+	}
+	return p
+}
+
+// secret reads a secret from the named environment variable or file; what names the key.
+func secret(env Env, envName, file, what string) (string, []string) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", []string{fmt.Sprintf("%s: cannot read %s_file %q: %v", what, what, file, err)}
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if envName != "" {
+		if v, ok := env(envName); ok {
+			return v, nil
+		}
+	}
+	return "", nil
+}
+
+func (c *Config) resolve(env Env, warnings *[]string) []string {
+	var probs []string
+	s, p := secret(env, c.Forms.SecretEnv, c.Forms.SecretFile, "forms.secret")
+	probs = append(probs, p...)
+	if s == "" {
+		s = DemoSecret
+		*warnings = append(*warnings, fmt.Sprintf("forms: no secret in $%s or forms.secret_file: forms are signed with the public demo secret", c.Forms.SecretEnv))
+	}
+	c.Forms.Secret = []byte(s)
+	if c.IMAP.Host != "" {
+		c.IMAP.Password, p = secret(env, c.IMAP.PasswordEnv, c.IMAP.PasswordFile, "imap.password")
+		probs = append(probs, p...)
+		if c.IMAP.Password == "" {
+			probs = append(probs, fmt.Sprintf("imap: no password: set $%s or imap.password_file", c.IMAP.PasswordEnv))
+		}
+	}
+	if c.SMTP.Host != "" && c.SMTP.Username != "" {
+		c.SMTP.Password, p = secret(env, c.SMTP.PasswordEnv, c.SMTP.PasswordFile, "smtp.password")
+		probs = append(probs, p...)
+		if c.SMTP.Password == "" {
+			probs = append(probs, fmt.Sprintf("smtp: username set but no password: set $%s or smtp.password_file", c.SMTP.PasswordEnv))
+		}
+	}
+	return probs
+}
+
+// IsLoopback reports whether host names this machine.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Config) check() []string {
+	var p []string
+	add := func(f string, a ...any) { p = append(p, fmt.Sprintf(f, a...)) }
+	loc, err := time.LoadLocation(c.Office.Timezone)
+	if err != nil {
+		add("office.timezone %q: %v (hint: an IANA name such as Asia/Shanghai)", c.Office.Timezone, err)
+		loc = time.FixedZone("CST", 8*3600)
+	}
+	c.Location = loc
+	if _, err := mail.ParseAddress(c.Office.From); err != nil {
+		add("office.from %q is not an e-mail address", c.Office.From)
+	}
+	if c.Period.DeadlineDay < 1 || c.Period.DeadlineDay > 28 {
+		add("period.deadline_day = %d: must be 1–28 (every month has it)", c.Period.DeadlineDay)
+	}
+	if c.Period.DeadlineHour < 0 || c.Period.DeadlineHour > 24 {
+		add("period.deadline_hour = %d: must be 0–24", c.Period.DeadlineHour)
+	}
+	if c.Store.Path == "" {
+		add("store.path is empty (hint: kaohe.db)")
+	}
+	if c.Forms.MaxAttachmentMB < 1 || c.Forms.MaxAttachmentMB > 100 {
+		add("forms.max_attachment_mb = %d: must be 1–100", c.Forms.MaxAttachmentMB)
+	}
+	if c.IMAP.Host != "" {
+		switch c.IMAP.TLS {
+		case "tls", "starttls":
+		case "plain":
+			if !IsLoopback(c.IMAP.Host) {
+				add("imap.tls = \"plain\" is only allowed on loopback, not %s (hint: tls or starttls)", c.IMAP.Host)
+			}
+		default:
+			add("imap.tls = %q: must be tls, starttls or plain", c.IMAP.TLS)
+		}
+		if c.IMAP.Port < 1 || c.IMAP.Port > 65535 {
+			add("imap.port = %d is not a port", c.IMAP.Port)
+		}
+		if c.IMAP.Username == "" {
+			add("imap.username is empty")
+		}
+		if c.IMAP.Mailbox == "" {
+			add("imap.mailbox is empty (hint: INBOX)")
+		}
+		if c.IMAP.PollSeconds < 1 {
+			add("imap.poll_seconds must be at least 1")
+		}
+	}
+	if c.SMTP.Host != "" {
+		switch c.SMTP.TLS {
+		case "tls", "starttls", "starttls-optional":
+		case "none":
+			if !IsLoopback(c.SMTP.Host) {
+				add("smtp.tls = \"none\" is only allowed on loopback, not %s (hint: starttls)", c.SMTP.Host)
+			}
+		default:
+			add("smtp.tls = %q: must be tls, starttls, starttls-optional or none", c.SMTP.TLS)
+		}
+		if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+			add("smtp.port = %d is not a port", c.SMTP.Port)
+		}
+	}
+	if c.SMTP.RatePerMinute < 0 {
+		add("smtp.rate_per_minute must not be negative")
+	}
+	if c.SMTP.BatchSize < 1 {
+		add("smtp.batch_size must be at least 1")
+	}
+	if c.SMTP.MaxAttempts < 1 {
+		add("smtp.max_attempts must be at least 1")
+	}
+	if c.SMTP.RetryBaseSeconds < 1 || c.SMTP.RetryMaxSeconds < c.SMTP.RetryBaseSeconds {
+		add("smtp: need 1 ≤ retry_base_seconds ≤ retry_max_seconds")
+	}
+	for _, l := range c.Report.Leaders {
+		if _, err := mail.ParseAddress(l); err != nil {
+			add("report.leaders: %q is not an e-mail address", l)
+		}
+	}
+	if c.Report.Workers < 0 {
+		add("report.workers must not be negative")
+	}
+	if c.Report.FontTTF != "" {
+		if _, err := os.Stat(c.Report.FontTTF); err != nil {
+			add("report.font_ttf: %v", err)
+		}
+	}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	for name, expr := range map[string]string{"dispatch": c.Schedule.Dispatch, "remind": c.Schedule.Remind, "assess": c.Schedule.Assess, "deliver": c.Schedule.Deliver} {
+		if _, err := parser.Parse(expr); err != nil {
+			add("schedule.%s = %q: %v (hint: minute hour day month weekday, e.g. \"0 8 1 * *\")", name, expr, err)
+		}
+	}
+	if c.Schedule.Retries < 0 || c.Schedule.RetryDelaySeconds < 0 {
+		add("schedule.retries and retry_delay_seconds must not be negative")
+	}
+	sortStrings(p)
+	return p
+}
+
+// sortStrings keeps problem lists stable (the schedule map is iterated in random order).
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Deadline returns the deadline of a period ("YYYY-MM") in the office's time zone.
+func (c *Config) Deadline(period string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01", period, c.Location)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("period %q: want YYYY-MM", period)
+	}
+	return time.Date(t.Year(), t.Month(), c.Period.DeadlineDay, c.Period.DeadlineHour, 0, 0, 0, c.Location), nil
+}
+
+// ErrNoIMAP is returned by steps that need a mailbox when none is configured.
+var ErrNoIMAP = errors.New("no IMAP server configured (imap.host)")

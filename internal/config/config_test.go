@@ -1,0 +1,84 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestDefaults(t *testing.T) {
+	c, warn, err := Load("", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Period.DeadlineDay != 25 || c.Store.Path != "kaohe.db" || c.Location.String() != "Asia/Shanghai" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if string(c.Forms.Secret) != DemoSecret || len(warn) != 1 {
+		t.Errorf("secret %q, warnings %v", c.Forms.Secret, warn)
+	}
+	d, err := c.Deadline("2026-11")
+	if err != nil || !d.Equal(time.Date(2026, 11, 25, 18, 0, 0, 0, c.Location)) {
+		t.Errorf("deadline = %v, %v", d, err)
+	}
+}
+
+func TestEveryProblemAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "k.toml")
+	os.WriteFile(p, []byte(`
+[office]
+timezon = "Asia/Shanghai"
+from = "nobody"
+[period]
+deadline_day = 31
+[imap]
+host = "mail.example.org"
+tls = "plain"
+username = "kaohe"
+[schedule]
+assess = "every tuesday"
+`), 0o600)
+	_, _, err := Load(p, noEnv)
+	var pe *ProblemsError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{`unknown key "office.timezon"`, "office.from", "deadline_day = 31", `imap.tls = "plain" is only allowed on loopback`, "imap: no password", "schedule.assess"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
+
+func TestSecretsFromEnvAndFile(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("s3cret\n"), 0o600)
+	p := filepath.Join(dir, "k.toml")
+	os.WriteFile(p, []byte(`
+[imap]
+host = "127.0.0.1"
+tls = "plain"
+username = "kaohe"
+password_file = "`+pw+`"
+`), 0o600)
+	env := func(k string) (string, bool) {
+		if k == "KAOHE_FORM_SECRET" {
+			return "formkey", true
+		}
+		return "", false
+	}
+	c, warn, err := Load(p, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IMAP.Password != "s3cret" || string(c.Forms.Secret) != "formkey" || len(warn) != 0 {
+		t.Errorf("password %q secret %q warnings %v", c.IMAP.Password, c.Forms.Secret, warn)
+	}
+}
