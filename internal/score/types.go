@@ -154,6 +154,9 @@ type VillageRuleSummary struct {
 	Share     float64         `json:"share"`    // Meeting / Concerned (1 when none is concerned)
 	Required  float64         `json:"required"` // share required by now
 	Short     []TownShortfall `json:"short,omitempty"`
+
+	// Missing counts the concerned villages that left the value empty (counted as short).
+	Missing int `json:"missing,omitempty"`
 }
 
 // TownShortfall lists the villages of one 乡镇 that fall short of a rule.

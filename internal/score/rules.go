@@ -1,0 +1,316 @@
+package score
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// fraction is the share of a target expected by month m (序时) for a target due in month
+// due: pro-rata rules expect m/due of it (at most all of it), step rules nothing before
+// the due month and all of it from then on; due 0 is a standing requirement (all of it).
+func fraction(m, due int, prorata bool) float64 {
+	if due <= 0 {
+		return 1
+	}
+	if prorata {
+		return math.Min(1, float64(m)/float64(due))
+	}
+	if m < due {
+		return 0
+	}
+	return 1
+}
+
+// statusProgress is the share of a task a reported status counts for.
+func statusProgress(s seeds.Scoring, st seeds.Status) float64 {
+	switch st {
+	case seeds.StatusDone:
+		return 1
+	case seeds.StatusInProgress:
+		return s.InProgress
+	}
+	return 0
+}
+
+// lightFor gives the traffic light for the points a task is behind 序时.
+func lightFor(s seeds.Scoring, behind float64) Light {
+	const eps = 1e-9
+	switch {
+	case behind <= s.YellowBehind+eps:
+		return Green
+	case behind <= s.RedBehind+eps:
+		return Yellow
+	}
+	return Red
+}
+
+// numCredit is the credit of a measured value against a required one. For >= and > it is
+// the value as a share of the requirement, capped at 1 (a requirement of 0 is met); for
+// <= and < it is 1 when met and required/value otherwise; for == it is 1 or 0.
+func numCredit(v float64, op string, required float64) float64 {
+	switch op {
+	case ">=", ">":
+		if required <= 0 {
+			return 1
+		}
+		return math.Max(0, math.Min(1, v/required))
+	case "<=", "<":
+		if seeds.Compare(v, op, required) {
+			return 1
+		}
+		if v <= 0 {
+			return 0
+		}
+		return math.Max(0, math.Min(1, required/v))
+	}
+	if seeds.Compare(v, op, required) {
+		return 1
+	}
+	return 0
+}
+
+// partOut is the evaluation of one rule.
+type partOut struct {
+	part     RulePart
+	reported string
+	expected string
+	village  *VillageRuleSummary
+}
+
+// evaluator scores one filing for one month.
+type evaluator struct {
+	c     *seeds.Checklist
+	month int
+	inds  map[string]*seeds.Indicator
+}
+
+func (e *evaluator) unit(id string) string {
+	if ind := e.inds[id]; ind != nil {
+		return ind.Unit
+	}
+	return ""
+}
+
+func (e *evaluator) name(id string) string {
+	if ind := e.inds[id]; ind != nil {
+		return ind.Name
+	}
+	return id
+}
+
+func (e *evaluator) rule(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut {
+	switch r.Kind {
+	case seeds.KindQuantity:
+		return e.quantity(f, r)
+	case seeds.KindRatio:
+		return e.ratio(f, r)
+	}
+	return e.villages(f, t, r)
+}
+
+// quantity scores a county-level number against its (pro-rata) target.
+func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
+	fr := fraction(e.month, r.Due, r.Prorata)
+	required := r.Threshold * fr
+	unit := e.unit(r.Indicator)
+	o := partOut{part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight, Required: round4(required)}}
+	target := "目标" + cond(r.Op, required, unit)
+	if fr < 1 {
+		target = fmt.Sprintf("序时目标%s(%d月底前%s)", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
+	}
+	o.expected = cond(r.Op, required, unit)
+	v, ok := f.Indicators[r.Indicator]
+	o.part.Cells = v.Cell
+	if !ok || !v.Set {
+		o.reported = "未填报"
+		o.part.Explanation = fmt.Sprintf("%s未填报,%s,得分率0%%%s", r.Label, target, paren(v.Cell))
+		return o
+	}
+	o.part.Actual = round4(v.Value)
+	o.part.Credit = numCredit(v.Value, r.Op, required)
+	o.reported = num(v.Value) + unit
+	o.part.Explanation = fmt.Sprintf("%s%s,%s,得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
+	return o
+}
+
+// ratio scores one county-level number divided by another against a threshold (not
+// pro-rated). A missing value, or no money at all (both 0), earns no credit; a positive
+// numerator over a zero denominator (which the form rejects) counts as a ratio of 1.
+func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
+	o := partOut{part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight, Required: round4(r.Threshold)}}
+	o.expected = cond(r.Op, r.Threshold*100, "%")
+	n, nok := f.Indicators[r.Indicator]
+	d, dok := f.Indicators[r.Denominator]
+	o.part.Cells = cellList(n.Cell, d.Cell)
+	target := "目标" + cond(r.Op, r.Threshold*100, "%")
+	unit := e.unit(r.Indicator)
+	switch {
+	case !nok || !n.Set || !dok || !d.Set:
+		var miss []string
+		if !nok || !n.Set {
+			miss = append(miss, e.name(r.Indicator))
+		}
+		if !dok || !d.Set {
+			miss = append(miss, e.name(r.Denominator))
+		}
+		o.reported = "未填报"
+		o.part.Explanation = fmt.Sprintf("%s:%s未填报,%s,得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
+		return o
+	case d.Value <= 0 && n.Value <= 0:
+		o.reported = "未填报资金"
+		o.part.Explanation = fmt.Sprintf("%s:%s为0,未填报资金,%s,得分率0%%%s", r.Label, e.name(r.Denominator), target, paren(o.part.Cells))
+		return o
+	}
+	actual := 1.0
+	if d.Value > 0 {
+		actual = n.Value / d.Value
+	}
+	o.part.Actual = round4(actual)
+	o.part.Credit = numCredit(actual, r.Op, r.Threshold)
+	o.reported = pct1(actual)
+	o.part.Explanation = fmt.Sprintf("%s%s(%s/%s%s),%s,得分率%s%s", r.Label, pct1(actual), num(n.Value), num(d.Value), unit,
+		target, pct1(o.part.Credit), paren(o.part.Cells))
+	return o
+}
+
+// villages scores a village-level rule (village_share, compliance, count).
+//
+// Concerned villages are those meeting rule.Where (all, without one; a village whose
+// where-indicator is empty is not concerned). For a bool indicator the per-village test
+// is not pro-rated but the required share is (share × 序时). For a number the per-village
+// threshold is pro-rated (threshold × 序时) and the full share is required; nothing is
+// required while 序时 is 0. For a count the per-village threshold is threshold × 序时
+// rounded down, and nothing is required while that is 0. A village with the value left
+// empty is concerned and falls short.
+func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut {
+	ind := e.inds[r.Indicator]
+	isBool := ind != nil && ind.Type == seeds.TypeBool
+	unit := e.unit(r.Indicator)
+	fr := fraction(e.month, r.Due, r.Prorata)
+	thr, reqShare := r.Threshold, r.Share
+	switch {
+	case r.Kind == seeds.KindCount:
+		thr = math.Floor(r.Threshold*fr + 1e-9)
+		if thr <= 0 && r.Threshold > 0 {
+			reqShare = 0
+		}
+	case isBool:
+		reqShare = r.Share * fr
+	default:
+		thr = r.Threshold * fr
+		if fr == 0 {
+			reqShare = 0
+		}
+	}
+
+	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: round4(reqShare)}
+	var first, last string
+	townIdx := map[string]int{}
+	short := func(v *seeds.VillageReport, what string) {
+		i, ok := townIdx[v.Town]
+		if !ok {
+			i = len(sum.Short)
+			townIdx[v.Town] = i
+			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
+		}
+		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"("+what+")")
+	}
+	for i := range f.Villages {
+		v := &f.Villages[i]
+		n, ok := v.Values[r.Indicator]
+		if ok && n.Cell != "" {
+			if first == "" {
+				first = n.Cell
+			}
+			last = n.Cell
+		}
+		if r.Where != nil {
+			w, wok := v.Values[r.Where.Indicator]
+			if !wok || !w.Set || !seeds.Compare(w.Value, r.Where.Op, r.Where.Value) {
+				continue
+			}
+		}
+		sum.Concerned++
+		switch {
+		case !ok || !n.Set:
+			sum.Missing++
+			short(v, "未填")
+		case seeds.Compare(n.Value, r.Op, thr):
+			sum.Meeting++
+		case isBool:
+			short(v, boolWord(n.Value))
+		default:
+			short(v, num(n.Value)+unit)
+		}
+	}
+	cells := cellRange(first, last)
+	share := 1.0
+	if sum.Concerned > 0 {
+		share = float64(sum.Meeting) / float64(sum.Concerned)
+	}
+	sum.Share = round4(share)
+
+	o := partOut{village: sum, part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight,
+		Actual: round4(share), Required: round4(reqShare), Cells: cells}}
+	var test string // the per-village test, in words
+	if !isBool {
+		test = cond(r.Op, thr, unit)
+	}
+	o.expected = pct0(reqShare) + "的村" + test
+	o.reported = fmt.Sprintf("%d/%d个村", sum.Meeting, sum.Concerned)
+
+	switch {
+	case len(f.Villages) == 0:
+		o.reported = "未填报"
+		o.part.Explanation = r.Label + ":未填报村级台账,得分率0%"
+		return o
+	case sum.Concerned == 0:
+		o.part.Credit = 1
+		o.part.Explanation = fmt.Sprintf("%s:无涉及的村(%s%s),不扣分%s", r.Label, e.name(r.Where.Indicator),
+			cond(r.Where.Op, r.Where.Value, e.unit(r.Where.Indicator)), paren(cells))
+		return o
+	case reqShare <= 0:
+		o.part.Credit = 1
+		o.expected = "本期不作要求"
+		o.part.Explanation = fmt.Sprintf("%s:%d月底前%s,本期不作要求,不扣分%s", r.Label, r.Due,
+			cond(r.Op, r.Threshold, unit), paren(cells))
+		return o
+	}
+	o.part.Credit = math.Min(1, share/reqShare)
+
+	var extra string
+	switch {
+	case r.Kind == seeds.KindCount && thr != r.Threshold:
+		extra = fmt.Sprintf(",截至%d月应%s", e.month, cond(r.Op, thr, unit))
+	case !isBool && thr != r.Threshold:
+		extra = ",按序时标准" + cond(r.Op, thr, unit) + "计"
+	}
+	if sum.Missing > 0 {
+		extra += fmt.Sprintf(",%d个村未填", sum.Missing)
+	}
+	target := "目标" + pct0(reqShare)
+	if reqShare != r.Share {
+		target = fmt.Sprintf("序时目标%s(%d月底前%s)", pct0(reqShare), r.Due, pct0(r.Share))
+	}
+	o.part.Explanation = fmt.Sprintf("%s占%s(%d/%d个村%s),%s,得分率%s%s", r.Label, pct1(share),
+		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
+	return o
+}
+
+func boolWord(v float64) string {
+	if v >= 0.5 {
+		return "是"
+	}
+	return "否"
+}
+
+// paren puts cells in (full-width) parentheses, or gives "" when there are none.
+func paren(cells string) string {
+	if cells == "" {
+		return ""
+	}
+	return "(" + cells + ")"
+}
