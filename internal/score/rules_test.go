@@ -1,0 +1,345 @@
+package score
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+var checklist = seeds.DefaultChecklist()
+
+// newEval returns an evaluator for month m over the embedded checklist.
+func newEval(m int) *evaluator {
+	e := &evaluator{c: checklist, month: m, inds: map[string]*seeds.Indicator{}}
+	for _, t := range checklist.Tasks() {
+		for i := range t.Indicators {
+			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
+		}
+	}
+	return e
+}
+
+// ruleOf returns rule i of a task of the embedded checklist.
+func ruleOf(t *testing.T, task string, i int) (*seeds.Task, *seeds.Rule) {
+	t.Helper()
+	tk := checklist.Task(task)
+	if tk == nil || i >= len(tk.Rules) {
+		t.Fatalf("no rule %d of task %s", i, task)
+	}
+	return tk, &tk.Rules[i]
+}
+
+// miss marks a value left empty in village tables.
+const miss = math.MaxFloat64
+
+// villageFiling builds a filing whose villages report vals for indicator id (miss: empty),
+// in column P from row 4, 3 villages per town.
+func villageFiling(id string, vals ...float64) *seeds.Filing {
+	f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
+	for i, v := range vals {
+		n := seeds.Number{Value: v, Set: true, Cell: fmt.Sprintf("村级台账!P%d", 4+i)}
+		if v == miss {
+			n = seeds.Number{Cell: n.Cell}
+		}
+		f.Villages = append(f.Villages, seeds.VillageReport{Town: fmt.Sprintf("%c镇", 'A'+i/3),
+			Village: fmt.Sprintf("村%d", i+1), Row: 4 + i, Values: map[string]seeds.Number{id: n}})
+	}
+	return f
+}
+
+func repeat(v float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func cat(parts ...[]float64) []float64 {
+	var out []float64
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-4 }
+
+func TestFraction(t *testing.T) {
+	for _, tc := range []struct {
+		m, due  int
+		prorata bool
+		want    float64
+	}{
+		{1, 12, true, 1.0 / 12}, {6, 12, true, 0.5}, {12, 12, true, 1},
+		{1, 11, true, 1.0 / 11}, {11, 11, true, 1}, {12, 11, true, 1},
+		{1, 12, false, 0}, {11, 12, false, 0}, {12, 12, false, 1},
+		{1, 0, false, 1}, {1, 0, true, 1},
+	} {
+		if got := fraction(tc.m, tc.due, tc.prorata); !near(got, tc.want) {
+			t.Errorf("fraction(%d, %d, %v) = %v, want %v", tc.m, tc.due, tc.prorata, got, tc.want)
+		}
+	}
+}
+
+func TestStatusTask(t *testing.T) {
+	task := checklist.Task("一、1") // weight 4, due 12
+	t11 := checklist.Task("三、11") // weight 1, due 10
+	for _, tc := range []struct {
+		task   *seeds.Task
+		m      int
+		st     seeds.Status
+		credit float64
+		behind float64
+		light  Light
+	}{
+		{task, 1, seeds.StatusInProgress, 1, 0, Green},                  // January: 序时 8%, 推进中 is ahead
+		{task, 1, seeds.StatusNotStarted, 0, 8.33, Green},               // not due yet, only 8 points behind
+		{task, 1, seeds.StatusNone, 0, 8.33, Green},                     // empty cell counts as 未启动
+		{task, 6, seeds.StatusInProgress, 1, 0, Green},                  // exactly on 序时 (50%)
+		{task, 7, seeds.StatusInProgress, 0.8571, 8.33, Green},          // just behind
+		{task, 9, seeds.StatusInProgress, 0.6667, 25, Yellow},           // 序时 75%
+		{task, 10, seeds.StatusInProgress, 0.6, 33.33, Red},             // 序时 83%
+		{task, 12, seeds.StatusInProgress, 0.5, 50, Red},                // due month
+		{task, 12, seeds.StatusNotStarted, 0, 100, Red},                 // due and not started
+		{task, 12, seeds.StatusDone, 1, 0, Green},                       // done
+		{t11, 10, seeds.StatusNotStarted, 0, 100, Red},                  // due in October
+		{t11, 11, seeds.StatusDone, 1, 0, Green},                        // after the due month
+		{t11, 5, seeds.StatusInProgress, 1, 0, Green},                   // 序时 50%
+		{t11, 8, seeds.StatusInProgress, 0.625, 30, Yellow},             // exactly red_behind is still 黄
+		{checklist.Task("四、5"), 9, seeds.StatusNotStarted, 0, 100, Red}, // due 9
+	} {
+		t.Run(fmt.Sprintf("%s/%d/%s", tc.task.ID, tc.m, tc.st), func(t *testing.T) {
+			f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: tc.task.ID, Status: tc.st, Cell: "重点任务!E5"}}}
+			ts, _, score := newEval(tc.m).task(f, tc.task)
+			if !near(ts.Credit, tc.credit) || !near(ts.Behind, tc.behind) || ts.Light != tc.light {
+				t.Errorf("credit %v behind %v light %s, want %v %v %s (%s)", ts.Credit, ts.Behind, ts.Light,
+					tc.credit, tc.behind, tc.light, ts.Explanation)
+			}
+			if math.Abs(score-tc.credit*tc.task.Weight) > 1e-3 {
+				t.Errorf("score %v, want %v", score, tc.credit*tc.task.Weight)
+			}
+			if !strings.HasSuffix(ts.Explanation, "(重点任务!E5)") {
+				t.Errorf("explanation lacks the cell: %s", ts.Explanation)
+			}
+		})
+	}
+	// The worked example of docs/scoring.md.
+	f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: "一、1", Status: seeds.StatusInProgress, Cell: "重点任务!E3"}}}
+	ts, _, _ := newEval(10).task(f, task)
+	if want := "进展状态“推进中”,序时进度83%,计为50%,得2.4/4分(重点任务!E3)"; ts.Explanation != want {
+		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
+	}
+	f.Tasks[0].Status = seeds.StatusNotStarted
+	ts, _, _ = newEval(12).task(f, task)
+	if want := "进展状态“未启动”,序时进度100%,计为0%,得0/4分,已到期未启动(重点任务!E3)"; ts.Explanation != want {
+		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
+	}
+}
+
+func TestQuantityRule(t *testing.T) {
+	_, r := ruleOf(t, "四、8", 0) // manure_rate >= 100, due 12, pro-rata
+	for _, tc := range []struct {
+		m      int
+		v      float64
+		credit float64
+	}{
+		{12, 100, 1},         // exactly on target
+		{12, 99.99, 0.9999},  // just under
+		{12, 0, 0},           // zero
+		{12, 100, 1},         // (max is 100: over target is checked before the due month)
+		{12, miss, 0},        // missing
+		{1, 100.0 / 12, 1},   // January: 8.33% is on 序时
+		{1, 100.0 / 24, 0.5}, // half of it
+		{1, 50, 1},           // over target
+		{6, 50, 1},           // June
+		{6, 49.99, 0.9998},   // just under
+		{11, 90, 0.9818},     // 90 / (100·11/12)
+	} {
+		f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
+		if tc.v != miss {
+			f.Indicators["manure_rate"] = seeds.Number{Value: tc.v, Set: true, Cell: "量化指标!D3"}
+		}
+		o := newEval(tc.m).rule(f, nil, r)
+		if !near(o.part.Credit, tc.credit) {
+			t.Errorf("m=%d v=%v: credit %v, want %v (%s)", tc.m, tc.v, o.part.Credit, tc.credit, o.part.Explanation)
+		}
+	}
+	f := &seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 65, Set: true, Cell: "量化指标!D3"}}}
+	o := newEval(9).rule(f, nil, r)
+	if want := "畜禽粪污资源化利用任务完成率65%,序时目标≥75%(12月底前≥100%),得分率86.7%(量化指标!D3)"; o.part.Explanation != want {
+		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
+	}
+	o = newEval(9).rule(&seeds.Filing{}, nil, r)
+	if !strings.Contains(o.part.Explanation, "未填报") || o.part.Credit != 0 {
+		t.Errorf("missing value: %v %s", o.part.Credit, o.part.Explanation)
+	}
+}
+
+func TestRatioRule(t *testing.T) {
+	_, r := ruleOf(t, "五、7", 0) // fund_collective / fund_total >= 0.7, not pro-rated
+	for _, tc := range []struct {
+		m        int
+		num, den float64
+		credit   float64
+		says     string
+	}{
+		{1, 70, 100, 1, "70.0%"},         // exactly on target, even in January
+		{12, 69.93, 100, 0.999, "69.9%"}, // just under
+		{12, 0, 100, 0, "0.0%"},          // zero
+		{12, 90, 100, 1, "90.0%"},        // over target
+		{12, miss, 100, 0, "未填报"},        // missing numerator
+		{12, 70, miss, 0, "未填报"},         // missing denominator
+		{12, 0, 0, 0, "未填报资金"},           // no money at all
+		{12, 5, 0, 1, "100.0%"},          // inconsistent (the form rejects it): counts as all
+		{12, 35, 100, 0.5, "35.0%"},      // half the target
+	} {
+		f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
+		if tc.num != miss {
+			f.Indicators["fund_collective"] = seeds.Number{Value: tc.num, Set: true, Cell: "量化指标!D5"}
+		}
+		if tc.den != miss {
+			f.Indicators["fund_total"] = seeds.Number{Value: tc.den, Set: true, Cell: "量化指标!D4"}
+		}
+		o := newEval(tc.m).rule(f, nil, r)
+		if !near(o.part.Credit, tc.credit) || !strings.Contains(o.part.Explanation, tc.says) {
+			t.Errorf("%v/%v: credit %v, want %v; %s", tc.num, tc.den, o.part.Credit, tc.credit, o.part.Explanation)
+		}
+	}
+	f := &seeds.Filing{Indicators: map[string]seeds.Number{
+		"fund_total":      {Value: 80, Set: true, Cell: "量化指标!D4"},
+		"fund_collective": {Value: 52, Set: true, Cell: "量化指标!D5"},
+	}}
+	o := newEval(9).rule(f, nil, r)
+	if want := "项目资金用于村级集体经济的比例65.0%(52/80万元),目标≥70%,得分率92.9%(量化指标!D5、D4)"; o.part.Explanation != want {
+		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
+	}
+}
+
+func TestVillageRules(t *testing.T) {
+	type tc struct {
+		name      string
+		task      string
+		rule      int
+		m         int
+		vals      []float64
+		credit    float64
+		meeting   int
+		concerned int
+	}
+	cases := []tc{
+		// village_share: income >= 5 in 80% of villages, due 11, threshold pro-rated.
+		{"share on target", "五、7", 2, 11, cat(repeat(5, 8), repeat(1, 2)), 1, 8, 10},
+		{"share just under", "五、7", 2, 11, cat(repeat(5, 7), []float64{4.99}, repeat(1, 2)), 0.875, 7, 10},
+		{"share zero", "五、7", 2, 11, repeat(0, 10), 0, 0, 10},
+		{"share over", "五、7", 2, 12, repeat(20, 10), 1, 10, 10},
+		{"share missing", "五、7", 2, 11, cat(repeat(5, 7), []float64{miss}, repeat(1, 2)), 0.875, 7, 10},
+		{"share January on 序时", "五、7", 2, 1, cat(repeat(5.0/11, 8), repeat(0.45, 2)), 1, 8, 10},
+		{"share January under", "五、7", 2, 1, repeat(0.45, 10), 0, 0, 10},
+		{"share after due", "五、7", 2, 12, cat(repeat(4.99, 10)), 0, 0, 10},
+		// compliance, numeric, pro-rata: income >= 3 in every village.
+		{"compliance on target", "五、7", 1, 11, repeat(3, 10), 1, 10, 10},
+		{"compliance one short", "五、7", 1, 11, cat(repeat(3, 9), []float64{2.99}), 0.9, 9, 10},
+		{"compliance June", "五、7", 1, 6, repeat(3.0*6/11, 10), 1, 10, 10},
+		// compliance, bool, standing.
+		{"bool all", "四、3", 0, 1, repeat(1, 10), 1, 10, 10},
+		{"bool one 否", "四、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
+		{"bool one empty", "四、3", 0, 12, cat(repeat(1, 9), []float64{miss}), 0.9, 9, 10},
+		{"bool none", "四、3", 0, 12, repeat(0, 10), 0, 0, 10},
+		// village_share, bool: road6 in 50% of villages.
+		{"road6 half", "四、10", 1, 5, cat(repeat(1, 5), repeat(0, 5)), 1, 5, 10},
+		{"road6 under", "四、10", 1, 5, cat(repeat(1, 4), repeat(0, 6)), 0.8, 4, 10},
+		// compliance, integer, standing: reserve >= 2.
+		{"reserve on", "五、2", 0, 1, repeat(2, 4), 1, 4, 4},
+		{"reserve under", "五、2", 0, 1, []float64{2, 2, 2, 1}, 0.75, 3, 4},
+		// compliance, step (not pro-rata): 冬训 >= 32 due in December.
+		{"winter before due", "五、3", 1, 11, repeat(0, 4), 1, 4, 4},
+		{"winter due on", "五、3", 1, 12, repeat(32, 4), 1, 4, 4},
+		{"winter due under", "五、3", 1, 12, []float64{32, 32, 32, 31.9}, 0.75, 3, 4},
+		// count: 主题党日 12 a year, pro-rata, rounded down.
+		{"theme January", "五、4", 0, 1, repeat(1, 4), 1, 4, 4},
+		{"theme January zero", "五、4", 0, 1, repeat(0, 4), 0, 0, 4},
+		{"theme June", "五、4", 0, 6, []float64{6, 6, 7, 5}, 0.75, 3, 4},
+		{"theme December", "五、4", 0, 12, []float64{12, 12, 12, 11}, 0.75, 3, 4},
+		{"theme missing", "五、4", 0, 12, []float64{12, 12, 12, miss}, 0.75, 3, 4},
+		// count, step: 组织生活会 >= 1 by December.
+		{"life before December", "五、4", 1, 11, repeat(0, 4), 1, 4, 4},
+		{"life December", "五、4", 1, 12, []float64{1, 2, 0, 1}, 0.75, 3, 4},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tk, r := ruleOf(t, c.task, c.rule)
+			o := newEval(c.m).rule(villageFiling(r.Indicator, c.vals...), tk, r)
+			v := o.village
+			if !near(o.part.Credit, c.credit) || v.Meeting != c.meeting || v.Concerned != c.concerned {
+				t.Errorf("credit %v meeting %d/%d, want %v %d/%d (%s)", o.part.Credit, v.Meeting, v.Concerned,
+					c.credit, c.meeting, c.concerned, o.part.Explanation)
+			}
+			short := 0
+			for _, s := range v.Short {
+				short += len(s.Villages)
+			}
+			if short != v.Concerned-v.Meeting {
+				t.Errorf("short lists %d villages, want %d", short, v.Concerned-v.Meeting)
+			}
+			if want := fmt.Sprintf("村级台账!P4:P%d", 3+len(c.vals)); o.part.Cells != want {
+				t.Errorf("cells %q, want %q", o.part.Cells, want)
+			}
+		})
+	}
+}
+
+func TestVillageWhere(t *testing.T) {
+	tk, r := ruleOf(t, "四、1", 0) // sewage_station == 1 where sewage_volume > 50
+	f := villageFiling("sewage_station", 1, 0, 0, 1, 0)
+	vols := []float64{60, 50, miss, 51, 10} // concerned: villages 1 and 4 only
+	for i, v := range vols {
+		n := seeds.Number{Value: v, Set: v != miss}
+		f.Villages[i].Values["sewage_volume"] = n
+	}
+	o := newEval(3).rule(f, tk, r)
+	if o.part.Credit != 1 || o.village.Concerned != 2 || o.village.Meeting != 2 {
+		t.Errorf("credit %v, %d/%d (%s)", o.part.Credit, o.village.Meeting, o.village.Concerned, o.part.Explanation)
+	}
+	f.Villages[0].Values["sewage_station"] = seeds.Number{Value: 0, Set: true}
+	o = newEval(3).rule(f, tk, r)
+	if o.part.Credit != 0.5 || len(o.village.Short) != 1 || o.village.Short[0].Villages[0] != "村1(否)" {
+		t.Errorf("credit %v, short %v", o.part.Credit, o.village.Short)
+	}
+	for i := range f.Villages {
+		f.Villages[i].Values["sewage_volume"] = seeds.Number{Value: 5, Set: true}
+	}
+	o = newEval(3).rule(f, tk, r)
+	if o.part.Credit != 1 || o.village.Concerned != 0 || o.village.Share != 1 || !strings.Contains(o.part.Explanation, "无涉及的村") {
+		t.Errorf("none concerned: credit %v (%s)", o.part.Credit, o.part.Explanation)
+	}
+}
+
+func TestVillageExplanation(t *testing.T) {
+	tk, r := ruleOf(t, "五、7", 2)
+	vals := cat(repeat(6, 26), repeat(4, 10))
+	o := newEval(11).rule(villageFiling("income", vals...), tk, r)
+	want := "集体经济收入达到5万元以上的村占72.2%(26/36个村),目标80%,得分率90.3%(村级台账!P4:P39)"
+	if o.part.Explanation != want {
+		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
+	}
+	// The shortfall is grouped by town, in form order, with the values.
+	s := o.village.Short
+	if len(s) != 4 || s[0].Town != "I镇" || strings.Join(s[0].Villages, ",") != "村27(4万元)" ||
+		s[1].Town != "J镇" || len(s[1].Villages) != 3 {
+		t.Errorf("short = %+v", s)
+	}
+	o = newEval(9).rule(villageFiling("income", vals...), tk, r)
+	if !strings.Contains(o.part.Explanation, "按序时标准≥4.09万元计") {
+		t.Errorf("September: %s", o.part.Explanation)
+	}
+	tk, r = ruleOf(t, "五、4", 0)
+	o = newEval(9).rule(villageFiling("theme_days", 9, 8, miss), tk, r)
+	want = "每月开展主题党日的村占33.3%(1/3个村,截至9月应≥9次,1个村未填),目标100%,得分率33.3%(村级台账!P4:P6)"
+	if o.part.Explanation != want || o.village.Missing != 1 {
+		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
+	}
+}
