@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Outgoing mail states.
+const (
+	OutQueued = "queued"
+	OutSent   = "sent"
+	OutFailed = "failed" // permanently; shown to the operator
+)
+
+// Outgoing is one mail in the outbox.
+type Outgoing struct {
+	ID          int64
+	Key         string // idempotency key, e.g. "reply:<msg id>:<n>", "report:2026-11:370811"
+	Kind        string // e.g. reply, report, summary, dispatch, reminder
+	County      string // the county it is for; "" for the leaders' summary
+	Period      string
+	From        string
+	To          []string
+	Subject     string
+	Body        string
+	Attachments []OutAttachment
+	MessageID   string // the Message-ID header, stable across retries: set at enqueue from Key unless given
+	State       string // OutQueued, OutSent or OutFailed
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	Created     time.Time
+	SentAt      time.Time
+}
+
+// OutAttachment is an attachment of an outgoing mail.
+type OutAttachment struct {
+	Name        string
+	ContentType string
+	Data        []byte // nil when listed without data (Outbox)
+	Size        int64
+}
+
+// OutgoingMessageID derives the stable Message-ID of an outbox key:
+// "<kaohe.HASH@DOMAIN>" with HASH from the key and DOMAIN that of the From address
+// ("kaohe.localhost" when it has none).
+func OutgoingMessageID(key, from string) string {
+	sum := sha256.Sum256([]byte(key))
+	domain := "kaohe.localhost"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 && i+1 < len(a.Address) {
+			domain = strings.ToLower(a.Address[i+1:])
+		}
+	}
+	return "<kaohe." + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
+}
+
+// Enqueue puts a mail in the outbox, queued, with its attachments, in one transaction.
+// Enqueueing a key already in the outbox (whatever its state) is a no-op that returns the
+// existing id with existed=true. On a new row, o.ID, o.MessageID (when empty), o.State,
+// o.Created and o.NextAttempt (when zero: now) are set.
+//
+// Errors: ErrInvalid when Key or To is empty; database errors.
+func (s *Store) Enqueue(ctx context.Context, o *Outgoing) (id int64, existed bool, err error) {
+	if o.Key == "" || len(o.To) == 0 {
+		return 0, false, fmt.Errorf("%w: outgoing mail needs a key and recipients", ErrInvalid)
+	}
+	tj, err := json.Marshal(o.To)
+	if err != nil {
+		return 0, false, fmt.Errorf("enqueue %s: %w", o.Key, err)
+	}
+	msgID := o.MessageID
+	if msgID == "" {
+		msgID = OutgoingMessageID(o.Key, o.From)
+	}
+	created := s.now()
+	next := o.NextAttempt
+	if next.IsZero() {
+		next = created
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO outgoing
+			(key, kind, county, period, from_addr, to_addrs, subject, body, message_id, state, attempts, next_attempt, last_error, created, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, 0)
+			ON CONFLICT (key) DO NOTHING RETURNING id`,
+			o.Key, o.Kind, o.County, o.Period, o.From, string(tj), o.Subject, o.Body, msgID, OutQueued, ms(next), ms(created)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			existed = true
+			return tx.QueryRowContext(ctx, `SELECT id FROM outgoing WHERE key = ?`, o.Key).Scan(&id)
+		} else if err != nil {
+			return err
+		}
+		for i, a := range o.Attachments {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outgoing_attachments (outgoing, seq, name, content_type, data) VALUES (?, ?, ?, ?, ?)`,
+				id, i, a.Name, a.ContentType, nonNil(a.Data)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("enqueue %s: %w", o.Key, err)
+	}
+	if !existed {
+		o.ID, o.MessageID, o.State, o.Created, o.NextAttempt = id, msgID, OutQueued, fromMS(ms(created)), fromMS(ms(next))
+	}
+	return id, existed, nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+const outgoingCols = `id, key, kind, county, period, from_addr, to_addrs, subject, body, message_id, state, attempts,
+	next_attempt, last_error, created, sent_at`
+
+func scanOutgoing(sc interface{ Scan(...any) error }) (Outgoing, error) {
+	var o Outgoing
+	var tj string
+	var next, created, sent int64
+	if err := sc.Scan(&o.ID, &o.Key, &o.Kind, &o.County, &o.Period, &o.From, &tj, &o.Subject, &o.Body, &o.MessageID,
+		&o.State, &o.Attempts, &next, &o.LastError, &created, &sent); err != nil {
+		return o, err
+	}
+	o.NextAttempt, o.Created, o.SentAt = fromMS(next), fromMS(created), fromMS(sent)
+	if err := json.Unmarshal([]byte(tj), &o.To); err != nil {
+		return o, fmt.Errorf("outgoing %d recipients: %w", o.ID, err)
+	}
+	return o, nil
+}
+
+func queryOutgoing(ctx context.Context, tx *sql.Tx, withData bool, q string, args ...any) ([]Outgoing, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+outgoingCols+` FROM outgoing `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Outgoing
+	idx := map[int64]int{}
+	for rows.Next() {
+		o, err := scanOutgoing(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idx[o.ID] = len(out)
+		out = append(out, o)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	data := "NULL"
+	if withData {
+		data = "data"
+	}
+	for i := range out {
+		rows, err := tx.QueryContext(ctx, `SELECT name, content_type, LENGTH(data), `+data+` FROM outgoing_attachments
+			WHERE outgoing = ? ORDER BY seq`, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var a OutAttachment
+			if err := rows.Scan(&a.Name, &a.ContentType, &a.Size, &a.Data); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[i].Attachments = append(out[i].Attachments, a)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Outgoing returns one outgoing mail with its attachments.
+//
+// Errors: ErrNotFound; database errors.
+func (s *Store) Outgoing(ctx context.Context, id int64) (*Outgoing, error) {
+	var out []Outgoing
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryOutgoing(ctx, tx, true, `WHERE id = ?`, id)
+		return err
+	})
+	if err == nil && len(out) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outgoing %d: %w", id, err)
+	}
+	return &out[0], nil
+}
+
+// DueOutgoing returns up to limit queued mails whose next attempt is due at now, oldest
+// first, with their attachments.
+//
+// Errors: ErrInvalid when limit < 1; database errors.
+func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("%w: limit %d", ErrInvalid, limit)
+	}
+	var out []Outgoing
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(now), limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("due outgoing: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimDue is DueOutgoing for senders that may run side by side (several processes): in
+// one transaction it picks the due mails and moves their next attempt to now+lease, so no
+// other sender picks them until the lease runs out. A sender that dies mid-send leaves
+// them to be retried after the lease, with the same Message-ID.
+//
+// Errors: ErrInvalid when limit < 1 or lease <= 0; database errors.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Outgoing, error) {
+	if limit < 1 || lease <= 0 {
+		return nil, fmt.Errorf("%w: limit %d, lease %s", ErrInvalid, limit, lease)
+	}
+	var out []Outgoing
+	until := now.Add(lease)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ? WHERE id = ?`, ms(until), out[i].ID); err != nil {
+				return err
+			}
+			out[i].NextAttempt = fromMS(ms(until))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due outgoing: %w", err)
+	}
+	return out, nil
+}
+
+// transition updates a mail that is queued (or, when also is set, in state also).
+// It returns ErrNotFound for an unknown id, ErrState for a mail in another state, and
+// reports whether the row was in state also (no update was made then).
+func (s *Store) transition(ctx context.Context, id int64, also, set string, args ...any) (was bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM outgoing WHERE id = ?`, id).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if also != "" && state == also {
+			was = true
+			return nil
+		}
+		if state != OutQueued {
+			return fmt.Errorf("%w: mail is %s", ErrState, state)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outgoing SET `+set+` WHERE id = ?`, append(args, id)...)
+		return err
+	})
+	return was, err
+}
+
+// MarkSent records that a queued mail was sent at at. Marking a sent mail sent again is a
+// no-op.
+//
+// Errors: ErrNotFound; ErrState when the mail failed permanently; database errors.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.transition(ctx, id, OutSent, `state = ?, sent_at = ?, attempts = attempts + 1, last_error = ''`, OutSent, ms(at)); err != nil {
+		return fmt.Errorf("mark outgoing %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkRetry records a temporary failure of a queued mail: attempts+1, the error, and the
+// time of the next attempt.
+//
+// Errors: ErrNotFound; ErrState when the mail is not queued; database errors.
+func (s *Store) MarkRetry(ctx context.Context, id int64, errMsg string, next time.Time) error {
+	if _, err := s.transition(ctx, id, "", `attempts = attempts + 1, last_error = ?, next_attempt = ?`, errMsg, ms(next)); err != nil {
+		return fmt.Errorf("mark outgoing %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a permanent failure of a queued mail (attempts+1); it is not tried
+// again unless requeued.
+//
+// Errors: ErrNotFound; ErrState when the mail is not queued; database errors.
+func (s *Store) MarkFailed(ctx context.Context, id int64, errMsg string) error {
+	if _, err := s.transition(ctx, id, "", `state = ?, attempts = attempts + 1, last_error = ?`, OutFailed, errMsg); err != nil {
+		return fmt.Errorf("mark outgoing %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// Requeue puts a failed mail back in the queue, due at next (the operator fixed the
+// address or the server). Attempts and the last error are kept.
+//
+// Errors: ErrNotFound; ErrState when the mail has not failed; database errors.
+func (s *Store) Requeue(ctx context.Context, id int64, next time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outgoing SET state = ?, next_attempt = ? WHERE id = ? AND state = ?`, OutQueued, ms(next), id, OutFailed)
+		if err := affected(res, err); !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err := exists(ctx, tx, `SELECT 1 FROM outgoing WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: mail has not failed", ErrState)
+	})
+	if err != nil {
+		return fmt.Errorf("requeue outgoing %d: %w", id, err)
+	}
+	return nil
+}
+
+// Outbox lists outgoing mail for the operator, filtered by state and period ("" for any),
+// oldest first, with attachment names and sizes but not their data.
+//
+// Errors: database errors.
+func (s *Store) Outbox(ctx context.Context, state, period string) ([]Outgoing, error) {
+	q := `WHERE 1 = 1`
+	var args []any
+	if state != "" {
+		q += ` AND state = ?`
+		args = append(args, state)
+	}
+	if period != "" {
+		q += ` AND period = ?`
+		args = append(args, period)
+	}
+	var out []Outgoing
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryOutgoing(ctx, tx, false, q+` ORDER BY id`, args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return out, nil
+}

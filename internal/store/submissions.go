@@ -1,0 +1,394 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// Submission statuses and sources.
+const (
+	Accepted = "accepted"
+	Rejected = "rejected"
+
+	SourceMail   = "mail"
+	SourceImport = "import"
+)
+
+// Value sheet kinds in the values table.
+const (
+	SheetTask      = "task"
+	SheetIndicator = "indicator"
+	SheetVillage   = "village"
+)
+
+// Submission is one form received, accepted or rejected.
+type Submission struct {
+	ID           int64
+	County       string // code; "" when it could not be told
+	Period       string // YYYY-MM; "" when it could not be told
+	Version      int    // 1, 2, … among the accepted forms of County+Period by received time; 0 when rejected
+	Status       string // Accepted or Rejected
+	Source       string // SourceMail or SourceImport
+	MessageID    int64  // the store's id of the message it came in (Message.ID); 0 if none
+	Filename     string
+	SHA256       string // of the attachment (hex): the same file is one submission
+	Received     time.Time
+	Problems     []string      // for a rejected form, every problem ("工作表!单元格: 说明")
+	Filing       *seeds.Filing // the parsed form; nil when none
+	Superseded   bool          // a later accepted form of County+Period exists
+	SupersededBy int64         // the id of the next accepted form of County+Period; 0 if none
+	Created      time.Time
+}
+
+// PutSubmission stores a submission and its parsed values (one row per value, with its
+// sheet and cell, in the values table) in one transaction.
+//
+// The same attachment (SHA256) stored before is one submission: nothing is written and
+// the stored row is returned with duplicate=true. An accepted submission takes its place
+// among the accepted forms of its county and period by received time (ties by arrival):
+// versions are numbered 1, 2, … in that order and every one but the latest is superseded
+// by the next; all are kept. Normally a new form is the latest; one received earlier than
+// the latest (e.g. an import of an older file) is slotted in and renumbers the later ones.
+//
+// Errors: ErrInvalid when SHA256 is empty, Status or Source is unknown, or an accepted
+// submission has no County, Period or Filing; database errors.
+func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Submission, duplicate bool, err error) {
+	if sub.SHA256 == "" {
+		return nil, false, fmt.Errorf("%w: submission without sha256", ErrInvalid)
+	}
+	switch sub.Status {
+	case Accepted:
+		if sub.County == "" || sub.Period == "" || sub.Filing == nil {
+			return nil, false, fmt.Errorf("%w: accepted submission needs county, period and filing", ErrInvalid)
+		}
+	case Rejected:
+	default:
+		return nil, false, fmt.Errorf("%w: submission status %q", ErrInvalid, sub.Status)
+	}
+	switch sub.Source {
+	case SourceMail, SourceImport:
+	default:
+		return nil, false, fmt.Errorf("%w: submission source %q", ErrInvalid, sub.Source)
+	}
+	problems := sub.Problems
+	if problems == nil {
+		problems = []string{}
+	}
+	pj, err := json.Marshal(problems)
+	if err != nil {
+		return nil, false, fmt.Errorf("put submission: problems: %w", err)
+	}
+	var fj []byte
+	if sub.Filing != nil {
+		if fj, err = json.Marshal(sub.Filing); err != nil {
+			return nil, false, fmt.Errorf("put submission: filing: %w", err)
+		}
+	}
+	var msg any
+	if sub.MessageID != 0 {
+		msg = sub.MessageID
+	}
+	created := s.now()
+
+	var id int64
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM submissions WHERE sha256 = ?`, sub.SHA256).Scan(&id)
+		if err == nil {
+			duplicate = true
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO submissions
+			(county, period, version, status, source, message, filename, sha256, received, problems, filing, superseded_by, created)
+			VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING id`,
+			sub.County, sub.Period, sub.Status, sub.Source, msg, sub.Filename, sub.SHA256, ms(sub.Received),
+			string(pj), string(fj), ms(created)).Scan(&id); err != nil {
+			return err
+		}
+		if err := insertValues(ctx, tx, id, sub.Filing); err != nil {
+			return fmt.Errorf("values: %w", err)
+		}
+		if sub.Status == Accepted {
+			return renumber(ctx, tx, sub.County, sub.Period)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("put submission: %w", err)
+	}
+	stored, err = s.Submission(ctx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("put submission: reading back: %w", err)
+	}
+	return stored, duplicate, nil
+}
+
+// renumber sets version and superseded_by of the accepted submissions of county+period
+// by (received, id).
+func renumber(ctx context.Context, tx *sql.Tx, county, period string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM submissions WHERE county = ? AND period = ? AND status = ?
+		ORDER BY received, id`, county, period, Accepted)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for i, id := range ids {
+		var next any
+		if i+1 < len(ids) {
+			next = ids[i+1]
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE submissions SET version = ?, superseded_by = ? WHERE id = ?`, i+1, next, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertValues(ctx context.Context, tx *sql.Tx, id int64, f *seeds.Filing) error {
+	if f == nil {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO submission_values
+		(submission, seq, sheet_kind, key, town, village, num, is_set, text, note, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	seq := 0
+	for _, t := range f.Tasks {
+		if _, err := st.ExecContext(ctx, id, next(&seq), SheetTask, t.Task, "", "", float64(t.Status), boolInt(t.Status != seeds.StatusNone),
+			t.Status.String(), t.Progress, t.Cell); err != nil {
+			return err
+		}
+	}
+	for _, k := range sortedKeys(f.Indicators) {
+		n := f.Indicators[k]
+		if _, err := st.ExecContext(ctx, id, next(&seq), SheetIndicator, k, "", "", n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
+			return err
+		}
+	}
+	for _, v := range f.Villages {
+		for _, k := range sortedKeys(v.Values) {
+			n := v.Values[k]
+			if _, err := st.ExecContext(ctx, id, next(&seq), SheetVillage, k, v.Town, v.Village, n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func next(n *int) int { *n++; return *n }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+const submissionCols = `s.id, s.county, s.period, s.version, s.status, s.source, COALESCE(s.message, 0), s.filename, s.sha256,
+	s.received, s.problems, s.filing, COALESCE(s.superseded_by, 0), s.created`
+
+func scanSubmission(sc interface{ Scan(...any) error }, withFiling bool) (*Submission, error) {
+	var sub Submission
+	var received, created int64
+	var pj, fj string
+	if err := sc.Scan(&sub.ID, &sub.County, &sub.Period, &sub.Version, &sub.Status, &sub.Source, &sub.MessageID,
+		&sub.Filename, &sub.SHA256, &received, &pj, &fj, &sub.SupersededBy, &created); err != nil {
+		return nil, err
+	}
+	sub.Received, sub.Created = fromMS(received), fromMS(created)
+	sub.Superseded = sub.SupersededBy != 0
+	if err := json.Unmarshal([]byte(pj), &sub.Problems); err != nil {
+		return nil, fmt.Errorf("submission %d problems: %w", sub.ID, err)
+	}
+	if len(sub.Problems) == 0 {
+		sub.Problems = nil
+	}
+	if withFiling && fj != "" {
+		sub.Filing = new(seeds.Filing)
+		if err := json.Unmarshal([]byte(fj), sub.Filing); err != nil {
+			return nil, fmt.Errorf("submission %d filing: %w", sub.ID, err)
+		}
+	}
+	return &sub, nil
+}
+
+func (s *Store) oneSubmission(ctx context.Context, what, q string, args ...any) (*Submission, error) {
+	sub, err := scanSubmission(s.db.QueryRowContext(ctx, `SELECT `+submissionCols+` FROM submissions s `+q, args...), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return sub, nil
+}
+
+// Submission returns one submission with its filing.
+//
+// Errors: ErrNotFound; database errors.
+func (s *Store) Submission(ctx context.Context, id int64) (*Submission, error) {
+	return s.oneSubmission(ctx, fmt.Sprintf("submission %d", id), `WHERE s.id = ?`, id)
+}
+
+// LatestAccepted returns the latest (not superseded) accepted submission of a county for
+// a period, with its filing.
+//
+// Errors: ErrNotFound when the county has no accepted form for the period; database errors.
+func (s *Store) LatestAccepted(ctx context.Context, county, period string) (*Submission, error) {
+	return s.oneSubmission(ctx, fmt.Sprintf("latest accepted %s %s", county, period),
+		`WHERE s.county = ? AND s.period = ? AND s.status = ? AND s.superseded_by IS NULL`, county, period, Accepted)
+}
+
+// LastAcceptedBefore returns the latest accepted submission of a county of the most
+// recent period before period that has one, with its filing (to prefill the next form).
+//
+// Errors: ErrNotFound when there is none; database errors.
+func (s *Store) LastAcceptedBefore(ctx context.Context, county, period string) (*Submission, error) {
+	return s.oneSubmission(ctx, fmt.Sprintf("last accepted %s before %s", county, period),
+		`WHERE s.county = ? AND s.period < ? AND s.period <> '' AND s.status = ? AND s.superseded_by IS NULL
+		ORDER BY s.period DESC LIMIT 1`, county, period, Accepted)
+}
+
+// Submissions returns every submission of a period (accepted, superseded and rejected),
+// without filings, ordered by county, received time and id; for `kaohe status`.
+//
+// Errors: database errors.
+func (s *Store) Submissions(ctx context.Context, period string) ([]Submission, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionCols+` FROM submissions s WHERE s.period = ?
+		ORDER BY s.county, s.received, s.id`, period)
+	if err != nil {
+		return nil, fmt.Errorf("submissions %s: %w", period, err)
+	}
+	defer rows.Close()
+	var out []Submission
+	for rows.Next() {
+		sub, err := scanSubmission(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("submissions %s: %w", period, err)
+		}
+		out = append(out, *sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("submissions %s: %w", period, err)
+	}
+	return out, nil
+}
+
+// EachAccepted calls fn with the latest accepted submission of every county for a
+// period, with its filing, in county order, one at a time, so a caller that does not keep
+// them needs memory for one filing only. An error from fn stops the walk and is returned.
+//
+// Errors: those of fn; database errors.
+func (s *Store) EachAccepted(ctx context.Context, period string, fn func(*Submission) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionCols+` FROM submissions s
+		WHERE s.period = ? AND s.status = ? AND s.superseded_by IS NULL ORDER BY s.county`, period, Accepted)
+	if err != nil {
+		return fmt.Errorf("accepted %s: %w", period, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sub, err := scanSubmission(rows, true)
+		if err != nil {
+			return fmt.Errorf("accepted %s: %w", period, err)
+		}
+		if err := fn(sub); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("accepted %s: %w", period, err)
+	}
+	return nil
+}
+
+// AcceptedFilings returns the latest accepted submission of every county that has one for
+// a period, with its filing, keyed by county code.
+//
+// Errors: database errors.
+func (s *Store) AcceptedFilings(ctx context.Context, period string) (map[string]*Submission, error) {
+	out := map[string]*Submission{}
+	err := s.EachAccepted(ctx, period, func(sub *Submission) error {
+		out[sub.County] = sub
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Value is one row of the values table: a value of a submission with the sheet and cell
+// it came from.
+type Value struct {
+	SheetKind string // SheetTask, SheetIndicator or SheetVillage
+	Key       string // task id or indicator id
+	Town      string // village values only
+	Village   string // village values only
+	Num       float64
+	Set       bool
+	Text      string // tasks: the status label
+	Note      string // tasks: 进展情况; indicators: 佐证说明
+	Cell      string // e.g. 村级台账!F12
+}
+
+// Values returns the values of a submission, optionally of one sheet kind and key ("" for
+// all), in the order they were stored (tasks in checklist order, indicators by id,
+// villages in form order then by indicator id).
+//
+// Errors: database errors (an unknown submission has none).
+func (s *Store) Values(ctx context.Context, submission int64, sheetKind, key string) ([]Value, error) {
+	var where []string
+	args := []any{submission}
+	if sheetKind != "" {
+		where = append(where, ` AND sheet_kind = ?`)
+		args = append(args, sheetKind)
+	}
+	if key != "" {
+		where = append(where, ` AND key = ?`)
+		args = append(args, key)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT sheet_kind, key, town, village, num, is_set, text, note, cell
+		FROM submission_values WHERE submission = ?`+strings.Join(where, "")+` ORDER BY seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("values of submission %d: %w", submission, err)
+	}
+	defer rows.Close()
+	var out []Value
+	for rows.Next() {
+		var v Value
+		var set int
+		if err := rows.Scan(&v.SheetKind, &v.Key, &v.Town, &v.Village, &v.Num, &set, &v.Text, &v.Note, &v.Cell); err != nil {
+			return nil, fmt.Errorf("values of submission %d: %w", submission, err)
+		}
+		v.Set = set != 0
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("values of submission %d: %w", submission, err)
+	}
+	return out, nil
+}
