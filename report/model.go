@@ -1,0 +1,546 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jining/kaohe/internal/score"
+)
+
+// Model is what a report shows, page content in reading order, independent of the
+// typesetting: the PDF renderer draws it, and golden tests compare it.
+type Model struct {
+	Kind     string  `json:"kind"` // "county" or "summary"
+	Title    string  `json:"title"`
+	Subtitle string  `json:"subtitle"`
+	Period   string  `json:"period"` // YYYY-MM
+	Office   string  `json:"office,omitempty"`
+	Blocks   []Block `json:"blocks"`
+}
+
+// Block kinds.
+const (
+	BlockHeading = "heading"
+	BlockText    = "text"
+	BlockFacts   = "facts"
+	BlockBars    = "bars"
+	BlockTable   = "table"
+	BlockLines   = "lines"
+)
+
+// Block is one element of a report, drawn top to bottom.
+type Block struct {
+	Kind  string     `json:"kind"`
+	Text  string     `json:"text,omitempty"`
+	Facts []Fact     `json:"facts,omitempty"`
+	Bars  []Bar      `json:"bars,omitempty"`
+	Table *Table     `json:"table,omitempty"`
+	Lines *LineChart `json:"lines,omitempty"`
+}
+
+// Fact is one label/value pair of a facts block (the cover block).
+type Fact struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Bar is one area of the area bar chart.
+type Bar struct {
+	Label  string  `json:"label"`
+	Score  float64 `json:"score"`
+	Weight float64 `json:"weight"`
+}
+
+// Table is a table whose header repeats on every page it spans.
+type Table struct {
+	Columns []Column `json:"columns"`
+	Rows    []Row    `json:"rows"`
+}
+
+// Column describes one table column.
+type Column struct {
+	Title string  `json:"title"`
+	Width float64 `json:"width"` // share of the text width; a table's shares sum to 1
+	Align string  `json:"align"` // L, C or R
+	Light bool    `json:"light,omitempty"` // cells are 绿/黄/红: a coloured dot goes before the text
+	Heat  bool    `json:"heat,omitempty"`  // cells are filled by Row.Heat
+}
+
+// Row is one table row.
+type Row struct {
+	Cells []string  `json:"cells"`
+	Tone  string    `json:"tone,omitempty"` // a grade name or 未报送: the row's background
+	Heat  []float64 `json:"heat,omitempty"` // per cell 0–1 for Heat columns; -1: none
+}
+
+// LineChart is a trend chart on a 0–100 scale.
+type LineChart struct {
+	X      []string `json:"x"`
+	Series []Series `json:"series"`
+	YLabel string   `json:"y_label"`
+}
+
+// Series is one line of a chart; nil values are gaps.
+type Series struct {
+	Name   string     `json:"name"`
+	Values []*float64 `json:"values"`
+}
+
+// Report titles.
+const (
+	countyTitle  = "乡村振兴重点工作任务推进情况考核报告"
+	summaryTitle = "乡村振兴重点工作任务推进情况考核汇总"
+	trendPeriods = 6
+)
+
+// periodText renders 2019-09 as 2019年9月; anything else unchanged.
+func periodText(p string) string {
+	y, m, ok := strings.Cut(p, "-")
+	if !ok {
+		return p
+	}
+	mi, err := strconv.Atoi(m)
+	if err != nil {
+		return p
+	}
+	return fmt.Sprintf("%s年%d月", y, mi)
+}
+
+func f1(v float64) string {
+	s := strconv.FormatFloat(math.Round(v*10)/10, 'f', 1, 64)
+	if s == "-0.0" {
+		s = "0.0"
+	}
+	return s
+}
+
+func signed(v float64) string {
+	if v > 0 {
+		return "+" + f1(v)
+	}
+	return f1(v)
+}
+
+func rankChange(c *score.CountyResult) string {
+	switch {
+	case !c.Submitted || !c.HasPrev:
+		return "—"
+	case c.RankChange > 0:
+		return fmt.Sprintf("↑%d", c.RankChange)
+	case c.RankChange < 0:
+		return fmt.Sprintf("↓%d", -c.RankChange)
+	}
+	return "持平"
+}
+
+// findCounty returns the county with the given code, or nil.
+func findCounty(res *score.Result, code string) *score.CountyResult {
+	for i := range res.Counties {
+		if res.Counties[i].Code == code {
+			return &res.Counties[i]
+		}
+	}
+	return nil
+}
+
+// CountyModel returns the content of one county's report, or nil when res has no
+// county with that code. history holds earlier results, in any order; the last
+// periods up to res.Period feed the trend chart.
+func CountyModel(res *score.Result, code string, history []*score.Result) *Model {
+	c := findCounty(res, code)
+	if c == nil {
+		return nil
+	}
+	m := &Model{Kind: "county", Title: countyTitle, Subtitle: c.Name, Period: res.Period}
+	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
+	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
+
+	if !c.Submitted {
+		add(Block{Kind: BlockFacts, Facts: []Fact{
+			{"县（市、区）", c.Name},
+			{"考核期", periodText(res.Period)},
+			{"报送情况", "未报送"},
+			{"考核结果", "本期未报送，不参加评分和排名"},
+		}})
+		heading("一、情况说明")
+		msg := fmt.Sprintf("截至本期考核，未收到%s%s的乡村振兴重点工作任务推进情况表，本期不计分、不排名，在全市汇总中列为“未报送”。", c.Name, periodText(res.Period))
+		if c.Rejected > 0 {
+			msg += fmt.Sprintf("本期曾收到报表%d份，均因填报问题被退回，未予受理。", c.Rejected)
+		}
+		add(Block{Kind: BlockText, Text: msg})
+		if len(c.Problems) > 0 {
+			heading("二、最近一次退回的问题")
+			for i, p := range c.Problems {
+				add(Block{Kind: BlockText, Text: fmt.Sprintf("%d. %s", i+1, p)})
+			}
+		}
+		heading(fmt.Sprintf("%s、请尽快办理", cnNum(len(c.Problems) > 0, 3, 2)))
+		for _, s := range []string{
+			"1. 使用随通知下发的本县（市、区）推进情况表（Excel），按表内说明逐项填写进展状态、量化指标和村级台账，不要改动表格结构和锁定的单元格。",
+			"2. 填写完毕后，将表格作为附件回复至通知邮件的发件地址；系统收到后会自动回复回执，如有问题会退回并标明出错的工作表和单元格。",
+			"3. 逾期报送将按规定扣分：迟报1至3天扣0.5分，超过3天扣1分。如有困难，请及时与市联席会议办公室联系。",
+		} {
+			add(Block{Kind: BlockText, Text: s})
+		}
+		return m
+	}
+
+	change := "首次考核，无上期数据"
+	if c.HasPrev {
+		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
+	}
+	total := f1(c.Total) + "分"
+	if c.Deduction > 0 {
+		total += fmt.Sprintf("（得分%s，扣分%s）", f1(c.Raw), f1(c.Deduction))
+	}
+	add(Block{Kind: BlockFacts, Facts: []Fact{
+		{"县（市、区）", c.Name},
+		{"考核期", periodText(res.Period)},
+		{"总分", total},
+		{"等级", c.Grade},
+		{"位次", fmt.Sprintf("第%d名（共%d个县市区）", c.Rank, c.Of)},
+		{"较上期", change},
+	}})
+
+	heading("一、分领域得分")
+	var bars []Bar
+	for _, a := range c.Areas {
+		bars = append(bars, Bar{Label: fmt.Sprintf("%s（%s分）", a.Name, trim0(a.Weight)), Score: a.Score, Weight: a.Weight})
+	}
+	add(Block{Kind: BlockBars, Bars: bars})
+
+	heading("二、重点任务完成情况")
+	t := &Table{Columns: []Column{
+		{Title: "编号", Width: 0.07, Align: "C"},
+		{Title: "任务", Width: 0.15, Align: "L"},
+		{Title: "目标", Width: 0.17, Align: "L"},
+		{Title: "报送值", Width: 0.11, Align: "L"},
+		{Title: "序时要求", Width: 0.11, Align: "L"},
+		{Title: "得分", Width: 0.07, Align: "C"},
+		{Title: "灯", Width: 0.06, Align: "C", Light: true},
+		{Title: "说明", Width: 0.26, Align: "L"},
+	}}
+	for _, ts := range c.Tasks {
+		t.Rows = append(t.Rows, Row{Cells: []string{
+			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected,
+			f1(ts.Score) + "/" + trim0(ts.Weight), string(ts.Light), ts.Explanation,
+		}})
+	}
+	add(Block{Kind: BlockTable, Table: t})
+
+	heading("三、村级指标达标情况")
+	if len(c.Villages) == 0 {
+		add(Block{Kind: BlockText, Text: "本期无村级指标。"})
+	}
+	for _, v := range c.Villages {
+		line := fmt.Sprintf("【%s】%s：涉及%d个村，达标%d个，占%s%%；序时要求%s%%。", v.Task, v.Label, v.Concerned, v.Meeting, f1(v.Share*100), f1(v.Required*100))
+		if len(v.Short) == 0 {
+			line += "全部达标。"
+		} else {
+			line += "未达标的村如下："
+		}
+		add(Block{Kind: BlockText, Text: line})
+		if len(v.Short) > 0 {
+			vt := &Table{Columns: []Column{
+				{Title: "乡镇（街道）", Width: 0.2, Align: "L"},
+				{Title: "未达标的村（数值）", Width: 0.8, Align: "L"},
+			}}
+			for _, s := range v.Short {
+				vt.Rows = append(vt.Rows, Row{Cells: []string{s.Town, strings.Join(s.Villages, "、")}})
+			}
+			add(Block{Kind: BlockTable, Table: vt})
+		}
+	}
+
+	heading("四、报送与扣分")
+	facts := []Fact{{"报送时间", c.Received.Format("2006年1月2日 15:04")}}
+	if c.Received.IsZero() {
+		facts[0].Value = "—"
+	}
+	late := "按时报送"
+	if c.DaysLate > 0 {
+		late = fmt.Sprintf("迟报%d天", c.DaysLate)
+	}
+	facts = append(facts, Fact{"迟报", late})
+	if c.Version > 1 {
+		facts = append(facts, Fact{"报送版本", fmt.Sprintf("第%d版（以最后受理的一版为准）", c.Version)})
+	}
+	if c.Rejected > 0 {
+		facts = append(facts, Fact{"被退回", fmt.Sprintf("%d次", c.Rejected)})
+	}
+	if len(c.Deduct) == 0 {
+		facts = append(facts, Fact{"扣分", "无"})
+	}
+	for _, d := range c.Deduct {
+		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f1(d.Points), d.Reason)})
+	}
+	add(Block{Kind: BlockFacts, Facts: facts})
+
+	heading("五、下月工作重点")
+	if len(c.DueNext) == 0 {
+		add(Block{Kind: BlockText, Text: "各项任务均按序时推进，下月无到期任务。"})
+	} else {
+		dt := &Table{Columns: []Column{
+			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "任务", Width: 0.22, Align: "L"},
+			{Title: "目标", Width: 0.32, Align: "L"},
+			{Title: "灯", Width: 0.08, Align: "C", Light: true},
+			{Title: "提示", Width: 0.30, Align: "L"},
+		}}
+		for _, id := range c.DueNext {
+			ts := taskOf(c, id)
+			if ts == nil {
+				dt.Rows = append(dt.Rows, Row{Cells: []string{id, "", "", "", "下月到期"}})
+				continue
+			}
+			hint := "下月到期，请按目标抓好落实"
+			switch ts.Light {
+			case score.Red:
+				hint = fmt.Sprintf("红灯：落后序时%s个百分点，请重点推进", f1(ts.Behind))
+			case score.Yellow:
+				hint = fmt.Sprintf("黄灯：落后序时%s个百分点，请加快进度", f1(ts.Behind))
+			}
+			dt.Rows = append(dt.Rows, Row{Cells: []string{ts.Task, ts.Title, ts.Target, string(ts.Light), hint}})
+		}
+		add(Block{Kind: BlockTable, Table: dt})
+	}
+
+	if lc := trend(res, code, history); lc != nil {
+		heading("六、得分趋势")
+		add(Block{Kind: BlockText, Text: "近期总分及各领域得分率（得分÷分值）变化如下图。"})
+		add(Block{Kind: BlockLines, Lines: lc})
+	}
+	return m
+}
+
+func cnNum(cond bool, a, b int) string {
+	n := b
+	if cond {
+		n = a
+	}
+	return string([]rune("一二三四五六七八九十")[n-1])
+}
+
+func rankChangeWords(d int) string {
+	switch {
+	case d > 0:
+		return fmt.Sprintf("上升%d位", d)
+	case d < 0:
+		return fmt.Sprintf("下降%d位", -d)
+	}
+	return "持平"
+}
+
+func trim0(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func taskOf(c *score.CountyResult, id string) *score.TaskScore {
+	for i := range c.Tasks {
+		if c.Tasks[i].Task == id {
+			return &c.Tasks[i]
+		}
+	}
+	return nil
+}
+
+// trend returns the chart of the county's total and area score rates over the last
+// trendPeriods periods up to res.Period, or nil when fewer than two periods have a
+// score.
+func trend(res *score.Result, code string, history []*score.Result) *LineChart {
+	byPeriod := map[string]*score.Result{res.Period: res}
+	for _, h := range history {
+		if h != nil && h.Period < res.Period {
+			if _, dup := byPeriod[h.Period]; !dup {
+				byPeriod[h.Period] = h
+			}
+		}
+	}
+	periods := make([]string, 0, len(byPeriod))
+	for p := range byPeriod {
+		periods = append(periods, p)
+	}
+	slices.Sort(periods)
+	if len(periods) > trendPeriods {
+		periods = periods[len(periods)-trendPeriods:]
+	}
+	lc := &LineChart{YLabel: "总分 / 得分率（%）"}
+	series := []Series{{Name: "总分"}}
+	for _, a := range res.Areas {
+		series = append(series, Series{Name: a.Name + "得分率"})
+	}
+	points := 0
+	for _, p := range periods {
+		lc.X = append(lc.X, periodText(p))
+		c := findCounty(byPeriod[p], code)
+		if c == nil || !c.Submitted {
+			for i := range series {
+				series[i].Values = append(series[i].Values, nil)
+			}
+			continue
+		}
+		points++
+		v := c.Total
+		series[0].Values = append(series[0].Values, &v)
+		for i, a := range res.Areas {
+			var val *float64
+			for _, ca := range c.Areas {
+				if ca.ID == a.ID && ca.Weight > 0 {
+					x := math.Round(ca.Score/ca.Weight*1000) / 10
+					val = &x
+				}
+			}
+			series[i+1].Values = append(series[i+1].Values, val)
+		}
+	}
+	if points < 2 {
+		return nil
+	}
+	lc.Series = series
+	return lc
+}
+
+// SummaryModel returns the content of the summary report for leaders.
+func SummaryModel(res *score.Result, history []*score.Result) *Model {
+	m := &Model{Kind: "summary", Title: summaryTitle, Subtitle: "全市汇总", Period: res.Period}
+	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
+	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
+	cp := res.Completeness
+	facts := []Fact{
+		{"考核期", periodText(res.Period)},
+		{"报送情况", fmt.Sprintf("应报%d个，已报%d个（按时%d个、迟报%d个），未报送%d个，被退回未重报%d个", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)},
+	}
+	if st, ok := res.Stats["total"]; ok && res.Assessed > 0 {
+		facts = append(facts, Fact{"总分", fmt.Sprintf("平均%s分，最高%s分，最低%s分", f1(st.Mean), f1(st.Max), f1(st.Min))})
+	}
+	add(Block{Kind: BlockFacts, Facts: facts})
+
+	heading("一、综合排名")
+	cols := []Column{
+		{Title: "位次", Align: "C"},
+		{Title: "县（市、区）", Align: "L"},
+		{Title: "总分", Align: "C"},
+		{Title: "等级", Align: "C"},
+	}
+	for _, a := range res.Areas {
+		cols = append(cols, Column{Title: fmt.Sprintf("%s（%s）", a.Name, trim0(a.Weight)), Align: "C"})
+	}
+	cols = append(cols, Column{Title: "位次变化", Align: "C"})
+	widths(cols, []float64{0.07, 0.15, 0.09, 0.08}, 0.10)
+	lt := &Table{Columns: cols}
+	for i := range res.Counties {
+		c := &res.Counties[i]
+		row := Row{}
+		if c.Submitted {
+			row.Cells = []string{strconv.Itoa(c.Rank), c.Name, f1(c.Total), c.Grade}
+			row.Tone = c.Grade
+		} else {
+			row.Cells = []string{"—", c.Name, "未报送", "—"}
+			row.Tone = "未报送"
+		}
+		for _, a := range res.Areas {
+			s := "—"
+			if c.Submitted {
+				s = f1(areaScore(c, a.ID))
+			}
+			row.Cells = append(row.Cells, s)
+		}
+		row.Cells = append(row.Cells, rankChange(c))
+		lt.Rows = append(lt.Rows, row)
+	}
+	add(Block{Kind: BlockTable, Table: lt})
+
+	heading("二、分领域得分热力图")
+	add(Block{Kind: BlockText, Text: "单元格为领域得分，底色按得分率（得分÷分值）由红到绿渐变。"})
+	hc := []Column{{Title: "县（市、区）", Align: "L"}}
+	for _, a := range res.Areas {
+		hc = append(hc, Column{Title: a.Name, Align: "C", Heat: true})
+	}
+	widths(hc, []float64{0.2}, 0)
+	ht := &Table{Columns: hc}
+	for i := range res.Counties {
+		c := &res.Counties[i]
+		if !c.Submitted {
+			continue
+		}
+		row := Row{Cells: []string{c.Name}, Heat: []float64{-1}}
+		for _, a := range res.Areas {
+			s := areaScore(c, a.ID)
+			row.Cells = append(row.Cells, f1(s))
+			r := -1.0
+			if a.Weight > 0 {
+				r = math.Max(0, math.Min(1, s/a.Weight))
+			}
+			row.Heat = append(row.Heat, math.Round(r*1000)/1000)
+		}
+		ht.Rows = append(ht.Rows, row)
+	}
+	add(Block{Kind: BlockTable, Table: ht})
+
+	heading("三、报送情况")
+	names := func(l []string) string {
+		if len(l) == 0 {
+			return "无"
+		}
+		return strings.Join(l, "、")
+	}
+	add(Block{Kind: BlockTable, Table: &Table{
+		Columns: []Column{{Title: "类别", Width: 0.15, Align: "C"}, {Title: "数量", Width: 0.1, Align: "C"}, {Title: "县（市、区）", Width: 0.75, Align: "L"}},
+		Rows: []Row{
+			{Cells: []string{"未报送", strconv.Itoa(cp.Missing), names(cp.MissList)}},
+			{Cells: []string{"迟报", strconv.Itoa(cp.Late), names(cp.LateList)}},
+			{Cells: []string{"被退回", strconv.Itoa(cp.Rejected), names(cp.RejList)}},
+		},
+	}})
+
+	heading("四、红灯较多的任务")
+	if len(res.RedTasks) == 0 {
+		add(Block{Kind: BlockText, Text: "本期无红灯任务。"})
+	} else {
+		rt := &Table{Columns: []Column{
+			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "任务", Width: 0.27, Align: "L"},
+			{Title: "红灯县数", Width: 0.1, Align: "C"},
+			{Title: "县（市、区）", Width: 0.55, Align: "L"},
+		}}
+		for _, r := range res.RedTasks {
+			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
+		}
+		add(Block{Kind: BlockTable, Table: rt})
+	}
+	_ = history // the summary has no trend chart yet; history is accepted for symmetry with CountyModel
+	return m
+}
+
+// widths sets the column widths: the first ones from fixed, the last from last when
+// positive, the rest sharing what remains equally.
+func widths(cols []Column, fixed []float64, last float64) {
+	rest := 1.0
+	n := len(cols)
+	for i, w := range fixed {
+		cols[i].Width = w
+		rest -= w
+	}
+	free := n - len(fixed)
+	if last > 0 {
+		cols[n-1].Width = last
+		rest -= last
+		free--
+	}
+	for i := len(fixed); i < n; i++ {
+		if last > 0 && i == n-1 {
+			continue
+		}
+		cols[i].Width = rest / float64(free)
+	}
+}
+
+func areaScore(c *score.CountyResult, id string) float64 {
+	for _, a := range c.Areas {
+		if a.ID == id {
+			return a.Score
+		}
+	}
+	return 0
+}

@@ -1,0 +1,176 @@
+package report
+
+import (
+	"strings"
+	"unicode"
+)
+
+// noStart holds the characters no line may start with, noEnd those no line may end
+// with (basic 避头尾).
+const (
+	noStart = "，。、；：？！）》」』】〕〉”’…—·%,.;:?!)]}"
+	noEnd   = "（《「『【〔〈“‘([{"
+)
+
+func isNoStart(r rune) bool { return strings.ContainsRune(noStart, r) }
+func isNoEnd(r rune) bool   { return strings.ContainsRune(noEnd, r) }
+
+// isWordRune reports whether r belongs to a Latin word or a number that should not be
+// split across lines: ASCII letters and digits and the joiners found in numbers,
+// percentages, dates and cell references (72.5%, 2019-09, F2:F38).
+func isWordRune(r rune) bool {
+	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".%/:-+_#&@'", r))
+}
+
+// token is an unbreakable unit: one CJK character, a Latin word or number, or a run
+// of spaces.
+type token struct {
+	s     string
+	w     float64
+	space bool
+}
+
+func tokenize(s string, measure func(string) float64) []token {
+	var toks []token
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= 0x80 {
+			r, n = decodeRune(s[i:])
+		}
+		j := i + n
+		switch {
+		case r == ' ' || r == '\t':
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+				j++
+			}
+			toks = append(toks, token{s: s[i:j], space: true})
+		case isWordRune(r):
+			for j < len(s) && isWordRune(rune(s[j])) {
+				j++
+			}
+			toks = append(toks, token{s: s[i:j]})
+		default:
+			toks = append(toks, token{s: s[i:j]})
+		}
+		i = j
+	}
+	for k := range toks {
+		toks[k].w = measure(toks[k].s)
+	}
+	return toks
+}
+
+func decodeRune(s string) (rune, int) {
+	for _, r := range s {
+		return r, len(string(r))
+	}
+	return 0, 0
+}
+
+func firstRune(s string) rune { r, _ := decodeRune(s); return r }
+
+func lastRune(s string) rune {
+	var l rune
+	for _, r := range s {
+		l = r
+	}
+	return l
+}
+
+// wrap breaks s into lines no wider than width, as measured by measure. Newlines in s
+// start a new line. It never drops or repeats a character other than the spaces at a
+// soft line break; no line starts with a character of noStart nor ends with one of
+// noEnd unless a line would otherwise be left empty; a Latin word or number is split
+// only when it alone is wider than a line.
+func wrap(s string, width float64, measure func(string) float64) []string {
+	var out []string
+	for para := range strings.SplitSeq(s, "\n") {
+		out = append(out, wrapPara(strings.TrimRight(para, "\r"), width, measure)...)
+	}
+	return out
+}
+
+func wrapPara(s string, width float64, measure func(string) float64) []string {
+	toks := tokenize(s, measure)
+	if len(toks) == 0 {
+		return []string{""}
+	}
+	// Split words wider than a line into pieces that fit.
+	var ts []token
+	for _, t := range toks {
+		if t.space || t.w <= width || len([]rune(t.s)) == 1 {
+			ts = append(ts, t)
+			continue
+		}
+		var cur strings.Builder
+		var cw float64
+		for _, r := range t.s {
+			rw := measure(string(r))
+			if cw+rw > width && cur.Len() > 0 {
+				ts = append(ts, token{s: cur.String(), w: cw})
+				cur.Reset()
+				cw = 0
+			}
+			cur.WriteRune(r)
+			cw += rw
+		}
+		ts = append(ts, token{s: cur.String(), w: cw})
+	}
+
+	var lines []string
+	var line []token
+	var lw float64
+	flush := func() {
+		// Drop trailing spaces.
+		for len(line) > 0 && line[len(line)-1].space {
+			line = line[:len(line)-1]
+		}
+		var b strings.Builder
+		for _, t := range line {
+			b.WriteString(t.s)
+		}
+		lines = append(lines, b.String())
+		line, lw = nil, 0
+	}
+	for i := 0; i < len(ts); i++ {
+		t := ts[i]
+		if t.space && len(line) == 0 && len(lines) > 0 {
+			continue // no leading spaces after a soft break
+		}
+		if lw+t.w <= width+1e-9 || len(line) == 0 || t.space {
+			line = append(line, t)
+			lw += t.w
+			continue
+		}
+		// t starts the next line. Move tokens down while that would put a no-start
+		// character at the head of the next line or leave a no-end one at the tail
+		// of this one, keeping at least one token here.
+		k := len(line)
+		for k > 1 {
+			next := ts[i]
+			if k < len(line) {
+				next = line[k]
+			}
+			if isNoStart(firstRune(next.s)) || isNoEnd(lastRune(line[k-1].s)) {
+				k--
+				continue
+			}
+			break
+		}
+		if k < len(line) && k >= 1 {
+			// Only move down if what moves fits on the next line with t.
+			var mw float64
+			for _, m := range line[k:] {
+				mw += m.w
+			}
+			if mw+t.w <= width+1e-9 {
+				i -= len(line) - k
+				line = line[:k]
+			}
+		}
+		flush()
+		i-- // place t (or the first moved token) on the new line
+	}
+	flush()
+	return lines
+}
