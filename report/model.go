@@ -63,8 +63,8 @@ type Table struct {
 // Column describes one table column.
 type Column struct {
 	Title string  `json:"title"`
-	Width float64 `json:"width"` // share of the text width; a table's shares sum to 1
-	Align string  `json:"align"` // L, C or R
+	Width float64 `json:"width"`           // share of the text width; a table's shares sum to 1
+	Align string  `json:"align"`           // L, C or R
 	Light bool    `json:"light,omitempty"` // cells are 绿/黄/红: a coloured dot goes before the text
 	Heat  bool    `json:"heat,omitempty"`  // cells are filled by Row.Heat
 }

@@ -653,4 +653,3 @@ func (d *doc) lines(lc *LineChart) {
 	d.setFont(10.5)
 	d.color(cText)
 }
-
