@@ -1,0 +1,555 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// ParseOptions are the inputs of Parse.
+type ParseOptions struct {
+	Checklist *seeds.Checklist
+	Roster    *seeds.Roster
+	Secret    []byte
+	MaxBytes  int64  // size cap checked before opening; 0: DefaultMaxBytes
+	County    string // if set, the form must be this county's
+	Period    string // if set, the form must be for this period
+}
+
+// Stats counts what a form held, for the receipt.
+type Stats struct {
+	Tasks      int // task rows with a 进展状态
+	Indicators int // county-level indicators filled
+	Villages   int // village rows
+	Filled     int // input cells filled, all sheets
+}
+
+// Limits of what Parse reads.
+const (
+	unzipSizeLimit    = 64 << 20
+	unzipXMLSizeLimit = 16 << 20
+	maxRows           = 5000 // rows read per sheet
+	maxCols           = 256  // columns read per row
+	maxText           = 2000 // characters of a text cell
+	maxProblems       = 300  // problems listed; the rest are counted
+)
+
+// Parse reads a filled form. It returns the filing, the form's verified metadata and
+// its counts. The error is Problems when the county can fix the form (every problem
+// at once, in sheet and row order; the filing is nil), or another error when the
+// options are incomplete. Parse never panics: a panic inside excelize becomes a
+// Problems saying the file cannot be read.
+func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, meta *Meta, st Stats, err error) {
+	if o.Checklist == nil || o.Roster == nil {
+		return nil, nil, Stats{}, errors.New("templates.Parse: checklist and roster are required")
+	}
+	if len(o.Secret) == 0 {
+		return nil, nil, Stats{}, errors.New("templates.Parse: secret is required")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			filing, meta, st = nil, nil, Stats{}
+			err = fileProblem("文件“%s”无法读取(文件内容异常)。%s", filename, msgResend)
+		}
+	}()
+	max := o.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	if ps := sniff(data, filename, max); ps != nil {
+		return nil, nil, Stats{}, ps
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
+			return nil, nil, Stats{}, fileProblem("文件“%s”已损坏或不完整,系统无法打开。%s", filename, msgResend)
+		}
+		return nil, nil, Stats{}, fileProblem("文件“%s”无法打开(%s)。%s", filename, "格式异常或内容过大", msgResend)
+	}
+	defer f.Close()
+	p := &parser{f: f, o: o}
+	m, ps := p.meta()
+	if len(ps) > 0 {
+		return nil, nil, Stats{}, ps
+	}
+	p.county = o.Roster.County(m.County)
+	p.filing = &seeds.Filing{County: m.County, Period: m.Period, Version: m.ChecklistVersion, Indicators: map[string]seeds.Number{}}
+	p.sheets()
+	if len(p.probs) > 0 {
+		if len(p.probs) > maxProblems {
+			n := len(p.probs) - maxProblems
+			p.probs = append(p.probs[:maxProblems:maxProblems], Problem{Message: fmt.Sprintf("另有 %d 处问题未列出,请按以上提示改正后重新检查整张表。", n)})
+		}
+		return nil, nil, Stats{}, p.probs
+	}
+	return p.filing, m, p.stats, nil
+}
+
+type parser struct {
+	f      *excelize.File
+	o      ParseOptions
+	county *seeds.County
+	filing *seeds.Filing
+	stats  Stats
+	probs  Problems
+}
+
+func (p *parser) add(sheet, cell, format string, a ...any) {
+	p.probs = append(p.probs, Problem{Sheet: sheet, Cell: cell, Message: fmt.Sprintf(format, a...)})
+}
+
+// meta reads and verifies the hidden metadata sheet.
+func (p *parser) meta() (*Meta, Problems) {
+	const redo = "请使用下发的原表填报。"
+	if idx, err := p.f.GetSheetIndex(SheetMeta); err != nil || idx < 0 {
+		return nil, fileProblem("表格中找不到校验信息(隐藏工作表 %s),它不是系统下发的表格,或被另存、复制时丢失了。%s", SheetMeta, redo)
+	}
+	kv := map[string]string{}
+	err := p.scan(SheetMeta, 20, func(row int, cells []string) bool {
+		if len(cells) >= 2 {
+			kv[strings.TrimSpace(cells[0])] = strings.TrimSpace(cells[1])
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fileProblem("表格的校验信息无法读取。%s", redo)
+	}
+	m := &Meta{TemplateVersion: kv[metaTemplate], ChecklistVersion: kv[metaChecklist], County: kv[metaCounty], Period: kv[metaPeriod]}
+	if m.TemplateVersion == "" || m.County == "" || m.Period == "" || kv[metaSignature] == "" {
+		return nil, fileProblem("表格的校验信息不完整,表格可能被改动过。%s", redo)
+	}
+	if !m.Verify(p.o.Secret, kv[metaSignature]) {
+		return nil, fileProblem("表格的校验信息不符:表格被改动过,或不是系统下发的表格。%s", redo)
+	}
+	var ps Problems
+	if m.TemplateVersion != TemplateVersion {
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是旧版表格(第 %s 版),请使用最新下发的表格填报。", m.TemplateVersion)})
+	}
+	if m.ChecklistVersion != p.o.Checklist.Version {
+		ps = append(ps, Problem{Message: fmt.Sprintf("表格对应的任务清单版本为 %s,现行版本为 %s。请使用最新下发的表格填报。", m.ChecklistVersion, p.o.Checklist.Version)})
+	}
+	c := p.o.Roster.County(m.County)
+	if c == nil {
+		ps = append(ps, Problem{Message: fmt.Sprintf("表格所属单位(代码 %s)不在报送名单中。请使用下发给本单位的表格填报。", m.County)})
+	}
+	if p.o.County != "" && m.County != p.o.County {
+		name := m.County
+		if c != nil {
+			name = c.Name
+		}
+		want := p.o.County
+		if wc := p.o.Roster.County(p.o.County); wc != nil {
+			want = wc.Name
+		}
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格,应报送%s的表格。请使用下发给本单位的表格填报。", name, want)})
+	}
+	if p.o.Period != "" && m.Period != p.o.Period {
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格,本次应报送%s的表格。请使用本期下发的表格填报。", PeriodLabel(m.Period), PeriodLabel(p.o.Period))})
+	}
+	return m, ps
+}
+
+// scan streams a sheet's rows (raw values: numbers as stored, formulas as their cached
+// value) to fn until fn returns false. Rows past limit are not read.
+func (p *parser) scan(sheet string, limit int, fn func(row int, cells []string) bool) error {
+	rows, err := p.f.Rows(sheet)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	row := 0
+	for rows.Next() {
+		row++
+		if row > limit {
+			break
+		}
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return err
+		}
+		if len(cells) > maxCols {
+			cells = cells[:maxCols]
+		}
+		if !fn(row, cells) {
+			break
+		}
+	}
+	return rows.Error()
+}
+
+func (p *parser) sheets() {
+	list := p.f.GetSheetList()
+	have := map[string]bool{}
+	for _, s := range list {
+		have[s] = true
+	}
+	for _, s := range []string{SheetTasks, SheetIndicators, SheetVillages} {
+		if !have[s] {
+			p.add("", "", "缺少工作表“%s”(不要删除或改名工作表)。请使用下发的原表填报。", s)
+		}
+	}
+	if have[SheetTasks] {
+		p.sheetErr(SheetTasks, p.tasks())
+	}
+	if have[SheetIndicators] {
+		p.sheetErr(SheetIndicators, p.indicators())
+	}
+	if have[SheetVillages] && p.county != nil {
+		p.sheetErr(SheetVillages, p.villages())
+	}
+}
+
+func (p *parser) sheetErr(sheet string, err error) {
+	if err != nil {
+		p.add(sheet, "", "工作表无法读取(内容异常)。%s", msgResend)
+	}
+}
+
+// table is a sheet's header: the row it is on and the column (0-based) of each header.
+type table struct {
+	sheet string
+	row   int
+	cols  map[string]int
+}
+
+// get returns the value of a header's column in cells ("" when absent).
+func (t *table) get(cells []string, header string) string {
+	if i, ok := t.cols[header]; ok && i < len(cells) {
+		return cells[i]
+	}
+	return ""
+}
+
+func (t *table) cell(header string, row int) string {
+	if i, ok := t.cols[header]; ok {
+		return cell(i+1, row)
+	}
+	return ""
+}
+
+// readTable finds the header row (the first of the first 10 rows holding key) and
+// calls fn for each row below it. Required headers that are missing are problems.
+func (p *parser) readTable(sheet, key string, required []string, fn func(t *table, row int, cells []string)) error {
+	t := &table{sheet: sheet}
+	err := p.scan(sheet, maxRows+1, func(row int, cells []string) bool {
+		if t.row == 0 {
+			if row > 10 {
+				return false
+			}
+			cols := map[string]int{}
+			for i, c := range cells {
+				if k := headerKey(c); k != "" {
+					if _, dup := cols[k]; !dup {
+						cols[k] = i
+					}
+				}
+			}
+			if _, ok := cols[key]; ok {
+				t.row, t.cols = row, cols
+				for _, h := range required {
+					if _, ok := cols[headerKey(h)]; !ok {
+						p.add(sheet, cell(1, row), "缺少“%s”列(不要删除或改名表头)。请使用下发的原表填报。", h)
+					}
+				}
+			}
+			return true
+		}
+		if row > maxRows {
+			if !blank(cells) {
+				p.add(sheet, cell(1, row), "表格行数超过上限(%d 行),请删除多余的行。", maxRows)
+			}
+			return false
+		}
+		fn(t, row, cells)
+		return true
+	})
+	if err == nil && t.row == 0 {
+		p.add(sheet, "", "找不到表头(“%s”等列名)。请使用下发的原表填报,不要删除或改动表头行。", key)
+	}
+	return err
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if normalize(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) text(sheet, cellRef, v string) string {
+	v = strings.TrimSpace(v)
+	if n := utf8.RuneCountInString(v); n > maxText {
+		p.add(sheet, cellRef, "内容过长(%d 字),请精简到 %d 字以内。", n, maxText)
+	}
+	return v
+}
+
+func (p *parser) tasks() error {
+	s := SheetTasks
+	seen := map[string]int{}
+	got := map[string]seeds.TaskReport{}
+	err := p.readTable(s, HdrTaskID, taskHeaders, func(t *table, row int, cells []string) {
+		id := normalize(t.get(cells, HdrTaskID))
+		inputs := []string{t.get(cells, HdrStatus), t.get(cells, HdrProgress), t.get(cells, HdrProblems), t.get(cells, HdrNextSteps)}
+		if id == "" {
+			if !blank(inputs) {
+				p.add(s, t.cell(HdrTaskID, row), "这一行没有任务编号。请不要插入行,各任务的情况填在该任务所在行。")
+			}
+			return
+		}
+		task := p.o.Checklist.Task(id)
+		if task == nil {
+			p.add(s, t.cell(HdrTaskID, row), "任务编号“%s”不在任务清单中。请不要修改编号列,使用下发的原表填报。", id)
+			return
+		}
+		if r, dup := seen[id]; dup {
+			p.add(s, t.cell(HdrTaskID, row), "任务“%s”与第 %d 行重复,请删除重复的行。", id, r)
+			return
+		}
+		seen[id] = row
+		tr := seeds.TaskReport{Task: id, Cell: s + "!" + t.cell(HdrStatus, row)}
+		st, err := parseStatus(inputs[0])
+		if err != nil {
+			if err.Error() == "未填写" {
+				p.add(s, t.cell(HdrStatus, row), "任务“%s %s”未选择进展状态,请从下拉列表选择未启动、推进中或已完成。", id, task.Title)
+			} else {
+				p.add(s, t.cell(HdrStatus, row), "%s", err)
+			}
+		} else {
+			p.stats.Tasks++
+			p.stats.Filled++
+		}
+		tr.Status = st
+		tr.Progress = p.text(s, t.cell(HdrProgress, row), inputs[1])
+		tr.Problems = p.text(s, t.cell(HdrProblems, row), inputs[2])
+		tr.NextSteps = p.text(s, t.cell(HdrNextSteps, row), inputs[3])
+		for _, v := range inputs[1:] {
+			if strings.TrimSpace(v) != "" {
+				p.stats.Filled++
+			}
+		}
+		got[id] = tr
+	})
+	if err != nil {
+		return err
+	}
+	for _, task := range p.o.Checklist.Tasks() {
+		tr, ok := got[task.ID]
+		if !ok {
+			p.add(s, "", "缺少任务“%s %s”这一行。请不要删除行,使用下发的原表填报。", task.ID, task.Title)
+			continue
+		}
+		p.filing.Tasks = append(p.filing.Tasks, tr)
+	}
+	return nil
+}
+
+// value reads one indicator cell. It adds a problem and returns ok = false when the
+// value is missing, malformed or out of range.
+func (p *parser) value(ind *seeds.Indicator, sheet, ref, raw, what string) (seeds.Number, bool) {
+	n := seeds.Number{Cell: sheet + "!" + ref}
+	var v float64
+	var err error
+	if ind.Type == seeds.TypeBool {
+		v, err = parseBool(raw)
+	} else {
+		v, err = parseNumber(raw, ind)
+		if err == nil && ind.Type == seeds.TypePercent && v > 0 && v <= 1 && p.percentCell(sheet, ref) {
+			v *= 100 // Excel stored "85%" as 0.85 in a percent-formatted cell
+		}
+	}
+	if err != nil {
+		if err.Error() == "未填写" {
+			hint := "请填写数字(没有的填 0)"
+			if ind.Type == seeds.TypeBool {
+				hint = "请从下拉列表选择“是”或“否”"
+			}
+			p.add(sheet, ref, "%s“%s”未填写,%s。", what, ind.Name, hint)
+		} else {
+			p.add(sheet, ref, "%s“%s”:%s。", what, ind.Name, err)
+		}
+		return n, false
+	}
+	if ind.Type != seeds.TypeBool && (v < ind.Min-1e-9 || v > ind.Max+1e-9) {
+		p.add(sheet, ref, "%s“%s”的数值 %s%s 超出合理范围(%s 到 %s),请核对后改正。", what, ind.Name, formatNumber(v), ind.Unit, formatNumber(ind.Min), formatNumber(ind.Max))
+		return n, false
+	}
+	n.Value, n.Set = v, true
+	return n, true
+}
+
+// percentCell reports whether a cell has a percent number format.
+func (p *parser) percentCell(sheet, ref string) bool {
+	id, err := p.f.GetCellStyle(sheet, ref)
+	if err != nil || id == 0 {
+		return false
+	}
+	st, err := p.f.GetStyle(id)
+	if err != nil || st == nil {
+		return false
+	}
+	if st.NumFmt == 9 || st.NumFmt == 10 {
+		return true
+	}
+	if st.CustomNumFmt != nil {
+		quoted := false
+		for _, r := range *st.CustomNumFmt {
+			switch {
+			case r == '"':
+				quoted = !quoted
+			case r == '%' && !quoted:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *parser) indicators() error {
+	s := SheetIndicators
+	inds := p.o.Checklist.Indicators(seeds.LevelCounty)
+	seen := map[string]int{}
+	err := p.readTable(s, HdrIndName, []string{HdrIndName, HdrIndValue, HdrIndNote}, func(t *table, row int, cells []string) {
+		var ind *seeds.Indicator
+		code, name := normalize(t.get(cells, HdrIndID)), normalize(t.get(cells, HdrIndName))
+		if code != "" {
+			if ind = p.o.Checklist.Indicator(code); ind == nil || ind.Level != seeds.LevelCounty {
+				p.add(s, t.cell(HdrIndID, row), "指标代码“%s”不在任务清单中。请不要修改指标代码列。", code)
+				return
+			}
+		} else if name != "" {
+			for _, i := range inds {
+				if i.Name == name {
+					ind = i
+				}
+			}
+			if ind == nil {
+				p.add(s, t.cell(HdrIndName, row), "指标“%s”不在任务清单中。请不要修改指标列。", name)
+				return
+			}
+		} else {
+			if !blank([]string{t.get(cells, HdrIndValue), t.get(cells, HdrIndNote)}) {
+				p.add(s, t.cell(HdrIndName, row), "这一行没有指标名称。请不要插入行,各指标的数值填在该指标所在行。")
+			}
+			return
+		}
+		if r, dup := seen[ind.ID]; dup {
+			p.add(s, t.cell(HdrIndName, row), "指标“%s”与第 %d 行重复,请删除重复的行。", ind.Name, r)
+			return
+		}
+		seen[ind.ID] = row
+		n, ok := p.value(ind, s, t.cell(HdrIndValue, row), t.get(cells, HdrIndValue), "指标")
+		n.Note = p.text(s, t.cell(HdrIndNote, row), t.get(cells, HdrIndNote))
+		if n.Note != "" {
+			p.stats.Filled++
+		}
+		if ok {
+			p.stats.Indicators++
+			p.stats.Filled++
+		}
+		p.filing.Indicators[ind.ID] = n
+	})
+	if err != nil {
+		return err
+	}
+	for _, ind := range inds {
+		n, ok := p.filing.Indicators[ind.ID]
+		if !ok {
+			p.add(s, "", "缺少指标“%s”这一行。请不要删除行,使用下发的原表填报。", ind.Name)
+			continue
+		}
+		if ind.LE == "" || !n.Set {
+			continue
+		}
+		o := p.o.Checklist.Indicator(ind.LE)
+		if on, ok := p.filing.Indicators[ind.LE]; ok && on.Set && n.Value > on.Value+1e-9 {
+			p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "“%s”(%s%s)不能大于“%s”(%s%s),请核对。", ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
+		}
+	}
+	return nil
+}
+
+func (p *parser) villages() error {
+	s := SheetVillages
+	inds := p.o.Checklist.Indicators(seeds.LevelVillage)
+	roster := map[string]bool{}
+	for _, v := range p.county.Villages {
+		roster[seeds.VillageKey(v.Town, v.Name)] = true
+	}
+	required := []string{HdrTown, HdrVillage}
+	keys := make([]string, len(inds))
+	for i, ind := range inds {
+		required = append(required, villageHeader(ind))
+		keys[i] = headerKey(villageHeader(ind))
+	}
+	seen := map[string]int{}
+	err := p.readTable(s, HdrTown, required, func(t *table, row int, cells []string) {
+		town, name := normalize(t.get(cells, HdrTown)), normalize(t.get(cells, HdrVillage))
+		raw := make([]string, len(inds))
+		for i := range inds {
+			raw[i] = t.get(cells, keys[i])
+		}
+		if town == "" && name == "" {
+			if !blank(raw) {
+				p.add(s, t.cell(HdrTown, row), "这一行没有乡镇和村名。请不要插入行,各村数据填在该村所在行。")
+			}
+			return
+		}
+		key := seeds.VillageKey(town, name)
+		if !roster[key] {
+			p.add(s, t.cell(HdrVillage, row), "“%s%s”不在本单位的村名单中。请不要修改乡镇、村两列;村名有变更的,请与下发单位联系。", town, name)
+			return
+		}
+		if r, dup := seen[key]; dup {
+			p.add(s, t.cell(HdrVillage, row), "“%s%s”与第 %d 行重复,请删除重复的行。", town, name, r)
+			return
+		}
+		seen[key] = row
+		vr := seeds.VillageReport{Town: town, Village: name, Secretary: normalize(t.get(cells, HdrSecretary)), Row: row, Values: make(map[string]seeds.Number, len(inds))}
+		p.stats.Villages++
+		if blank(raw) && len(inds) > 0 {
+			p.add(s, t.cell(keys[0], row), "“%s%s”这一行没有填写,请填写本行各项。", town, name)
+			p.filing.Villages = append(p.filing.Villages, vr)
+			return
+		}
+		for i, ind := range inds {
+			ref := t.cell(keys[i], row)
+			if ref == "" {
+				continue // column missing: reported once with the header
+			}
+			n, ok := p.value(ind, s, ref, raw[i], name)
+			if ok {
+				p.stats.Filled++
+			}
+			vr.Values[ind.ID] = n
+		}
+		for _, ind := range inds {
+			n := vr.Values[ind.ID]
+			if ind.LE == "" || !n.Set {
+				continue
+			}
+			if on := vr.Values[ind.LE]; on.Set && n.Value > on.Value+1e-9 {
+				o := p.o.Checklist.Indicator(ind.LE)
+				p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "%s“%s”(%s%s)不能大于“%s”(%s%s),请核对。", name, ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
+			}
+		}
+		p.filing.Villages = append(p.filing.Villages, vr)
+	})
+	if err != nil {
+		return err
+	}
+	for _, v := range p.county.Villages {
+		if _, ok := seen[seeds.VillageKey(v.Town, v.Name)]; !ok {
+			p.add(s, "", "缺少“%s%s”这一行。请不要删除行,使用下发的原表填报。", v.Town, v.Name)
+		}
+	}
+	return nil
+}

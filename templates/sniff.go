@@ -1,0 +1,123 @@
+package templates
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultMaxBytes is the size cap of a form when ParseOptions.MaxBytes is 0.
+const DefaultMaxBytes = 10 << 20
+
+var (
+	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+	// "EncryptionInfo" in UTF-16LE, as it appears in an OLE2 directory entry of an
+	// encrypted OOXML workbook.
+	oleEncryptionInfo = utf16le("EncryptionInfo")
+)
+
+func utf16le(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = append(b, byte(r), 0)
+	}
+	return b
+}
+
+func fileProblem(msg string, a ...any) Problems {
+	return Problems{{Message: fmt.Sprintf(msg, a...)}}
+}
+
+const msgResend = "请用 Excel 或 WPS 打开下发的表格,填好后直接保存为 .xlsx 文件再发送。"
+
+// sniff looks at the bytes before excelize does, and says in Chinese what the file is
+// when it is not an .xlsx workbook kaohe can read. It returns nil when the file looks
+// like an .xlsx.
+func sniff(data []byte, filename string, maxBytes int64) Problems {
+	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
+	ext := strings.ToLower(path.Ext(name))
+	switch {
+	case len(data) == 0:
+		return fileProblem("文件“%s”是空的(0 字节),可能附件没有上传完整。%s", name, msgResend)
+	case int64(len(data)) > maxBytes:
+		return fileProblem("文件“%s”太大(%.1f MB,上限 %.0f MB)。请删除表中插入的图片等内容后重新保存发送。", name, float64(len(data))/(1<<20), float64(maxBytes)/(1<<20))
+	case bytes.HasPrefix(data, oleMagic):
+		if bytes.Contains(data, oleEncryptionInfo) {
+			return fileProblem("文件“%s”设置了打开密码,系统无法读取。请取消密码后重新发送(Excel:文件→信息→保护工作簿→用密码进行加密,清空密码后保存)。", name)
+		}
+		return fileProblem("文件“%s”是旧版 Excel 97-2003(.xls)格式。请在 Excel 或 WPS 中“另存为”Excel 工作簿(*.xlsx)后重新发送。", name)
+	case bytes.HasPrefix(data, []byte("%PDF")):
+		return fileProblem("文件“%s”是 PDF 文件,不是 Excel 表格,系统无法读取其中的数据。请发送填好的 .xlsx 原表。", name)
+	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || bytes.HasPrefix(data, []byte("\x89PNG")):
+		return fileProblem("文件“%s”是图片,不是 Excel 表格。请发送填好的 .xlsx 原表,不要发送截图或照片。", name)
+	case bytes.HasPrefix(data, []byte("Rar!")) || bytes.HasPrefix(data, []byte("7z\xBC\xAF")):
+		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送,不要压缩。", name)
+	case !bytes.HasPrefix(data, []byte("PK")):
+		if isText(data) {
+			if ext == ".csv" || bytes.Count(data[:min(len(data), 4096)], []byte(",")) > 0 {
+				return fileProblem("文件“%s”是 CSV 文本文件,不是下发的 Excel 表格(表格格式和校验信息会丢失)。%s", name, msgResend)
+			}
+			return fileProblem("文件“%s”是文本文件,不是 Excel 表格。%s", name, msgResend)
+		}
+		return fileProblem("文件“%s”不是 Excel 表格(.xlsx),系统无法读取。%s", name, msgResend)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+	}
+	var workbook, word bool
+	for _, f := range zr.File {
+		switch strings.ToLower(f.Name) {
+		case "mimetype":
+			if m := readSmall(f, 128); strings.Contains(m, "opendocument") {
+				return fileProblem("文件“%s”是 WPS/LibreOffice 的 ODS 格式。请“另存为”Excel 工作簿(*.xlsx)后重新发送。", name)
+			}
+		case "xl/vbaproject.bin":
+			return fileProblem("文件“%s”含有宏(.xlsm),为安全起见系统不接收。请“另存为”Excel 工作簿(*.xlsx,不含宏)后重新发送。", name)
+		case "xl/workbook.xml":
+			workbook = true
+		case "word/document.xml":
+			word = true
+		}
+	}
+	switch {
+	case word:
+		return fileProblem("文件“%s”是 Word 文档,不是 Excel 表格。请发送填好的 .xlsx 原表。", name)
+	case !workbook:
+		return fileProblem("文件“%s”不是 Excel 表格(压缩包内没有工作簿)。请直接把填好的 .xlsx 表格作为附件发送。", name)
+	}
+	return nil
+}
+
+func readSmall(f *zip.File, n int64) string {
+	rc, err := f.Open()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, n))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// isText reports whether the start of data looks like text (UTF-8 or a legacy
+// encoding such as GBK): no NUL bytes and few control characters.
+func isText(data []byte) bool {
+	head := data[:min(len(data), 4096)]
+	if bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	ctl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			ctl++
+		}
+	}
+	return ctl*20 < len(head) || utf8.Valid(head) && ctl == 0
+}
