@@ -50,7 +50,7 @@ func Assess(c *seeds.Checklist, period string, subs []Submission, history []*Res
 		}
 	}
 
-	e := &evaluator{c: c, month: int(pt.Month()), inds: map[string]*seeds.Indicator{}}
+	e := &evaluator{c: c, month: int(pt.Month()), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
 	for _, t := range c.Tasks() {
 		for i := range t.Indicators {
 			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
@@ -82,6 +82,8 @@ func (e *evaluator) county(s Submission) CountyResult {
 	cr.Submitted = true
 	cr.Received = s.Received
 	cr.Version = s.Version
+	cr.Tasks = make([]TaskScore, 0, e.ntasks)
+	cr.Areas = make([]AreaScore, 0, len(e.c.Areas))
 	var raw float64
 	for _, a := range e.c.Areas {
 		var sub float64

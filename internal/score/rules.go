@@ -85,6 +85,8 @@ type evaluator struct {
 	c     *seeds.Checklist
 	month int
 	inds  map[string]*seeds.Indicator
+	// ntasks is the number of tasks, to size each county's task list.
+	ntasks int
 }
 
 func (e *evaluator) unit(id string) string {
@@ -208,12 +210,14 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 
 	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: round4(reqShare)}
 	var first, last string
-	townIdx := map[string]int{}
 	short := func(v *seeds.VillageReport, what string) {
-		i, ok := townIdx[v.Town]
-		if !ok {
+		// Villages come grouped by town: look from the last town back.
+		i := len(sum.Short) - 1
+		for i >= 0 && sum.Short[i].Town != v.Town {
+			i--
+		}
+		if i < 0 {
 			i = len(sum.Short)
-			townIdx[v.Town] = i
 			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
 		}
 		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"("+what+")")
