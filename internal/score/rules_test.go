@@ -343,3 +343,55 @@ func TestVillageExplanation(t *testing.T) {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}
 }
+
+// multiFiling builds n villages whose values come from set(i) (indicator id → value).
+func multiFiling(n int, set func(i int) map[string]float64) *seeds.Filing {
+	f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
+	for i := range n {
+		v := seeds.VillageReport{Town: "镇", Village: fmt.Sprintf("村%d", i+1), Row: 4 + i, Values: map[string]seeds.Number{}}
+		for id, x := range set(i) {
+			v.Values[id] = seeds.Number{Value: x, Set: true}
+		}
+		f.Villages = append(f.Villages, v)
+	}
+	return f
+}
+
+// TestWorkedExamples checks the task-level examples of docs/scoring.md.
+func TestWorkedExamples(t *testing.T) {
+	b2i := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	for _, tc := range []struct {
+		task  string
+		m     int
+		f     *seeds.Filing
+		score float64
+		light Light
+	}{
+		{"四、8", 9, &seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 65, Set: true}}}, 1.73, Yellow},
+		{"五、2", 1, multiFiling(36, func(i int) map[string]float64 {
+			return map[string]float64{"reserve": 2 - b2i(i >= 33), "reserve40": 1}
+		}), 3.83, Green},
+		{"五、4", 9, multiFiling(40, func(i int) map[string]float64 {
+			return map[string]float64{"theme_days": 9 - b2i(i >= 36), "life_meetings": 0, "member_reviews": 0}
+		}), 3.8, Green},
+		{"五、7", 11, func() *seeds.Filing {
+			f := multiFiling(36, func(i int) map[string]float64 {
+				// 26 villages ≥5万元, 8 between 3 and 5, 2 below 3.
+				return map[string]float64{"income": []float64{6, 4, 2}[int(b2i(i >= 26)+b2i(i >= 34))]}
+			})
+			f.Indicators["fund_total"] = seeds.Number{Value: 80, Set: true}
+			f.Indicators["fund_collective"] = seeds.Number{Value: 52, Set: true}
+			return f
+		}(), 5.55, Green},
+	} {
+		ts, _, _ := newEval(tc.m).task(tc.f, checklist.Task(tc.task))
+		if ts.Score != tc.score || ts.Light != tc.light {
+			t.Errorf("%s: score %v light %s, want %v %s (%s)", tc.task, ts.Score, ts.Light, tc.score, tc.light, ts.Explanation)
+		}
+	}
+}
