@@ -15,9 +15,10 @@ const (
 func isNoStart(r rune) bool { return strings.ContainsRune(noStart, r) }
 func isNoEnd(r rune) bool   { return strings.ContainsRune(noEnd, r) }
 
-// isWordRune reports whether r belongs to a Latin word or a number that should not be
-// split across lines: ASCII letters and digits and the joiners found in numbers,
-// percentages, dates and cell references (72.5%, 2019-09, F2:F38).
+// isWordRune reports whether r continues a Latin word or a number that should not be
+// split across lines (a word starts with an ASCII letter or digit): ASCII letters and
+// digits and the joiners found in numbers, percentages, dates and cell references
+// (72.5%, 2019-09, F2:F38).
 func isWordRune(r rune) bool {
 	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".%/:-+_#&@'", r))
 }
@@ -44,7 +45,7 @@ func tokenize(s string, measure func(string) float64) []token {
 				j++
 			}
 			toks = append(toks, token{s: s[i:j], space: true})
-		case isWordRune(r):
+		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			for j < len(s) && isWordRune(rune(s[j])) {
 				j++
 			}
@@ -145,17 +146,29 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 		// t starts the next line. Move tokens down while that would put a no-start
 		// character at the head of the next line or leave a no-end one at the tail
 		// of this one, keeping at least one token here.
+		firstOf := func(k int) rune { // first non-space rune of line[k:] + t
+			for _, m := range line[k:] {
+				if !m.space {
+					return firstRune(m.s)
+				}
+			}
+			return firstRune(t.s)
+		}
+		lastOf := func(k int) rune { // last non-space rune of line[:k]
+			for j := k - 1; j >= 0; j-- {
+				if !line[j].space {
+					return lastRune(line[j].s)
+				}
+			}
+			return 0
+		}
+		bad := func(k int) bool { return isNoStart(firstOf(k)) || isNoEnd(lastOf(k)) }
 		k := len(line)
-		for k > 1 {
-			next := ts[i]
-			if k < len(line) {
-				next = line[k]
-			}
-			if isNoStart(firstRune(next.s)) || isNoEnd(lastRune(line[k-1].s)) {
-				k--
-				continue
-			}
-			break
+		for k > 1 && bad(k) {
+			k--
+		}
+		if bad(k) {
+			k = len(line) // no good break point: break here all the same
 		}
 		if k < len(line) && k >= 1 {
 			// Only move down if what moves fits on the next line with t.

@@ -1,0 +1,388 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestModelGolden(t *testing.T) {
+	res := fixture()
+	hist := fixtureHistory()
+	for _, tc := range []struct {
+		name string
+		m    *Model
+	}{
+		{"county_submitted", CountyModel(res, "370811", hist)},
+		{"county_no_history", CountyModel(res, "370812", nil)},
+		{"county_unsubmitted", CountyModel(res, "370826", hist)},
+		{"summary", SummaryModel(res, hist)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.m == nil {
+				t.Fatal("nil model")
+			}
+			got, err := json.MarshalIndent(tc.m, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -run TestModelGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("model differs from %s (rerun with -update if intended):\n%s", path, got)
+			}
+		})
+	}
+	if CountyModel(res, "999999", nil) != nil {
+		t.Error("CountyModel of an unknown code is not nil")
+	}
+}
+
+func TestCountyModelContent(t *testing.T) {
+	res := fixture()
+	m := CountyModel(res, "370811", fixtureHistory())
+	var kinds []string
+	for _, b := range m.Blocks {
+		kinds = append(kinds, b.Kind)
+	}
+	for _, k := range []string{BlockFacts, BlockBars, BlockTable, BlockLines} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("county model lacks a %s block: %v", k, kinds)
+		}
+	}
+	if m := CountyModel(res, "370811", nil); slices.ContainsFunc(m.Blocks, func(b Block) bool { return b.Kind == BlockLines }) {
+		t.Error("trend chart without history")
+	}
+	un := CountyModel(res, "370826", nil)
+	js, _ := json.Marshal(un) // a Model always marshals
+	for _, want := range []string{"未报送", "量化指标!D7", "请尽快办理"} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("unsubmitted county model lacks %q", want)
+		}
+	}
+	if slices.ContainsFunc(un.Blocks, func(b Block) bool { return b.Kind == BlockTable }) {
+		t.Error("unsubmitted county model has a table")
+	}
+}
+
+func TestPeriodText(t *testing.T) {
+	for in, want := range map[string]string{"2019-09": "2019年9月", "2020-12": "2020年12月", "bad": "bad"} {
+		if got := periodText(in); got != want {
+			t.Errorf("periodText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// word is a word of pdftotext -bbox output, in mm.
+type word struct {
+	page       int
+	x0, y0, x1 float64
+	s          string
+}
+
+var (
+	pageRE = regexp.MustCompile(`<page `)
+	wordRE = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>`)
+)
+
+func extractWords(t *testing.T, pdf []byte) []word {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) not installed")
+	}
+	path := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-bbox", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	var ws []word
+	page := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if pageRE.MatchString(line) {
+			page++
+			continue
+		}
+		m := wordRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		f := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v * 25.4 / 72 } // the regexp admits only numbers
+		ws = append(ws, word{page: page, x0: f(m[1]), y0: f(m[2]), x1: f(m[3]), s: html.UnescapeString(m[4])})
+	}
+	return ws
+}
+
+// column returns, in reading order, the words that start within [x0, x1) mm, outside
+// the page header and footer, without the column's repeated heading.
+func column(ws []word, x0, x1 float64, heading string) string {
+	var sel []word
+	for _, w := range ws {
+		if w.x0 >= x0-0.5 && w.x0 < x1 && w.y0 > 18 && w.y0 < bottom && w.s != heading {
+			sel = append(sel, w)
+		}
+	}
+	slices.SortStableFunc(sel, func(a, b word) int {
+		if a.page != b.page {
+			return a.page - b.page
+		}
+		if d := a.y0 - b.y0; d < -0.3 || d > 0.3 {
+			if d < 0 {
+				return -1
+			}
+			return 1
+		}
+		if a.x0 < b.x0 {
+			return -1
+		}
+		return 1
+	})
+	var b strings.Builder
+	for _, w := range sel {
+		b.WriteString(w.s)
+	}
+	return stripSpace(b.String())
+}
+
+// TestCountyTextComplete renders a report whose task table holds every task of the
+// checklist, each with a long explanation that includes the task's full text, plus
+// the appendix of task texts, and checks that the text extracted from the PDF holds
+// every title, every explanation and every task text in full.
+func TestCountyTextComplete(t *testing.T) {
+	cl := seeds.DefaultChecklist()
+	res, hist := SampleHistory(cl, seeds.DefaultRoster(), "2019-09", 5, 7)
+	c := &res.Counties[0]
+	for i := range c.Tasks {
+		tk := cl.Task(c.Tasks[i].Task)
+		c.Tasks[i].Explanation += "原文：" + tk.Text + "（村级台账!F2:F38，完成率72.5%）"
+	}
+	if len(c.Tasks) != len(cl.Tasks()) {
+		t.Fatalf("fixture has %d tasks, checklist %d", len(c.Tasks), len(cl.Tasks()))
+	}
+	pdf, err := testRenderer(t, true).County(res, c.Code, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := extractWords(t, pdf)
+	x := marginX
+	var cols []Column
+	for _, b := range CountyModel(res, c.Code, hist).Blocks {
+		if b.Kind == BlockTable {
+			cols = b.Table.Columns // the first table is the task table
+			break
+		}
+	}
+	edges := []float64{x}
+	for _, col := range cols {
+		x += col.Width * textW
+		edges = append(edges, x)
+	}
+	titles := column(ws, edges[1], edges[2], "任务")
+	expl := column(ws, edges[7], edges[8], "说明")
+	all := column(ws, 0, pageW, "")
+	for _, ts := range c.Tasks {
+		if !strings.Contains(titles, stripSpace(ts.Title)) {
+			t.Errorf("task %s: title %q not found in the title column", ts.Task, ts.Title)
+		}
+		if !strings.Contains(expl, stripSpace(ts.Explanation)) {
+			t.Errorf("task %s: explanation not found in full in the explanation column:\n%s", ts.Task, ts.Explanation)
+		}
+	}
+	for _, tk := range cl.Tasks() {
+		if want := stripSpace(tk.ID + tk.Title + "：" + tk.Text); !strings.Contains(all, want) {
+			t.Errorf("task %s: full text not found in the appendix", tk.ID)
+		}
+	}
+	// Every page carries the footer 第 X 页 共 Y 页 with the right total.
+	pages := ws[len(ws)-1].page
+	var foot strings.Builder
+	for _, w := range ws {
+		if w.y0 > bottom {
+			foot.WriteString(w.s)
+		}
+	}
+	for p := 1; p <= pages; p++ {
+		if want := "第" + strconv.Itoa(p) + "页共" + strconv.Itoa(pages) + "页"; !strings.Contains(foot.String(), want) {
+			t.Errorf("footer %q missing", want)
+		}
+	}
+}
+
+func TestSummaryAndUnsubmittedText(t *testing.T) {
+	res := fixture()
+	r := testRenderer(t, false)
+	sum, err := r.Summary(res, fixtureHistory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := column(extractWords(t, sum), 0, pageW, "")
+	for _, want := range []string{"综合排名", "任城区", "兖州区", "微山县", "未报送", "↑1", "热力图", "被退回", stripSpace(res.RedTasks[0].Title)} {
+		if !strings.Contains(all, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	un, err := r.County(res, "370826", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = column(extractWords(t, un), 0, pageW, "")
+	for _, want := range []string{"微山县", "未报送", "量化指标!D7：应为整数，填写的是“三十一”。", "请尽快办理"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("unsubmitted report lacks %q", want)
+		}
+	}
+	if _, err := r.County(res, "999999", nil); !errors.Is(err, ErrNoCounty) {
+		t.Errorf("unknown county: err = %v", err)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	res := fixture()
+	hist := fixtureHistory()
+	r := testRenderer(t, true)
+	r2, err := NewRenderer(Options{Checklist: seeds.DefaultChecklist(), Office: "济宁市下派干部工作联席会议办公室", TaskTexts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"370811", "370826"} {
+		a, err := r.County(res, code, hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r2.County(fixture(), code, fixtureHistory())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("county %s: two renderings differ (%d vs %d bytes)", code, len(a), len(b))
+		}
+		if !bytes.HasPrefix(a, []byte("%PDF-")) {
+			t.Errorf("county %s: not a PDF", code)
+		}
+	}
+	a, err := r.Summary(res, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r2.Summary(fixture(), hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("summary: two renderings differ")
+	}
+	// A different input gives a different document.
+	res2 := fixture()
+	res2.Counties[0].Tasks[0].Explanation += "另有说明。"
+	c, err := r.County(res2, "370811", hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := r.County(res, "370811", hist); bytes.Equal(c, d) { // rendered fine above
+		t.Error("a changed explanation did not change the PDF")
+	}
+}
+
+func TestSummaryXLSX(t *testing.T) {
+	res := fixture()
+	b, err := SummaryXLSX(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rows, err := f.GetRows("综合排名")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+len(res.Counties) {
+		t.Fatalf("%d rows, want %d", len(rows), 1+len(res.Counties))
+	}
+	if rows[0][0] != "位次" || rows[0][1] != "县（市、区）" || !strings.HasPrefix(rows[0][7], res.Areas[0].Name) {
+		t.Errorf("header %q", rows[0])
+	}
+	if rows[1][1] != "任城区" || rows[1][0] != "1" || rows[3][4] != "未报送" {
+		t.Errorf("rows %q", rows[1:])
+	}
+	if v, err := f.GetCellValue("综合排名", "D2", excelize.Options{RawCellValue: true}); err != nil || v != strconv.FormatFloat(round1(res.Counties[0].Total), 'f', -1, 64) {
+		t.Errorf("D2 = %q (%v), want %s", v, err, f1(res.Counties[0].Total))
+	}
+	panes, err := f.GetPanes("综合排名")
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v, %v: header not frozen", panes, err)
+	}
+	dn := f.GetDefinedName()
+	if !slices.ContainsFunc(dn, func(d excelize.DefinedName) bool { return d.Name == "_xlnm._FilterDatabase" }) {
+		t.Errorf("no autofilter: defined names %+v", dn)
+	}
+}
+
+func TestWriteAll(t *testing.T) {
+	res := fixture()
+	dir := t.TempDir()
+	files, err := WriteAll(context.Background(), dir, testRenderer(t, false), res, fixtureHistory(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"370811.pdf", "370812.pdf", "370826.pdf", "summary.pdf", "summary.xlsx"}
+	if len(files) != len(want) {
+		t.Fatalf("files %q", files)
+	}
+	for i, f := range files {
+		if f != filepath.Join(dir, "2019-09", want[i]) {
+			t.Errorf("file %d = %s, want %s", i, f, want[i])
+		}
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	ents, err := os.ReadDir(filepath.Join(dir, "2019-09"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != len(want) {
+		t.Errorf("directory holds %d entries (temporary files left?)", len(ents))
+	}
+
+	bad := fixture()
+	bad.Counties[0].Code = "../x"
+	if _, err := WriteAll(context.Background(), dir, testRenderer(t, false), bad, nil, 1); err == nil {
+		t.Error("unsafe county code accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteAll(ctx, t.TempDir(), testRenderer(t, false), res, nil, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+}

@@ -1,0 +1,100 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/jining/kaohe/internal/score"
+)
+
+var safeName = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
+
+// WriteAll renders every county report, the summary and the summary workbook into
+// DIR/<period>/: <code>.pdf, summary.pdf and summary.xlsx, at most limit at a time
+// (limit < 1 means 1). Each file is written to a
+// temporary file in the same directory and renamed into place, so a reader never
+// sees a half-written report. It returns the paths written, in the order of
+// res.Counties then summary.pdf and summary.xlsx, and the first error (rendering,
+// I/O, an unsafe period or county code, or ctx's error); on error some files may
+// already be in place.
+func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, history []*score.Result, limit int) ([]string, error) {
+	if !regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(res.Period) {
+		return nil, fmt.Errorf("report: period %q is not YYYY-MM", res.Period)
+	}
+	for _, c := range res.Counties {
+		if !safeName.MatchString(c.Code) {
+			return nil, fmt.Errorf("report: county code %q cannot be a file name", c.Code)
+		}
+	}
+	out := filepath.Join(dir, res.Period)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		limit = 1
+	}
+	files := make([]string, len(res.Counties)+2)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	job := func(i int, name string, render func() ([]byte, error)) {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			b, err := render()
+			if err != nil {
+				return err
+			}
+			p := filepath.Join(out, name)
+			if err := writeFileAtomic(p, b); err != nil {
+				return err
+			}
+			files[i] = p
+			return nil
+		})
+	}
+	for i := range res.Counties {
+		code := res.Counties[i].Code
+		job(i, code+".pdf", func() ([]byte, error) { return r.County(res, code, history) })
+	}
+	n := len(res.Counties)
+	job(n, "summary.pdf", func() ([]byte, error) { return r.Summary(res, history) })
+	job(n+1, "summary.xlsx", func() ([]byte, error) { return SummaryXLSX(res) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// writeFileAtomic writes b to a temporary file next to path, syncs it and renames it
+// to path. It returns the first error and removes the temporary file on failure.
+func writeFileAtomic(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()           // already failing: the write error is the one to report
+			_ = os.Remove(f.Name()) // best effort cleanup of the temporary file
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
