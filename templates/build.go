@@ -172,6 +172,9 @@ func (b *builder) build() error {
 			FormatRows:          true,
 		}))
 	}
+	for _, s := range []string{SheetGuide, SheetTasks, SheetIndicators, SheetVillages} {
+		b.printSetup(s)
+	}
 	b.do(f.SetSheetVisible(SheetMeta, false, true))
 	f.SetActiveSheet(0)
 	office := ""
@@ -187,6 +190,23 @@ func (b *builder) build() error {
 		Language:    "zh-CN",
 	}))
 	return b.err
+}
+
+// printSetup prints a sheet on A4 landscape, all columns on one page wide, the header
+// row repeated on every page.
+func (b *builder) printSetup(sheet string) {
+	a4, land, one, any := 9, "landscape", 1, 0
+	if sheet == SheetGuide {
+		land = "portrait"
+	}
+	fit := true
+	b.do(b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &land, FitToWidth: &one, FitToHeight: &any}))
+	b.do(b.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}))
+	m := 0.4
+	b.do(b.f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &m, Right: &m, Top: &m, Bottom: &m}))
+	if sheet != SheetGuide {
+		b.do(b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$1", Scope: sheet}))
+	}
 }
 
 func cell(col, row int) string {
@@ -281,10 +301,10 @@ func (b *builder) guide() {
 	for _, st := range steps {
 		b.do(f.SetCellStr(s, cell(2, row), st))
 		b.do(f.SetCellStyle(s, cell(2, row), cell(2, row), b.sText))
-		b.do(f.SetRowHeight(s, row, float64(lines(st, 86))*15+6))
+		b.do(f.SetRowHeight(s, row, float64(lines(st, 70))*15+6))
 		row++
 	}
-	b.setWidths(s, []float64{14, 90})
+	b.setWidths(s, []float64{12, 72})
 }
 
 // commentBox sizes a comment box (pixels) for a text.

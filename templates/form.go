@@ -211,6 +211,9 @@ func goalText(cl *seeds.Checklist, ind *seeds.Indicator) string {
 			parts = append(parts, "不大于“"+o.Name+"”")
 		}
 	}
+	if len(parts) == 0 && ind.Help != "" {
+		return ind.Help
+	}
 	if len(parts) == 0 && t != nil {
 		return t.Target
 	}

@@ -215,7 +215,7 @@ func TestBuildLayout(t *testing.T) {
 
 func TestLibreOfficeFixture(t *testing.T) {
 	o := testOptions(t)
-	data, err := os.ReadFile("testdata/forms/libreoffice-filled.xlsx")
+	data, err := os.ReadFile(fixtureDir+"/libreoffice-filled.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +228,24 @@ func TestLibreOfficeFixture(t *testing.T) {
 		t.Errorf("meta = %+v", meta)
 	}
 	sameValues(t, got, want)
+	// Two cells are formulas LibreOffice computed: their cached values were read.
+	lf, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	if fm, _ := lf.GetCellFormula(SheetTasks, "E2"); !strings.Contains(fm, want.Tasks[0].Status.String()) {
+		t.Errorf("fixture E2 is not a formula: %q", fm)
+	}
+	if c := got.Villages[0].Values["income"].Cell; !strings.HasPrefix(c, SheetVillages+"!") {
+		t.Errorf("income cell %q", c)
+	} else if fm, _ := lf.GetCellFormula(SheetVillages, strings.TrimPrefix(c, SheetVillages+"!")); !strings.Contains(fm, "*1") {
+		t.Errorf("fixture %s is not a formula: %q", c, fm)
+	}
+	// LibreOffice keeps the metadata sheet hidden (it turns veryHidden into hidden).
+	if v, err := lf.GetSheetVisible(SheetMeta); err != nil || v {
+		t.Errorf("meta sheet visible after LibreOffice: %v %v", v, err)
+	}
 	// The signature is what survived: with another secret the form is rejected.
 	po := parseOptions(o)
 	po.Secret = []byte("other")
@@ -303,7 +321,7 @@ func TestAnnotate(t *testing.T) {
 }
 
 func TestFixturesExist(t *testing.T) {
-	ms, _ := filepath.Glob("testdata/forms/*.xlsx")
+	ms, _ := filepath.Glob(fixtureDir + "/*.xlsx")
 	if len(ms) == 0 {
 		t.Fatal("no fixtures in testdata/forms; run testdata/forms/make-fixtures.sh")
 	}
