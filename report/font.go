@@ -302,7 +302,13 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 	}
 	n := len(old)
 
-	var glyf, loca, hmtx []byte
+	size := 0
+	for _, g := range old {
+		size += (len(f.glyph(g)) + 3) &^ 3
+	}
+	glyf := make([]byte, 0, size)
+	loca := make([]byte, 0, 4*(n+1))
+	hmtx := make([]byte, 0, 4*n)
 	for _, g := range old {
 		loca = binary.BigEndian.AppendUint32(loca, uint32(len(glyf)))
 		gl := f.glyph(g)
@@ -405,7 +411,11 @@ func assemble(tables map[string][]byte) []byte {
 		sr *= 2
 		es++
 	}
-	out := binary.BigEndian.AppendUint32(nil, 0x00010000)
+	size := 12 + 16*n
+	for _, t := range tags {
+		size += (len(tables[t]) + 3) &^ 3
+	}
+	out := binary.BigEndian.AppendUint32(make([]byte, 0, size), 0x00010000)
 	out = binary.BigEndian.AppendUint16(out, uint16(n))
 	out = binary.BigEndian.AppendUint16(out, uint16(16*sr))
 	out = binary.BigEndian.AppendUint16(out, uint16(es))

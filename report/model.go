@@ -21,6 +21,44 @@ type Model struct {
 	Blocks   []Block `json:"blocks"`
 }
 
+// eachString calls fn with every piece of text of the model.
+func (m *Model) eachString(fn func(string)) {
+	fn(m.Title)
+	fn(m.Subtitle)
+	fn(m.Office)
+	fn(periodText(m.Period))
+	for i := range m.Blocks {
+		b := &m.Blocks[i]
+		fn(b.Text)
+		for _, f := range b.Facts {
+			fn(f.Label)
+			fn(f.Value)
+		}
+		for _, x := range b.Bars {
+			fn(x.Label)
+		}
+		if t := b.Table; t != nil {
+			for _, c := range t.Columns {
+				fn(c.Title)
+			}
+			for _, r := range t.Rows {
+				for _, c := range r.Cells {
+					fn(c)
+				}
+			}
+		}
+		if l := b.Lines; l != nil {
+			fn(l.YLabel)
+			for _, x := range l.X {
+				fn(x)
+			}
+			for _, s := range l.Series {
+				fn(s.Name)
+			}
+		}
+	}
+}
+
 // Block kinds.
 const (
 	BlockHeading = "heading"

@@ -9,7 +9,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -167,13 +166,9 @@ type doc struct {
 // render typesets a model into PDF bytes.
 func (r *Renderer) render(m *Model) ([]byte, error) {
 	// Every character the document may print: the model's text and the chrome.
-	js, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
 	runes := map[rune]bool{}
 	addRunes(runes, chrome)
-	addRunes(runes, string(js))
+	m.eachString(func(s string) { addRunes(runes, s) })
 	delete(runes, '\n')
 	delete(runes, '\r')
 	delete(runes, '\t')
@@ -190,7 +185,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	}
 
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(true)
+	pdf.SetCompression(false) // page streams are compressed by compressStreams
 	pdf.SetCatalogSort(true)
 	date := periodDate(m.Period)
 	pdf.SetCreationDate(date)
@@ -222,7 +217,11 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("report: writing PDF: %w", err)
 	}
-	return buf.Bytes(), nil
+	out, err := compressStreams(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("report: compressing PDF: %w", err)
+	}
+	return out, nil
 }
 
 // periodDate is the fixed creation date of a period's reports: the first day of the

@@ -386,3 +386,34 @@ func TestWriteAll(t *testing.T) {
 		t.Errorf("cancelled: err = %v", err)
 	}
 }
+
+// TestPDFStructure checks that every cross-reference entry of a rendered PDF points
+// at its object and that page contents are compressed.
+func TestPDFStructure(t *testing.T) {
+	pdf, err := testRenderer(t, false).County(fixture(), "370811", fixtureHistory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`startxref\n(\d+)\n%%EOF\n$`).FindSubmatch(pdf)
+	if m == nil {
+		t.Fatal("no startxref at the end")
+	}
+	at, _ := strconv.Atoi(string(m[1])) // the regexp admits only digits
+	if !bytes.HasPrefix(pdf[at:], []byte("xref\n0 ")) {
+		t.Fatalf("startxref %d does not point at the xref", at)
+	}
+	lines := strings.Split(string(pdf[at:]), "\n")
+	n, _ := strconv.Atoi(strings.TrimPrefix(lines[1], "0 ")) // idem
+	for i := 1; i < n; i++ {
+		off, err := strconv.Atoi(lines[2+i][:10])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strconv.Itoa(i) + " 0 obj\n"; !bytes.HasPrefix(pdf[off:], []byte(want)) {
+			t.Errorf("xref entry %d points at %q", i, pdf[off:off+12])
+		}
+	}
+	if bytes.Contains(pdf, []byte("<</Length")) && regexp.MustCompile(`obj\n<</Length \d+>>\nstream`).Match(pdf) {
+		t.Error("an uncompressed stream is left")
+	}
+}
