@@ -153,7 +153,9 @@ func TestParseRejects(t *testing.T) {
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_total")), 100)
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_collective")), 150)
 		}), nil, "form.xlsx", fmt.Sprintf("量化指标!E%d: “其中用于村级集体经济”(150万元)不能大于“第一书记项目资金”(100万元)", indRow("fund_collective"))},
-		{"percent out of range", modify(func(f *excelize.File) { setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("manure_rate")), "120%") }), nil, "form.xlsx", "超出合理范围(0 到 100)"},
+		{"percent out of range", modify(func(f *excelize.File) {
+			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("manure_rate")), "120%")
+		}), nil, "form.xlsx", "超出合理范围(0 到 100)"},
 		{"village out of range", modify(func(f *excelize.File) { setCell(t, f, vs, col("winter_hours")+"2", 999) }), nil, "form.xlsx",
 			vs + "!" + col("winter_hours") + "2: " + v0.Name + "“冬训学时”的数值 999学时 超出合理范围"},
 		{"village empty cell", modify(func(f *excelize.File) { setCell(t, f, vs, col("safe_water")+"3", "") }), nil, "form.xlsx", vs + "!" + col("safe_water") + "3: "},

@@ -215,7 +215,7 @@ func TestBuildLayout(t *testing.T) {
 
 func TestLibreOfficeFixture(t *testing.T) {
 	o := testOptions(t)
-	data, err := os.ReadFile(fixtureDir+"/libreoffice-filled.xlsx")
+	data, err := os.ReadFile(fixtureDir + "/libreoffice-filled.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
