@@ -44,7 +44,7 @@ func startTestIMAP(t *testing.T, caps imap.CapSet) *IMAPServer {
 	return s
 }
 
-func testIMAPConfig(t *testing.T, s *IMAPServer) IMAPConfig {
+func testIMAPConfig(t testing.TB, s *IMAPServer) IMAPConfig {
 	t.Helper()
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {

@@ -32,7 +32,7 @@ func startTestSink(t *testing.T, opts SinkOptions) *SMTPSink {
 	return s
 }
 
-func sinkConfig(t *testing.T, s *SMTPSink) SMTPConfig {
+func sinkConfig(t testing.TB, s *SMTPSink) SMTPConfig {
 	t.Helper()
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {
