@@ -29,10 +29,7 @@ func startTestIMAP(t *testing.T, caps imap.CapSet) *IMAPServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	if caps == nil {
-		caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
-	}
-	s, err := startIMAPServer(ctx, testLogger(t), map[string]string{testUser: testPass}, caps)
+	s, err := startIMAPServer(ctx, testLogger(t), map[string]string{testUser: testPass}, imapServerOptions{caps: caps})
 	if err != nil {
 		t.Fatal(err)
 	}

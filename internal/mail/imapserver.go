@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,18 +42,36 @@ type IMAPServer struct {
 // the given users (name → password), each with an INBOX. It stops when ctx
 // is done or Close is called. It returns an error if it cannot listen.
 func StartIMAPServer(ctx context.Context, logger *slog.Logger, users map[string]string) (*IMAPServer, error) {
-	return startIMAPServer(ctx, logger, users, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}})
+	return startIMAPServer(ctx, logger, users, imapServerOptions{})
 }
 
-// startIMAPServer is StartIMAPServer with the capabilities to offer (the
-// tests use IMAP4rev1 alone to play a server without MOVE and UIDPLUS).
-func startIMAPServer(ctx context.Context, logger *slog.Logger, users map[string]string, caps imap.CapSet) (*IMAPServer, error) {
+// imapServerOptions are the tests' knobs: the capabilities to offer
+// (IMAP4rev1 alone plays a server without MOVE and UIDPLUS) and TLS.
+type imapServerOptions struct {
+	caps        imap.CapSet // default IMAP4rev1 + IMAP4rev2
+	tls         *tls.Config // offered by STARTTLS, or implicit
+	implicitTLS bool
+}
+
+func startIMAPServer(ctx context.Context, logger *slog.Logger, users map[string]string, opts imapServerOptions) (*IMAPServer, error) {
+	caps := opts.caps
+	if caps == nil {
+		caps = imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("imap server: listen: %w", err)
 	}
+	addr := ln.Addr().String()
+	var starttls *tls.Config
+	switch {
+	case opts.tls != nil && opts.implicitTLS:
+		ln = tls.NewListener(ln, opts.tls)
+	case opts.tls != nil:
+		starttls = opts.tls
+	}
 	s := &IMAPServer{
-		Addr:   ln.Addr().String(),
+		Addr:   addr,
 		logger: logger,
 		mem:    imapmemserver.New(),
 		done:   make(chan struct{}),
@@ -74,6 +93,7 @@ func startIMAPServer(ctx context.Context, logger *slog.Logger, users map[string]
 		},
 		Caps:         caps,
 		InsecureAuth: true, // loopback only
+		TLSConfig:    starttls,
 		Logger:       slogAdapter{logger},
 	})
 	s.ln = &faultListener{Listener: ln, s: s}

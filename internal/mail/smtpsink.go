@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,10 @@ type SinkOptions struct {
 	// OnMessage, if set, is called with every accepted message, in the
 	// server's goroutine (keep it short).
 	OnMessage func(Received)
+	// TLSConfig, if set, is offered by STARTTLS, or used for the whole
+	// connection if ImplicitTLS.
+	TLSConfig   *tls.Config
+	ImplicitTLS bool
 }
 
 // Received is one message the sink accepted.
@@ -79,15 +84,25 @@ func StartSMTPSink(ctx context.Context, logger *slog.Logger, opts SinkOptions) (
 		return nil, fmt.Errorf("smtp sink: listen: %w", err)
 	}
 	s := &SMTPSink{Addr: ln.Addr().String(), logger: logger, opts: opts, done: make(chan struct{})}
+	if opts.TLSConfig != nil && opts.ImplicitTLS {
+		ln = tls.NewListener(ln, opts.TLSConfig)
+	}
 	s.ln = &sinkListener{Listener: ln, s: s}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		id := 0
-		if w, ok := c.Conn().(*closeOn421); ok {
+		nc := c.Conn()
+		if tc, ok := nc.(*tls.Conn); ok {
+			nc = tc.NetConn()
+		}
+		if w, ok := nc.(*closeOn421); ok {
 			id = w.id
 		}
 		return &sinkSession{s: s, conn: id}, nil
 	}))
 	s.srv.Domain = "localhost"
+	if opts.TLSConfig != nil && !opts.ImplicitTLS {
+		s.srv.TLSConfig = opts.TLSConfig
+	}
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
 	s.srv.MaxMessageBytes = 64 << 20
