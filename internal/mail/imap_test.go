@@ -254,39 +254,50 @@ func TestInboxMovesLeftovers(t *testing.T) {
 }
 
 func TestInboxIdleWakesOnAppend(t *testing.T) {
-	s := startTestIMAP(t, nil)
-	in := dialTest(t, testIMAPConfig(t, s))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if got, err := in.Unprocessed(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("%d, %v", len(got), err)
+	deliveries := map[string]func(t *testing.T, s *IMAPServer){
+		"client APPEND": func(t *testing.T, s *IMAPServer) { appendIMAP(t, rawClient(t, s), "INBOX", testRaw(1)) },
+		"server delivery": func(t *testing.T, s *IMAPServer) {
+			if err := s.Append(context.Background(), testUser, "INBOX", testRaw(1)); err != nil {
+				t.Error(err)
+			}
+		},
 	}
-	done := make(chan error, 1)
-	go func() { done <- in.Wait(ctx, time.Hour) }()
-	time.Sleep(100 * time.Millisecond) // let IDLE start (it also works if it has not)
-	rc := rawClient(t, s)
-	appendIMAP(t, rc, "INBOX", testRaw(1))
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-ctx.Done():
-		t.Fatal("Wait did not return after APPEND")
-	}
-	got, err := in.Unprocessed(ctx)
-	if err != nil || len(got) != 1 {
-		t.Fatalf("%d, %v", len(got), err)
-	}
-	// Wait honours ctx.
-	short, cancelShort := context.WithCancel(ctx)
-	cancelShort()
-	if err := in.Wait(short, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("Wait with cancelled ctx: %v", err)
+	for name, deliver := range deliveries {
+		t.Run(name, func(t *testing.T) {
+			s := startTestIMAP(t, nil)
+			in := dialTest(t, testIMAPConfig(t, s))
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if got, err := in.Unprocessed(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("%d, %v", len(got), err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- in.Wait(ctx, time.Hour) }()
+			time.Sleep(100 * time.Millisecond) // let IDLE start (it also works if it has not)
+			deliver(t, s)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-ctx.Done():
+				t.Fatal("Wait did not return after the delivery")
+			}
+			got, err := in.Unprocessed(ctx)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%d, %v", len(got), err)
+			}
+			// Wait honours ctx.
+			short, cancelShort := context.WithCancel(ctx)
+			cancelShort()
+			if err := in.Wait(short, time.Hour); !errors.Is(err, context.Canceled) {
+				t.Errorf("Wait with cancelled ctx: %v", err)
+			}
+		})
 	}
 }
 
-func TestInboxPollsWithoutIdle(t *testing.T) {
+func TestInboxWaitPollBound(t *testing.T) {
 	// The poll bound holds even with IDLE: Wait returns after poll.
 	s := startTestIMAP(t, nil)
 	in := dialTest(t, testIMAPConfig(t, s))
