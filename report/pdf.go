@@ -590,8 +590,11 @@ func (d *doc) lines(lc *LineChart) {
 	const chartH, padL, padB = 62.0, 12.0, 8.0
 	d.setFont(7.5)
 	legendRows := (len(lc.Series) + 2) / 3
-	total := chartH + padB + float64(legendRows)*d.lh() + 6
+	total := chartH + padB + float64(legendRows+1)*d.lh() + 6
 	d.need(total)
+	d.color(cMuted)
+	d.text(marginX, d.y, textW, lc.YLabel, "L")
+	d.y += d.lh()
 	x0, y0 := marginX+padL, d.y+2
 	w, h := textW-padL-4, chartH
 	d.draw(cRule)
