@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -178,4 +179,51 @@ func FuzzParseFont(f *testing.F) {
 			t.Logf("subset: %v", err)
 		}
 	})
+}
+
+// TestNoArrowGlyphs renders the summary with a font lacking ↑ and ↓: the league table
+// then draws triangles, and the text keeps the numbers.
+func TestNoArrowGlyphs(t *testing.T) {
+	f, err := parseFont(embeddedFont)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fixture()
+	m := SummaryModel(res, nil)
+	m.Office = "济宁市办公室"
+	set := map[rune]bool{}
+	addRunes(set, chrome)
+	m.eachString(func(s string) { addRunes(set, s) })
+	delete(set, '↑')
+	delete(set, '↓')
+	var rs []rune
+	for r := range set {
+		if f.Has(r) {
+			rs = append(rs, r)
+		}
+	}
+	small, err := f.subset(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRenderer(Options{FontTTF: small, Office: "济宁市办公室"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.arrows {
+		t.Fatal("renderer believes the font has arrows")
+	}
+	pdf, err := r.Summary(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := column(extractWords(t, pdf), 0, pageW, "")
+	if strings.ContainsAny(all, "↑↓") || !strings.Contains(all, "任城区") {
+		t.Errorf("text %q", all)
+	}
+	if p := os.Getenv("KAOHE_REPORT_OUT"); p != "" {
+		if err := os.WriteFile(p, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

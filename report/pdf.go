@@ -34,8 +34,9 @@ type Options struct {
 
 // Renderer typesets reports. It holds the parsed font and is safe for concurrent use.
 type Renderer struct {
-	opt  Options
-	font *ttFont
+	opt    Options
+	font   *ttFont
+	arrows bool // the font has ↑ and ↓
 }
 
 // NewRenderer parses the font and checks that it can print every fixed label and, when
@@ -60,6 +61,10 @@ func NewRenderer(o Options) (*Renderer, error) {
 	need := map[rune]bool{}
 	addRunes(need, chrome)
 	addRunes(need, o.Office)
+	// Without ↑↓ the league table draws triangles instead.
+	r.arrows = f.Has('↑') && f.Has('↓')
+	delete(need, '↑')
+	delete(need, '↓')
 	if o.TaskTexts {
 		for _, t := range o.Checklist.Tasks() {
 			addRunes(need, t.ID+t.Title+t.Text)
@@ -154,13 +159,14 @@ var (
 
 // doc is one document being typeset.
 type doc struct {
-	pdf   *fpdf.Fpdf
-	m     *Model
-	runes map[rune]bool
-	cw    map[rune]int // glyph widths in 1/1000 em
-	size  float64      // current font size, pt
-	y     float64
-	err   error
+	pdf    *fpdf.Fpdf
+	m      *Model
+	runes  map[rune]bool
+	cw     map[rune]int // glyph widths in 1/1000 em
+	size   float64      // current font size, pt
+	arrows bool         // the font has ↑ and ↓
+	y      float64
+	err    error
 }
 
 // render typesets a model into PDF bytes.
@@ -172,6 +178,10 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	delete(runes, '\n')
 	delete(runes, '\r')
 	delete(runes, '\t')
+	if !r.arrows {
+		delete(runes, '↑')
+		delete(runes, '↓')
+	}
 	if miss := r.font.missing(runes); len(miss) > 0 {
 		return nil, missingError(fmt.Sprintf("report %s %s", m.Kind, m.Subtitle), miss)
 	}
@@ -201,7 +211,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("report: loading font: %w", err)
 	}
-	d := &doc{pdf: pdf, m: m, runes: runes, cw: map[rune]int{}}
+	d := &doc{pdf: pdf, m: m, runes: runes, cw: map[rune]int{}, arrows: r.arrows}
 	pdf.SetHeaderFunc(d.header)
 	pdf.SetFooterFunc(d.footer)
 	d.setFont(10.5)
@@ -551,16 +561,36 @@ func (d *doc) row(t *Table, row *Row, cells [][]string, ws []float64, from, to, 
 					d.color(col)
 				}
 			}
-			if strings.HasPrefix(l, "↑") {
+			up, down := strings.HasPrefix(l, "↑"), strings.HasPrefix(l, "↓")
+			if up {
 				d.color(lightRGB[string(score.Green)])
-			} else if strings.HasPrefix(l, "↓") {
+			} else if down {
 				d.color(lightRGB[string(score.Red)])
 			}
 			align := c.Align
 			if c.Light && tw < ws[i]-2*cellPadX {
 				align = "L"
 			}
-			d.text(tx, d.y+cellPadY+off+float64(k-from)*lh, tw, l, align)
+			ly := d.y + cellPadY + off + float64(k-from)*lh
+			if (up || down) && !d.arrows {
+				// The font has no arrows: draw a triangle before the number.
+				rest := l[len("↑"):]
+				a := lh * 0.5
+				wt := a + 0.6 + d.measure(rest)
+				ax := tx + (tw-wt)/2
+				col := lightRGB[string(score.Red)]
+				y0, y1 := ly+lh*0.72, ly+lh*0.28 // base, apex (pointing down: swapped)
+				if up {
+					col = lightRGB[string(score.Green)]
+				} else {
+					y0, y1 = y1, y0
+				}
+				d.fill(col)
+				d.pdf.Polygon([]fpdf.PointType{{X: ax, Y: y0}, {X: ax + a, Y: y0}, {X: ax + a/2, Y: y1}}, "F")
+				d.text(ax+a+0.6, ly, wt-a-0.6, rest, "L")
+				continue
+			}
+			d.text(tx, ly, tw, l, align)
 		}
 		x += ws[i]
 	}
