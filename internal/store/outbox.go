@@ -280,8 +280,8 @@ func (s *Store) transition(ctx context.Context, id int64, also, set string, args
 	return was, err
 }
 
-// MarkSent records that a queued mail was sent at at. Marking a sent mail sent again is a
-// no-op.
+// MarkSent records that a queued mail was sent at at (attempts+1, last error cleared).
+// Marking a sent mail sent again is a no-op.
 //
 // Errors: ErrNotFound; ErrState when the mail failed permanently; database errors.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
