@@ -116,6 +116,12 @@ func startIMAPServer(ctx context.Context, logger *slog.Logger, users map[string]
 // not over IMAP; IDLE sessions are notified). It returns an error if the
 // user or mailbox does not exist.
 func (s *IMAPServer) Append(ctx context.Context, user, mailbox string, raw []byte) error {
+	return s.AppendAt(ctx, user, mailbox, raw, time.Now())
+}
+
+// AppendAt is Append with the message's internal date (when it "arrived") set to t, so a
+// test or the demo can deliver a message that came in before or after a deadline.
+func (s *IMAPServer) AppendAt(ctx context.Context, user, mailbox string, raw []byte, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -125,7 +131,7 @@ func (s *IMAPServer) Append(ctx context.Context, user, mailbox string, raw []byt
 	if u == nil {
 		return fmt.Errorf("imap server: no user %q", user)
 	}
-	_, err := u.Append(mailbox, literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: time.Now()})
+	_, err := u.Append(mailbox, literal{bytes.NewReader(raw)}, &imap.AppendOptions{Time: t})
 	if err != nil {
 		return fmt.Errorf("imap server: append to %s/%s: %w", user, mailbox, err)
 	}

@@ -33,6 +33,7 @@ type Outgoing struct {
 	Body        string
 	Attachments []OutAttachment
 	MessageID   string // the Message-ID header, stable across retries: set at enqueue from Key unless given
+	InReplyTo   string // the Message-ID of the mail this answers ("" if none)
 	State       string // OutQueued, OutSent or OutFailed
 	Attempts    int
 	NextAttempt time.Time
@@ -88,10 +89,10 @@ func (s *Store) Enqueue(ctx context.Context, o *Outgoing) (id int64, existed boo
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO outgoing
-			(key, kind, county, period, from_addr, to_addrs, subject, body, message_id, state, attempts, next_attempt, last_error, created, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, 0)
+			(key, kind, county, period, from_addr, to_addrs, subject, body, message_id, in_reply_to, state, attempts, next_attempt, last_error, created, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, 0)
 			ON CONFLICT (key) DO NOTHING RETURNING id`,
-			o.Key, o.Kind, o.County, o.Period, o.From, string(tj), o.Subject, o.Body, msgID, OutQueued, ms(next), ms(created)).Scan(&id)
+			o.Key, o.Kind, o.County, o.Period, o.From, string(tj), o.Subject, o.Body, msgID, o.InReplyTo, OutQueued, ms(next), ms(created)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			existed = true
 			return tx.QueryRowContext(ctx, `SELECT id FROM outgoing WHERE key = ?`, o.Key).Scan(&id)
@@ -122,7 +123,7 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-const outgoingCols = `id, key, kind, county, period, from_addr, to_addrs, subject, body, message_id, state, attempts,
+const outgoingCols = `id, key, kind, county, period, from_addr, to_addrs, subject, body, message_id, in_reply_to, state, attempts,
 	next_attempt, last_error, created, sent_at`
 
 func scanOutgoing(sc interface{ Scan(...any) error }) (Outgoing, error) {
@@ -130,7 +131,7 @@ func scanOutgoing(sc interface{ Scan(...any) error }) (Outgoing, error) {
 	var tj string
 	var next, created, sent int64
 	if err := sc.Scan(&o.ID, &o.Key, &o.Kind, &o.County, &o.Period, &o.From, &tj, &o.Subject, &o.Body, &o.MessageID,
-		&o.State, &o.Attempts, &next, &o.LastError, &created, &sent); err != nil {
+		&o.InReplyTo, &o.State, &o.Attempts, &next, &o.LastError, &created, &sent); err != nil {
 		return o, err
 	}
 	o.NextAttempt, o.Created, o.SentAt = fromMS(next), fromMS(created), fromMS(sent)

@@ -122,6 +122,7 @@ CREATE TABLE outgoing (
 	subject      TEXT NOT NULL,
 	body         TEXT NOT NULL,
 	message_id   TEXT NOT NULL, -- stable Message-ID header, set at enqueue
+	in_reply_to  TEXT NOT NULL DEFAULT '', -- Message-ID of the mail answered, if any
 	state        TEXT NOT NULL, -- queued | sent | failed
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	next_attempt INTEGER NOT NULL,

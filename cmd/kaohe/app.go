@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/jobs"
+	"github.com/jining/kaohe/seeds"
+)
+
+// loadConfig loads the config named by --config (or $KAOHE_CONFIG), or the defaults, and
+// applies --store. Config problems are a user error listing all of them.
+func (g *Globals) loadConfig() (*config.Config, error) {
+	c, warnings, err := config.Load(g.Config, nil)
+	var pe *config.ProblemsError
+	if errors.As(err, &pe) {
+		return nil, &userError{msg: pe.Error()}
+	}
+	if err != nil {
+		return nil, &userError{msg: fmt.Sprintf("config: %v", err)}
+	}
+	for _, w := range warnings {
+		g.logger.Debug("config warning", "warning", w)
+	}
+	if g.Store != "" {
+		c.Store.Path = g.Store
+	}
+	return c, nil
+}
+
+// loadData loads the checklist and roster the config names (or the embedded ones).
+func loadData(c *config.Config) (*seeds.Checklist, *seeds.Roster, error) {
+	cl, err := seeds.LoadChecklist(c.Checklist.File)
+	if err != nil {
+		return nil, nil, &userError{msg: err.Error()}
+	}
+	r, err := seeds.LoadRoster(c.Roster.File)
+	if err != nil {
+		return nil, nil, &userError{msg: err.Error()}
+	}
+	return cl, r, nil
+}
+
+// app is what a command that touches the store needs; close it when done.
+type app struct {
+	*jobs.Deps
+}
+
+func (a *app) Close() error { return a.Store.Close() }
+
+// openApp loads config, checklist and roster, opens the store (syncing the roster into
+// it) and wires the mail clients the config names.
+func (g *Globals) openApp(ctx context.Context) (*app, error) {
+	c, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return g.openAppWith(ctx, c)
+}
+
+func (g *Globals) openAppWith(ctx context.Context, c *config.Config) (*app, error) {
+	cl, r, err := loadData(c)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, c.Store.Path, g.logger)
+	if err != nil {
+		return nil, &userError{msg: fmt.Sprintf("store %s: %v", c.Store.Path, err), code: exitUnreachable}
+	}
+	var cs []store.County
+	for _, x := range r.Counties {
+		cs = append(cs, store.County{Code: x.Code, Name: x.Name, Emails: x.Emails})
+	}
+	if err := st.SyncCounties(ctx, cs); err != nil {
+		st.Close()
+		return nil, err
+	}
+	d := &jobs.Deps{Config: c, Checklist: cl, Roster: r, Store: st, Logger: g.logger}
+	if c.IMAP.Host != "" {
+		d.OpenMailbox = func(ctx context.Context) (jobs.Mailbox, error) {
+			in, err := mail.DialIMAP(ctx, imapConfig(c), g.logger)
+			if err != nil {
+				return nil, unreachable(err)
+			}
+			return in, nil
+		}
+	}
+	if c.SMTP.Host != "" {
+		d.Sender = mail.NewSender(smtpConfig(c), g.logger)
+	}
+	return &app{Deps: d}, nil
+}
+
+func imapConfig(c *config.Config) mail.IMAPConfig {
+	return mail.IMAPConfig{Host: c.IMAP.Host, Port: c.IMAP.Port, TLS: c.IMAP.TLS, Username: c.IMAP.Username,
+		Password: c.IMAP.Password, Mailbox: c.IMAP.Mailbox, ProcessedKeyword: c.IMAP.ProcessedKeyword,
+		MoveTo: c.IMAP.MoveTo, Timeout: 30 * time.Second}
+}
+
+func smtpConfig(c *config.Config) mail.SMTPConfig {
+	return mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, TLS: c.SMTP.TLS, Username: c.SMTP.Username,
+		Password: c.SMTP.Password, From: c.Office.From, HeloName: c.SMTP.Helo, Timeout: 30 * time.Second}
+}
+
+// unreachable marks connection failures with exit code 3.
+func unreachable(err error) error {
+	if errors.Is(err, mail.ErrUnreachable) {
+		return &userError{msg: err.Error(), code: exitUnreachable}
+	}
+	if errors.Is(err, mail.ErrAuth) {
+		return &userError{msg: err.Error()}
+	}
+	return err
+}
+
+func hostPort(addr string) (string, int) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, 0
+	}
+	n, _ := strconv.Atoi(p) // an address from net.Listener always has a numeric port
+	return h, n
+}
+
+// periodOrNow returns p, or the current period in the office's time zone when p is "".
+func periodOrNow(p string, c *config.Config) (string, error) {
+	if p == "" {
+		return jobs.CurrentPeriod(time.Now().In(c.Location)), nil
+	}
+	if err := jobs.CheckPeriod(p); err != nil {
+		return "", &userError{msg: err.Error(), code: exitUsage}
+	}
+	return p, nil
+}

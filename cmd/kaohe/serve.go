@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/report"
+)
+
+// ServeCmd runs the scheduler.
+type ServeCmd struct{}
+
+// Run runs dispatch, remind, assess and deliver on their schedules and watches the
+// mailbox, until SIGINT or SIGTERM; then it finishes the step in hand and exits.
+func (c *ServeCmd) Run(g *Globals) error {
+	return g.withApp(func(ctx context.Context, a *app) error {
+		a.Progress = nil
+		return a.Serve(ctx)
+	})
+}
+
+// InitCmd writes the documented sample config.
+type InitCmd struct {
+	Out   string `arg:"" optional:"" default:"kaohe.toml" help:"Where to write it." type:"path"`
+	Force bool   `help:"Overwrite an existing file."`
+}
+
+// Run writes config.example.toml to Out.
+func (c *InitCmd) Run(g *Globals) error {
+	if _, err := os.Stat(c.Out); err == nil && !c.Force {
+		return userErrorf("%s exists; use --force to overwrite it", c.Out)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.Out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.Out, config.Example(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "wrote %s: edit it, then run `kaohe doctor --config %s`\n", c.Out, c.Out)
+	return nil
+}
+
+// DoctorCmd checks the config, the store, the font and the mail servers.
+type DoctorCmd struct{}
+
+// Run prints one line per check; exit 1 (or 3 when a server is unreachable) if any fails.
+func (c *DoctorCmd) Run(g *Globals) error {
+	ok := true
+	worst := 0
+	line := func(name string, err error, detail string) {
+		if err != nil {
+			ok = false
+			fmt.Fprintf(g.stdout, "FAIL  %-9s %v\n", name, err)
+			return
+		}
+		fmt.Fprintf(g.stdout, "ok    %-9s %s\n", name, detail)
+	}
+	cfg, err := g.loadConfig()
+	if err != nil {
+		line("config", err, "")
+		return &userError{msg: "doctor: the config has problems (above)"}
+	}
+	where := cfg.Path
+	if where == "" {
+		where = "embedded defaults"
+	}
+	line("config", nil, where)
+	cl, r, err := loadData(cfg)
+	if err != nil {
+		line("data", err, "")
+		return &userError{msg: "doctor: checklist or roster has problems (above)"}
+	}
+	line("checklist", nil, fmt.Sprintf("%s %s: %d areas, %d tasks", cl.Name, cl.Version, len(cl.Areas), len(cl.Tasks())))
+	line("roster", nil, fmt.Sprintf("%d counties, %d leaders' addresses", len(r.Counties), len(r.Leaders)))
+	if string(cfg.Forms.Secret) == config.DemoSecret {
+		fmt.Fprintf(g.stdout, "warn  %-9s forms are signed with the public demo secret: set $%s\n", "secret", cfg.Forms.SecretEnv)
+	}
+	var font []byte
+	if cfg.Report.FontTTF != "" {
+		font, err = os.ReadFile(cfg.Report.FontTTF)
+	}
+	if err == nil {
+		_, err = report.NewRenderer(report.Options{Checklist: cl, Office: r.Office, FontTTF: font})
+	}
+	line("font", err, "glyphs for every task and name present")
+	ctx := g.ctx
+	a, err := g.openAppWith(ctx, cfg)
+	if err != nil {
+		line("store", err, "")
+		return &userError{msg: "doctor: the store cannot be opened", code: exitUnreachable}
+	}
+	defer a.Close()
+	line("store", nil, cfg.Store.Path)
+	if a.OpenMailbox == nil {
+		fmt.Fprintf(g.stdout, "skip  %-9s no imap.host: no intake\n", "imap")
+	} else {
+		mb, err := a.OpenMailbox(ctx)
+		if err == nil {
+			mb.Close()
+		} else {
+			worst = exitUnreachable
+		}
+		line("imap", err, fmt.Sprintf("logged in to %s:%d as %s", cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username))
+	}
+	if a.Sender == nil {
+		fmt.Fprintf(g.stdout, "skip  %-9s no smtp.host: mail stays in the outbox\n", "smtp")
+	} else {
+		err := a.Sender.(interface{ Check(context.Context) error }).Check(ctx)
+		if err != nil {
+			worst = exitUnreachable
+		}
+		line("smtp", err, fmt.Sprintf("connected to %s:%d", cfg.SMTP.Host, cfg.SMTP.Port))
+	}
+	if !ok {
+		if worst == 0 {
+			worst = exitUser
+		}
+		return &userError{msg: "doctor: some checks failed (above)", code: worst}
+	}
+	return nil
+}

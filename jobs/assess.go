@@ -1,0 +1,262 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+
+	"github.com/jining/kaohe/internal/score"
+	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/report"
+	"github.com/jining/kaohe/templates"
+)
+
+// AssessOptions say what Assess does beyond scoring.
+type AssessOptions struct {
+	OutDir string // write DIR/<period>/*.pdf, summary.xlsx; "" = config report.out_dir
+	Render bool   // render the PDF reports and the summary workbook
+	Queue  bool   // queue the county reports and the summary for delivery (implies Render)
+}
+
+// Assessment is what Assess produced.
+type Assessment struct {
+	Result  *score.Result
+	History []*score.Result
+	Files   []string
+}
+
+// Assess scores period from the store's accepted forms, saves the assessment, and, as
+// asked, renders the reports and queues them: each county's report only to that county's
+// addresses, the summary only to the leaders. Re-running it re-scores and re-renders, but
+// never queues a report twice.
+func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Assessment, Counts, error) {
+	if err := CheckPeriod(period); err != nil {
+		return nil, nil, err
+	}
+	deadline, err := d.Config.Deadline(period)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := d.Store.Submissions(ctx, period)
+	if err != nil {
+		return nil, nil, err
+	}
+	accepted, err := d.Store.AcceptedFilings(ctx, period)
+	if err != nil {
+		return nil, nil, err
+	}
+	type tally struct {
+		rejected, accepted int
+		lastProblems       []string
+	}
+	t := map[string]*tally{}
+	for _, s := range all {
+		x := t[s.County]
+		if x == nil {
+			x = &tally{}
+			t[s.County] = x
+		}
+		if s.Status == store.Accepted {
+			x.accepted++
+		} else {
+			x.rejected++
+			x.lastProblems = s.Problems
+		}
+	}
+	subs := make([]score.Submission, 0, len(d.Roster.Counties))
+	for _, c := range d.Roster.Counties {
+		s := score.Submission{County: c.Code, Name: c.Name, Deadline: deadline}
+		if x := t[c.Code]; x != nil {
+			s.Rejected = x.rejected
+			if x.accepted == 0 {
+				s.Problems = x.lastProblems
+			}
+		}
+		if a := accepted[c.Code]; a != nil {
+			s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
+		}
+		subs = append(subs, s)
+	}
+	history, err := d.history(ctx, period)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := score.Assess(d.Checklist, period, subs, history)
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := json.Marshal(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := &store.Assessment{Period: period, ChecklistVersion: d.Checklist.Version, Created: d.now(), Result: js}
+	for _, c := range res.Counties {
+		a.Rows = append(a.Rows, store.AssessmentRow{County: c.Code, Submitted: c.Submitted, Total: c.Total, Grade: c.Grade, Rank: c.Rank})
+	}
+	if err := d.Store.PutAssessment(ctx, a); err != nil {
+		return nil, nil, err
+	}
+	counts := Counts{"counties": len(res.Counties), "assessed": res.Assessed}
+	out := &Assessment{Result: res, History: history}
+	if !o.Render && !o.Queue {
+		return out, counts, nil
+	}
+	dir := o.OutDir
+	if dir == "" {
+		dir = d.Config.Report.OutDir
+	}
+	r, err := d.renderer()
+	if err != nil {
+		return out, counts, err
+	}
+	workers := d.Config.Report.Workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	files, err := report.WriteAll(ctx, dir, r, res, history, workers)
+	if err != nil {
+		return out, counts, err
+	}
+	out.Files = files
+	counts["files"] = len(files)
+	if o.Queue {
+		n, err := d.queueReports(ctx, res, filepath.Join(dir, period))
+		counts["queued"] = n
+		if err != nil {
+			return out, counts, err
+		}
+	}
+	return out, counts, nil
+}
+
+// renderer returns the PDF renderer, creating it (and parsing the font) once.
+func (d *Deps) renderer() (*report.Renderer, error) {
+	if d.Renderer != nil {
+		return d.Renderer, nil
+	}
+	var font []byte
+	if p := d.Config.Report.FontTTF; p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		font = b
+	}
+	r, err := report.NewRenderer(report.Options{Checklist: d.Checklist, Office: d.office(), FontTTF: font})
+	if err != nil {
+		return nil, err
+	}
+	d.Renderer = r
+	return r, nil
+}
+
+// history returns up to 6 assessments before period, most recent first.
+func (d *Deps) history(ctx context.Context, period string) ([]*score.Result, error) {
+	as, err := d.Store.AssessmentsBefore(ctx, period, 6)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var out []*score.Result
+	for _, a := range as {
+		var r score.Result
+		if err := json.Unmarshal(a.Result, &r); err != nil {
+			return nil, fmt.Errorf("assessment of %s in the store: %w", a.Period, err)
+		}
+		out = append(out, &r)
+	}
+	return out, nil
+}
+
+func (d *Deps) queueReports(ctx context.Context, res *score.Result, dir string) (int, error) {
+	n := 0
+	for _, c := range res.Counties {
+		county := d.Roster.County(c.Code)
+		if county == nil {
+			continue
+		}
+		pdf, err := os.ReadFile(filepath.Join(dir, c.Code+".pdf"))
+		if err != nil {
+			return n, err
+		}
+		data := templates.MailData{Office: d.office(), CountyName: c.Name, Period: res.Period, Date: d.now(),
+			Submitted: c.Submitted, Total: fmt.Sprintf("%.2f", c.Total), Grade: c.Grade, Rank: c.Rank, Of: c.Of,
+			ChangeText: changeText(c)}
+		subject, body, err := templates.RenderMail(templates.MailReport, data)
+		if err != nil {
+			return n, err
+		}
+		_, existed, err := d.enqueue(ctx, &store.Outgoing{
+			Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
+			To: county.Emails, Subject: subject, Body: body,
+			Attachments: []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}},
+		})
+		if err != nil {
+			return n, err
+		}
+		if !existed {
+			n++
+		}
+	}
+	leaders := d.leaders()
+	if len(leaders) == 0 {
+		d.Logger.Warn("no leaders' addresses (report.leaders or the roster's leaders): the summary is not mailed")
+		return n, nil
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "summary.pdf"))
+	if err != nil {
+		return n, err
+	}
+	xlsx, err := os.ReadFile(filepath.Join(dir, "summary.xlsx"))
+	if err != nil {
+		return n, err
+	}
+	cp := res.Completeness
+	data := templates.MailData{Office: d.office(), Period: res.Period, Date: d.now(), Expected: cp.Expected,
+		OnTime: cp.OnTime, Late: cp.Late, Missing: cp.Missing, Rejected: cp.Rejected > 0}
+	ranked := make([]string, 0, 3)
+	sorted := append([]score.CountyResult(nil), res.Counties...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Rank < sorted[j].Rank })
+	for _, c := range sorted {
+		if c.Submitted && c.Rank > 0 && len(ranked) < 3 {
+			ranked = append(ranked, c.Name)
+		}
+	}
+	data.Top = ranked
+	subject, body, err := templates.RenderMail(templates.MailSummary, data)
+	if err != nil {
+		return n, err
+	}
+	_, existed, err := d.enqueue(ctx, &store.Outgoing{
+		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
+		To: leaders, Subject: subject, Body: body,
+		Attachments: []store.OutAttachment{
+			{Name: fmt.Sprintf("%s_考核汇总.pdf", res.Period), ContentType: "application/pdf", Data: pdf},
+			{Name: fmt.Sprintf("%s_考核排名.xlsx", res.Period), ContentType: xlsxType, Data: xlsx},
+		},
+	})
+	if err != nil {
+		return n, err
+	}
+	if !existed {
+		n++
+	}
+	return n, nil
+}
+
+func changeText(c score.CountyResult) string {
+	if !c.HasPrev || c.Rank == 0 || c.PrevRank == 0 {
+		return ""
+	}
+	switch {
+	case c.RankChange > 0:
+		return fmt.Sprintf(",比上期上升%d位", c.RankChange)
+	case c.RankChange < 0:
+		return fmt.Sprintf(",比上期下降%d位", -c.RankChange)
+	}
+	return ",与上期持平"
+}

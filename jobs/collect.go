@@ -1,0 +1,391 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/seeds"
+	"github.com/jining/kaohe/templates"
+)
+
+// maxForms is the most form-like attachments read from one mail; a mail with more is
+// refused as a whole (a county sends its one form).
+const maxForms = 3
+
+// Message outcomes recorded in the store.
+const (
+	OutcomeAccepted      = "accepted"
+	OutcomeRejected      = "rejected"
+	OutcomeNoForm        = "noform"
+	OutcomeUnknownSender = "unknown_sender"
+	OutcomeUnreadable    = "unreadable"
+)
+
+// Collect makes one pass over the intake mailbox: every message not yet processed is
+// stored raw, parsed, its forms validated and stored, its reply queued, and only then
+// marked processed on the server. Messages stored by an earlier pass that crashed are
+// finished first. It returns the counts of what it did.
+func (d *Deps) Collect(ctx context.Context) (Counts, error) {
+	if d.OpenMailbox == nil {
+		return nil, errors.New("no IMAP server configured (imap.host)")
+	}
+	mb, err := d.OpenMailbox(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := mb.Close(); err != nil {
+			d.Logger.Debug("closing mailbox", "err", err)
+		}
+	}()
+	return d.CollectFrom(ctx, mb)
+}
+
+// Watch collects continuously: a pass, then wait for new mail (IDLE, else polling), until
+// ctx is done. A failed pass is logged and retried after the poll interval, reconnecting.
+func (d *Deps) Watch(ctx context.Context) error {
+	poll := time.Duration(d.Config.IMAP.PollSeconds) * time.Second
+	for ctx.Err() == nil {
+		err := d.watchOnce(ctx, poll)
+		if ctx.Err() != nil {
+			break
+		}
+		d.Logger.Warn("collect: mailbox connection lost, reconnecting", "err", err, "in", poll)
+		select {
+		case <-ctx.Done():
+		case <-d.clockAfter(poll):
+		}
+	}
+	return nil
+}
+
+func (d *Deps) clockAfter(dur time.Duration) <-chan time.Time {
+	if d.Clock == nil {
+		return time.After(dur)
+	}
+	return d.Clock.After(dur)
+}
+
+func (d *Deps) watchOnce(ctx context.Context, poll time.Duration) error {
+	if d.OpenMailbox == nil {
+		return errors.New("no IMAP server configured (imap.host)")
+	}
+	mb, err := d.OpenMailbox(ctx)
+	if err != nil {
+		return err
+	}
+	defer mb.Close()
+	for ctx.Err() == nil {
+		if _, err := d.RunLogged(ctx, "collect", "", func(ctx context.Context) (Counts, error) { return d.CollectFrom(ctx, mb) }); err != nil {
+			return err
+		}
+		if d.Sender != nil {
+			// Answer within seconds: send the replies just queued.
+			if _, err := d.Deliver(ctx); err != nil {
+				d.Logger.Warn("deliver after collect", "err", err)
+			}
+		}
+		if err := mb.Wait(ctx, poll); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// CollectFrom is Collect on an open mailbox.
+func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
+	counts := Counts{}
+	// First finish what a crashed pass left: stored but not processed.
+	left, err := d.Store.Messages(ctx, store.MessageNew, true)
+	if err != nil {
+		return counts, err
+	}
+	for _, m := range left {
+		raw, err := d.Store.RawMessage(ctx, m.ID)
+		if err != nil {
+			return counts, err
+		}
+		m.Raw = raw
+		if err := d.process(ctx, &m, counts); err != nil {
+			return counts, err
+		}
+		counts["recovered"]++
+	}
+	fetched, err := mb.Unprocessed(ctx)
+	if err != nil {
+		return counts, err
+	}
+	for i, f := range fetched {
+		if err := ctx.Err(); err != nil {
+			return counts, err
+		}
+		m := &store.Message{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw, Received: f.InternalDate}
+		if m.Received.IsZero() {
+			m.Received = d.now()
+		}
+		m.MessageID, m.Sender, m.Subject = quickHeaders(f.Raw)
+		// The raw message is stored, durably, before anything else is done with it.
+		id, existed, err := d.Store.PutMessage(ctx, m)
+		if err != nil {
+			return counts, err
+		}
+		m.ID = id
+		if existed {
+			stored, err := d.Store.Message(ctx, id)
+			if err != nil {
+				return counts, err
+			}
+			if stored.State == store.MessageNew {
+				if err := d.process(ctx, stored, counts); err != nil {
+					return counts, err
+				}
+			} else {
+				counts["duplicates"]++
+			}
+		} else if err := d.process(ctx, m, counts); err != nil {
+			return counts, err
+		}
+		// Only now is the message marked processed on the server.
+		if err := mb.MarkProcessed(ctx, f.UIDValidity, f.UID); err != nil {
+			return counts, fmt.Errorf("marking message %d processed: %w", f.UID, err)
+		}
+		counts["messages"]++
+		d.progress("collect", i+1, len(fetched))
+	}
+	return counts, nil
+}
+
+// quickHeaders reads Message-ID, sender and subject for the store's index, before MIME
+// parsing; a message it cannot read still gets stored, with empty fields.
+func quickHeaders(raw []byte) (id, from, subject string) {
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return "", "", ""
+	}
+	id = msg.Header.Get("Message-Id")
+	if a, err := netmail.ParseAddress(msg.Header.Get("From")); err == nil {
+		from = strings.ToLower(a.Address)
+	}
+	dec := new(mimeDecoder)
+	subject = dec.decode(msg.Header.Get("Subject"))
+	return id, from, subject
+}
+
+// process handles one stored message: parse, validate, store submissions, queue replies,
+// and record the outcome. Everything it writes is keyed so that doing it again after a
+// crash changes nothing.
+func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) error {
+	log := d.Logger.With("message", m.ID, "uid", m.UID)
+	max := int64(d.Config.Forms.MaxAttachmentMB) << 20
+	p, err := mail.ParseMessage(m.Raw, max)
+	if err != nil {
+		log.Warn("unreadable message kept for the operator", "err", err)
+		counts["unreadable"]++
+		return d.Store.SetMessageState(ctx, m.ID, store.MessageIgnored, OutcomeUnreadable+": "+err.Error())
+	}
+	for _, a := range p.Attachments {
+		sum := sha256.Sum256(a.Data)
+		if err := d.Store.AddAttachment(ctx, m.ID, store.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: hex.EncodeToString(sum[:])}); err != nil {
+			return err
+		}
+	}
+	county := d.Roster.CountyBySender(p.From)
+	if county == nil {
+		// No reply to strangers (no backscatter); the message stays in the store.
+		log.Warn("message from an address that is no county's: kept, not answered", "from", p.From, "subject", p.Subject)
+		counts["unknown_sender"]++
+		return d.Store.SetMessageState(ctx, m.ID, store.MessageIgnored, OutcomeUnknownSender+": "+p.From)
+	}
+	log = log.With("county", county.Code)
+	var forms []mail.Attachment
+	var others []string
+	for _, a := range p.Attachments {
+		if isFormLike(a) {
+			forms = append(forms, a)
+		} else {
+			others = append(others, a.Filename)
+		}
+	}
+	received := m.Received.In(d.Config.Location)
+	base := templates.MailData{Office: d.office(), CountyName: county.Name, Received: received, Subject: p.Subject, Date: d.now()}
+	switch {
+	case len(forms) == 0:
+		subject, body, err := templates.RenderMail(templates.MailNoForm, withAttachments(base, others))
+		if err != nil {
+			return err
+		}
+		if err := d.reply(ctx, m, p, county, 0, templates.MailNoForm, CurrentPeriod(received), subject, body, nil); err != nil {
+			return err
+		}
+		counts["noform"]++
+		return d.Store.SetMessageState(ctx, m.ID, store.MessageProcessed, OutcomeNoForm)
+	case len(forms) > maxForms:
+		names := make([]string, len(forms))
+		for i, a := range forms {
+			names[i] = a.Filename
+		}
+		problems := []string{fmt.Sprintf("邮件中有%d个表格附件(%s)。每封邮件只附本单位的一张填报表,请只发送填好的那一张。", len(forms), strings.Join(names, "、"))}
+		if err := d.rejectReply(ctx, m, p, county, 0, CurrentPeriod(received), base, "", problems, nil); err != nil {
+			return err
+		}
+		counts["rejected"]++
+		return d.Store.SetMessageState(ctx, m.ID, store.MessageProcessed, OutcomeRejected)
+	}
+	outcome := OutcomeAccepted
+	for k, a := range forms {
+		ok, err := d.processForm(ctx, m, p, county, k+1, a, base, counts)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			outcome = OutcomeRejected
+		}
+	}
+	log.Info("message processed", "outcome", outcome, "forms", len(forms))
+	return d.Store.SetMessageState(ctx, m.ID, store.MessageProcessed, outcome)
+}
+
+func withAttachments(d templates.MailData, names []string) templates.MailData {
+	d.Attachments = names
+	return d
+}
+
+// isFormLike tells attachments that may be meant as the form (a spreadsheet of any
+// format, or a file sent as application/octet-stream) from pictures and documents.
+func isFormLike(a mail.Attachment) bool {
+	ext := strings.ToLower(path.Ext(a.Filename))
+	switch ext {
+	case ".xlsx", ".xls", ".xlsm", ".xlsb", ".ods", ".csv", ".et", ".ett":
+		return true
+	}
+	ct := strings.ToLower(a.ContentType)
+	return strings.Contains(ct, "spreadsheet") || strings.Contains(ct, "excel")
+}
+
+// processForm validates one attachment and stores it as a submission, then queues the
+// receipt or the rejection. It reports whether the form was accepted.
+func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, base templates.MailData, counts Counts) (bool, error) {
+	received := base.Received
+	base.Filename = a.Filename
+	sum := sha256.Sum256(a.Data)
+	sub := &store.Submission{
+		County: county.Code, Source: "mail", MessageID: m.ID, Filename: a.Filename,
+		SHA256: hex.EncodeToString(sum[:]), Received: m.Received,
+	}
+	var problems templates.Problems
+	var filing *seeds.Filing
+	var meta *templates.Meta
+	var stats templates.Stats
+	if a.TooLarge {
+		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》超过%dMB,不是正常的填报表。请发送下发的填报表,不要插入图片或附加其他内容。", a.Filename, d.Config.Forms.MaxAttachmentMB)}}
+	} else {
+		var err error
+		filing, meta, stats, err = templates.Parse(a.Data, a.Filename, templates.ParseOptions{
+			Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
+			MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code,
+		})
+		if !errors.As(err, &problems) && err != nil {
+			return false, fmt.Errorf("parsing %s: %w", a.Filename, err)
+		}
+	}
+	period := CurrentPeriod(received)
+	if meta != nil && CheckPeriod(meta.Period) == nil {
+		period = meta.Period
+	}
+	sub.Period = period
+	if len(problems) > 0 {
+		sub.Status = store.Rejected
+		for _, pr := range problems {
+			sub.Problems = append(sub.Problems, pr.String())
+		}
+	} else {
+		sub.Status = store.Accepted
+		sub.Filing = filing
+	}
+	stored, dup, err := d.Store.PutSubmission(ctx, sub)
+	if err != nil {
+		return false, err
+	}
+	if dup {
+		counts["duplicate_forms"]++
+	}
+	if stored.Status == store.Rejected {
+		var annotated []byte
+		if !a.TooLarge && len(problems) > 0 {
+			if b, err := templates.Annotate(a.Data, problems); err == nil {
+				annotated = b
+			} else {
+				d.Logger.Debug("annotate failed; rejection goes without the marked workbook", "err", err)
+			}
+		}
+		if len(problems) == 0 { // a duplicate of an earlier rejected form
+			problems = nil
+			for _, s := range stored.Problems {
+				problems = append(problems, templates.Problem{Message: s})
+			}
+		}
+		strs := make([]string, len(problems))
+		for i, pr := range problems {
+			strs[i] = pr.String()
+		}
+		counts["rejected"]++
+		return false, d.rejectReply(ctx, m, p, county, k, period, base, a.Filename, strs, annotated)
+	}
+	deadline, err := d.Config.Deadline(period)
+	if err != nil {
+		return false, err
+	}
+	data := base
+	data.Period, data.Deadline, data.Version = period, deadline, stored.Version
+	data.Stats = stats
+	if dup && stats == (templates.Stats{}) && stored.Filing != nil {
+		data.Stats = templates.Stats{Tasks: len(stored.Filing.Tasks), Indicators: len(stored.Filing.Indicators), Villages: len(stored.Filing.Villages)}
+	}
+	data.LateDays = daysLate(stored.Received.In(d.Config.Location), deadline)
+	subject, body, err := templates.RenderMail(templates.MailReceipt, data)
+	if err != nil {
+		return false, err
+	}
+	counts["accepted"]++
+	return true, d.reply(ctx, m, p, county, k, templates.MailReceipt, period, subject, body, nil)
+}
+
+func (d *Deps) rejectReply(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, period string, base templates.MailData, filename string, problems []string, annotated []byte) error {
+	deadline, err := d.Config.Deadline(period)
+	if err != nil {
+		return err
+	}
+	data := base
+	data.Period, data.Deadline, data.Filename, data.Problems, data.Annotated = period, deadline, filename, problems, annotated != nil
+	subject, body, err := templates.RenderMail(templates.MailReject, data)
+	if err != nil {
+		return err
+	}
+	var atts []store.OutAttachment
+	if annotated != nil {
+		name := strings.TrimSuffix(filename, path.Ext(filename)) + "_退回标注.xlsx"
+		atts = append(atts, store.OutAttachment{Name: name, ContentType: xlsxType, Data: annotated})
+	}
+	return d.reply(ctx, m, p, county, k, templates.MailReject, period, subject, body, atts)
+}
+
+// reply queues an answer to message m, to the address it came from (a county address).
+func (d *Deps) reply(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, kind, period, subject, body string, atts []store.OutAttachment) error {
+	_, _, err := d.enqueue(ctx, &store.Outgoing{
+		Key:  fmt.Sprintf("reply:%d:%d", m.ID, k),
+		Kind: kind, County: county.Code, Period: period,
+		To: []string{p.From}, Subject: subject, Body: body, Attachments: atts,
+		InReplyTo: p.MessageID,
+	})
+	return err
+}

@@ -1,0 +1,108 @@
+package jobs
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/internal/store"
+)
+
+// Deliver drains the outbox: due mails are sent in batches over one connection each, at
+// most smtp.rate_per_minute a minute. A mail answered 4xx is retried later with exponential
+// backoff and jitter, up to smtp.max_attempts; one answered 5xx is failed for good and
+// shown to the operator (kaohe outbox). Each mail keeps the Message-ID of its outbox row,
+// so a retry after a crash is recognisable as the same mail.
+func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
+	counts := Counts{}
+	if d.Sender == nil {
+		q, err := d.Store.Outbox(ctx, store.OutQueued, "")
+		if err != nil {
+			return nil, err
+		}
+		counts["queued"] = len(q)
+		d.Logger.Warn("no SMTP server configured (smtp.host): mail stays in the outbox", "queued", len(q))
+		return counts, nil
+	}
+	cfg := d.Config.SMTP
+	batch := cfg.BatchSize
+	var interval time.Duration
+	if cfg.RatePerMinute > 0 {
+		interval = time.Minute / time.Duration(cfg.RatePerMinute)
+		if batch > cfg.RatePerMinute {
+			batch = cfg.RatePerMinute
+		}
+	}
+	rng := rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x6b616f6865))
+	for {
+		if err := ctx.Err(); err != nil {
+			return counts, err
+		}
+		started := d.now()
+		due, err := d.Store.DueOutgoing(ctx, started, batch)
+		if err != nil {
+			return counts, err
+		}
+		if len(due) == 0 {
+			return counts, nil
+		}
+		msgs := make([]mail.Outgoing, len(due))
+		for i, o := range due {
+			msgs[i] = toMail(o)
+		}
+		var markErr error
+		err = d.Sender.SendBatch(ctx, msgs, func(i int, err error) {
+			o := due[i]
+			// Marks must be written even if ctx is cancelled mid-batch: the mail went out.
+			mctx := context.WithoutCancel(ctx)
+			var e error
+			switch {
+			case err == nil:
+				e = d.Store.MarkSent(mctx, o.ID, d.now())
+				counts["sent"]++
+			case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
+				d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)
+				e = d.Store.MarkFailed(mctx, o.ID, err.Error())
+				counts["failed"]++
+			default:
+				wait := mail.Backoff(o.Attempts+1, time.Duration(cfg.RetryBaseSeconds)*time.Second, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng)
+				d.Logger.Warn("mail deferred", "key", o.Key, "err", err, "retry_in", wait)
+				e = d.Store.MarkRetry(mctx, o.ID, err.Error(), d.now().Add(wait))
+				counts["deferred"]++
+			}
+			if e != nil && markErr == nil {
+				markErr = e
+			}
+		})
+		if markErr != nil {
+			return counts, markErr
+		}
+		if err != nil {
+			return counts, err
+		}
+		d.progress("deliver", counts["sent"], counts["sent"]+len(due))
+		if interval > 0 {
+			if wait := time.Duration(len(due))*interval - d.now().Sub(started); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return counts, ctx.Err()
+				case <-d.clockAfter(wait):
+				}
+			}
+		}
+	}
+}
+
+func toMail(o store.Outgoing) mail.Outgoing {
+	m := mail.Outgoing{MessageID: o.MessageID, From: o.From, To: o.To, Subject: o.Subject, Text: o.Body, Date: o.Created,
+		Headers: map[string]string{"X-Kaohe-Key": o.Key}}
+	if o.InReplyTo != "" {
+		m.Headers["In-Reply-To"] = o.InReplyTo
+		m.Headers["References"] = o.InReplyTo
+	}
+	for _, a := range o.Attachments {
+		m.Attachments = append(m.Attachments, mail.OutAttachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	return m
+}

@@ -1,0 +1,102 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+)
+
+//go:embed mail/*.tmpl
+var mailFS embed.FS
+
+var mailTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"inc":  func(i int) int { return i + 1 },
+	"join": strings.Join,
+}).ParseFS(mailFS, "mail/*.tmpl"))
+
+// Mail kinds, one template each in templates/mail.
+const (
+	MailDispatch = "dispatch" // the form, at the start of a period
+	MailReceipt  = "receipt"  // 回执: form accepted
+	MailReject   = "reject"   // 退回: form rejected, problems listed
+	MailNoForm   = "noform"   // a mail with no form attached
+	MailRemind   = "remind"   // no accepted form yet, deadline near
+	MailReport   = "report"   // a county's assessment report
+	MailSummary  = "summary"  // the summary for leaders
+)
+
+// MailData is what the mail templates may use; each template uses a part of it.
+type MailData struct {
+	Office       string
+	CountyName   string
+	Period       string // YYYY-MM
+	Deadline     time.Time
+	Date         time.Time // when the mail is written
+	ReturnTo     string
+	Prefilled    bool
+	Received     time.Time
+	Filename     string
+	Subject      string // of the mail being answered
+	Attachments  []string
+	Version      int
+	Stats        Stats
+	LateDays     int
+	Problems     []string // "工作表!单元格: 说明"
+	Annotated    bool
+	Rejected     bool
+	DaysLeft     int
+	Submitted    bool
+	Total        string
+	Grade        string
+	Rank, Of     int
+	ChangeText   string
+	Expected     int
+	OnTime, Late int
+	Missing      int
+	Top          []string
+}
+
+// PeriodText is the period in Chinese: 2026年11月.
+func (d MailData) PeriodText() string { return PeriodText(d.Period) }
+
+// DeadlineText is the deadline in Chinese: 2026年11月25日18时.
+func (d MailData) DeadlineText() string {
+	return fmt.Sprintf("%d年%d月%d日%d时", d.Deadline.Year(), int(d.Deadline.Month()), d.Deadline.Day(), d.Deadline.Hour())
+}
+
+// ReceivedText is when the answered mail or form arrived, in Chinese.
+func (d MailData) ReceivedText() string {
+	t := d.Received
+	return fmt.Sprintf("%d年%d月%d日%02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
+}
+
+// DateText is the date the mail is written, in Chinese.
+func (d MailData) DateText() string {
+	return fmt.Sprintf("%d年%d月%d日", d.Date.Year(), int(d.Date.Month()), d.Date.Day())
+}
+
+// PeriodText turns "2026-11" into "2026年11月" (and returns other strings unchanged).
+func PeriodText(period string) string {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return period
+	}
+	return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+}
+
+// RenderMail renders the mail template kind with d and returns its subject and body.
+// It returns an error for an unknown kind or a template that fails to execute.
+func RenderMail(kind string, d MailData) (subject, body string, err error) {
+	var b bytes.Buffer
+	if err := mailTemplates.ExecuteTemplate(&b, kind+".tmpl", d); err != nil {
+		return "", "", fmt.Errorf("mail template %s: %w", kind, err)
+	}
+	head, rest, ok := strings.Cut(b.String(), "\n\n")
+	if !ok || !strings.HasPrefix(head, "Subject: ") {
+		return "", "", fmt.Errorf("mail template %s: must start with a Subject: line and a blank line", kind)
+	}
+	return strings.TrimPrefix(head, "Subject: "), strings.TrimLeft(rest, "\n"), nil
+}
