@@ -23,16 +23,16 @@ func Example() []byte { return bytes.Clone(kaohe.ConfigExample) }
 
 // Config is the whole configuration.
 type Config struct {
-	Office    Office    `toml:"office"`
-	Checklist FileRef   `toml:"checklist"`
-	Roster    FileRef   `toml:"roster"`
-	Period    Period    `toml:"period"`
-	Store     Store     `toml:"store"`
-	Forms     Forms     `toml:"forms"`
-	IMAP      IMAP      `toml:"imap"`
-	SMTP      SMTP      `toml:"smtp"`
-	Report    Report    `toml:"report"`
-	Schedule  Schedule  `toml:"schedule"`
+	Office    Office   `toml:"office"`
+	Checklist FileRef  `toml:"checklist"`
+	Roster    FileRef  `toml:"roster"`
+	Period    Period   `toml:"period"`
+	Store     Store    `toml:"store"`
+	Forms     Forms    `toml:"forms"`
+	IMAP      IMAP     `toml:"imap"`
+	SMTP      SMTP     `toml:"smtp"`
+	Report    Report   `toml:"report"`
+	Schedule  Schedule `toml:"schedule"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
