@@ -96,7 +96,7 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 
 func toMail(o store.Outgoing) mail.Outgoing {
 	m := mail.Outgoing{MessageID: o.MessageID, From: o.From, To: o.To, Subject: o.Subject, Text: o.Body, Date: o.Created,
-		Headers: map[string]string{"X-Kaohe-Key": o.Key}}
+		Headers: map[string]string{"X-Kaohe-Key": o.Key, "X-Kaohe-Kind": o.Kind}}
 	if o.InReplyTo != "" {
 		m.Headers["In-Reply-To"] = o.InReplyTo
 		m.Headers["References"] = o.InReplyTo
