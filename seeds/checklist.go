@@ -50,7 +50,7 @@ type Checklist struct {
 
 // Scoring holds the parameters of the scoring rules that are not per task.
 type Scoring struct {
-	InProgress   float64    `toml:"in_progress"`   // share credited to 推进中
+	InProgress   float64    `toml:"in_progress"`   // most a 推进中 task counts for (it counts as on 序时 up to this)
 	YellowBehind float64    `toml:"yellow_behind"` // points behind 序时 for 黄
 	RedBehind    float64    `toml:"red_behind"`    // points behind 序时 for 红
 	Grades       []Grade    `toml:"grades"`        // highest first

@@ -46,7 +46,7 @@ func TestChecklistProblemsAllAtOnce(t *testing.T) {
 	bad = strings.Replace(bad, `kind = "status"`, `kind = "vibes"`, 1)
 	bad = strings.Replace(bad, "weight = 25.0", "weight = 26.0", 1)
 	bad = strings.Replace(bad, `indicator = "safe_water"`, `indicator = "nope"`, 1)
-	bad = strings.Replace(bad, "in_progress = 0.5", "in_progress = 0.5\ncolour = 1", 1)
+	bad = strings.Replace(bad, "in_progress = 0.8", "in_progress = 0.8\ncolour = 1", 1)
 	_, err := ParseChecklist([]byte(bad), "bad.toml")
 	var pe *ProblemsError
 	if !errors.As(err, &pe) {

@@ -127,7 +127,7 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 			due = 12
 		}
 		exp := fraction(e.month, due, true)
-		prog := statusProgress(s, st)
+		prog := statusProgress(s, st, exp)
 		credit := 1.0
 		if exp > 0 {
 			credit = math.Min(1, prog/exp)

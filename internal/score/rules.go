@@ -24,13 +24,16 @@ func fraction(m, due int, prorata bool) float64 {
 	return 1
 }
 
-// statusProgress is the share of a task a reported status counts for.
-func statusProgress(s seeds.Scoring, st seeds.Status) float64 {
+// statusProgress is the share of a task a reported status counts for when exp is the
+// share 序时 expects: 已完成 all of it, 未启动 nothing, and 推进中 counts as on schedule
+// (exp) but never for more than scoring.in_progress, so that a task still 推进中 when
+// it falls due is behind.
+func statusProgress(s seeds.Scoring, st seeds.Status, exp float64) float64 {
 	switch st {
 	case seeds.StatusDone:
 		return 1
 	case seeds.StatusInProgress:
-		return s.InProgress
+		return math.Min(exp, s.InProgress)
 	}
 	return 0
 }

@@ -100,16 +100,17 @@ func TestStatusTask(t *testing.T) {
 		{task, 1, seeds.StatusNotStarted, 0, 8.33, Green},               // not due yet, only 8 points behind
 		{task, 1, seeds.StatusNone, 0, 8.33, Green},                     // empty cell counts as 未启动
 		{task, 6, seeds.StatusInProgress, 1, 0, Green},                  // exactly on 序时 (50%)
-		{task, 7, seeds.StatusInProgress, 0.8571, 8.33, Green},          // just behind
-		{task, 9, seeds.StatusInProgress, 0.6667, 25, Yellow},           // 序时 75%
-		{task, 10, seeds.StatusInProgress, 0.6, 33.33, Red},             // 序时 83%
-		{task, 12, seeds.StatusInProgress, 0.5, 50, Red},                // due month
+		{task, 9, seeds.StatusInProgress, 1, 0, Green},                  // 序时 75%: 推进中 is on schedule
+		{task, 10, seeds.StatusInProgress, 0.96, 3.33, Green},           // 序时 83% > in_progress 80%: just behind
+		{task, 12, seeds.StatusInProgress, 0.8, 20, Yellow},             // due month, still 推进中
 		{task, 12, seeds.StatusNotStarted, 0, 100, Red},                 // due and not started
 		{task, 12, seeds.StatusDone, 1, 0, Green},                       // done
 		{t11, 10, seeds.StatusNotStarted, 0, 100, Red},                  // due in October
 		{t11, 11, seeds.StatusDone, 1, 0, Green},                        // after the due month
 		{t11, 5, seeds.StatusInProgress, 1, 0, Green},                   // 序时 50%
-		{t11, 8, seeds.StatusInProgress, 0.625, 30, Yellow},             // exactly red_behind is still 黄
+		{t11, 8, seeds.StatusInProgress, 1, 0, Green},                   // 序时 80% = in_progress
+		{t11, 10, seeds.StatusInProgress, 0.8, 20, Yellow},              // due, still 推进中
+		{t11, 12, seeds.StatusInProgress, 0.8, 20, Yellow},              // after the due month
 		{checklist.Task("四、5"), 9, seeds.StatusNotStarted, 0, 100, Red}, // due 9
 	} {
 		t.Run(fmt.Sprintf("%s/%d/%s", tc.task.ID, tc.m, tc.st), func(t *testing.T) {
@@ -130,7 +131,7 @@ func TestStatusTask(t *testing.T) {
 	// The worked example of docs/scoring.md.
 	f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: "一、1", Status: seeds.StatusInProgress, Cell: "重点任务!E3"}}}
 	ts, _, _ := newEval(10).task(f, task)
-	if want := "进展状态“推进中”,序时进度83%,计为50%,得2.4/4分(重点任务!E3)"; ts.Explanation != want {
+	if want := "进展状态“推进中”,序时进度83%,计为80%,得3.84/4分(重点任务!E3)"; ts.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
 	}
 	f.Tasks[0].Status = seeds.StatusNotStarted
@@ -392,6 +393,18 @@ func TestWorkedExamples(t *testing.T) {
 		ts, _, _ := newEval(tc.m).task(tc.f, checklist.Task(tc.task))
 		if ts.Score != tc.score || ts.Light != tc.light {
 			t.Errorf("%s: score %v light %s, want %v %s (%s)", tc.task, ts.Score, ts.Light, tc.score, tc.light, ts.Explanation)
+		}
+	}
+}
+
+func TestLightBands(t *testing.T) {
+	s := checklist.Scoring // yellow_behind 10, red_behind 30
+	for _, tc := range []struct {
+		behind float64
+		want   Light
+	}{{0, Green}, {10, Green}, {10.01, Yellow}, {30, Yellow}, {30.01, Red}, {100, Red}} {
+		if got := lightFor(s, tc.behind); got != tc.want {
+			t.Errorf("lightFor(%v) = %s, want %s", tc.behind, got, tc.want)
 		}
 	}
 }
