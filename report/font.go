@@ -130,10 +130,13 @@ func (f *ttFont) parseCmap() error {
 	starts := sub[16+2*segs:]
 	deltas := starts[2*segs:]
 	ranges := deltas[2*segs:]
-	f.cmap = make(map[rune]uint16, 40000)
+	f.cmap = make(map[rune]uint16, min(f.numGlyphs, 65536))
+	next := 0 // segments are sorted and disjoint: the lowest code the next may map
 	for s := range segs {
 		end := int(binary.BigEndian.Uint16(ends[2*s:]))
 		start := int(binary.BigEndian.Uint16(starts[2*s:]))
+		start = max(start, next) // ignore overlaps, so a bad table costs at most 64K steps
+		next = max(next, end+1)
 		delta := int(binary.BigEndian.Uint16(deltas[2*s:]))
 		ro := int(binary.BigEndian.Uint16(ranges[2*s:]))
 		for ch := start; ch <= end && ch != 0xFFFF; ch++ {
