@@ -60,7 +60,7 @@ type MailData struct {
 }
 
 // PeriodText is the period in Chinese: 2026年11月.
-func (d MailData) PeriodText() string { return PeriodText(d.Period) }
+func (d MailData) PeriodText() string { return PeriodLabel(d.Period) }
 
 // DeadlineText is the deadline in Chinese: 2026年11月25日18时.
 func (d MailData) DeadlineText() string {
@@ -76,15 +76,6 @@ func (d MailData) ReceivedText() string {
 // DateText is the date the mail is written, in Chinese.
 func (d MailData) DateText() string {
 	return fmt.Sprintf("%d年%d月%d日", d.Date.Year(), int(d.Date.Month()), d.Date.Day())
-}
-
-// PeriodText turns "2026-11" into "2026年11月" (and returns other strings unchanged).
-func PeriodText(period string) string {
-	t, err := time.Parse("2006-01", period)
-	if err != nil {
-		return period
-	}
-	return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
 }
 
 // RenderMail renders the mail template kind with d and returns its subject and body.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/jining/kaohe/internal/demo"
+	"github.com/jining/kaohe/jobs"
 )
 
 // DemoCmd runs the whole monthly job on embedded servers and the demo roster.
@@ -22,7 +24,15 @@ func (c *DemoCmd) Run(g *Globals) error {
 		}
 	}
 	fmt.Fprintln(g.stdout, "kaohe demo: embedded IMAP and SMTP servers on 127.0.0.1, 14 Jining units, one month of forms…")
-	res, err := demo.Run(g.ctx, demo.Options{OutDir: c.Out, Period: c.Period, Seed: c.Seed, Logger: g.logger, Progress: newProgress(g.stderr)})
+	log := g.logger
+	if !g.Verbose {
+		// The steps are summed up on stdout; only warnings go to the log.
+		log = newLoggerLevel(g.stderr, g.LogFormat, slog.LevelWarn)
+	}
+	step := func(name string, counts jobs.Counts) {
+		fmt.Fprintf(g.stdout, "  %-9s %s\n", name, formatCounts(counts))
+	}
+	res, err := demo.Run(g.ctx, demo.Options{OutDir: c.Out, Period: c.Period, Seed: c.Seed, Logger: log, Progress: newProgress(g.stderr), Step: step})
 	if err != nil {
 		return err
 	}

@@ -112,10 +112,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 var errHelpShown = errors.New("help shown")
 
 func newLogger(w io.Writer, format string, verbose bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if verbose {
-		opts.Level = slog.LevelDebug
+		return newLoggerLevel(w, format, slog.LevelDebug)
 	}
+	return newLoggerLevel(w, format, slog.LevelInfo)
+}
+
+func newLoggerLevel(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

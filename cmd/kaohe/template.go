@@ -1,67 +1,77 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/seeds"
 	"github.com/jining/kaohe/templates"
 )
 
-// demoFormSecret signs forms when KAOHE_FORM_SECRET is not set. It is for the demo
-// only: a real deployment sets its own secret (config wiring comes with internal/config).
-const demoFormSecret = "kaohe-demo-secret"
-
-func formSecret() []byte {
-	if s := os.Getenv("KAOHE_FORM_SECRET"); s != "" {
-		return []byte(s)
-	}
-	return []byte(demoFormSecret)
-}
-
 // TemplateCmd writes a county's form.
 type TemplateCmd struct {
-	County   string `help:"County code (see the roster)." required:""`
-	Period   string `help:"Period, YYYY-MM." required:""`
-	Out      string `short:"o" help:"Output file (.xlsx)." required:"" type:"path"`
-	Deadline string `help:"Deadline shown on the form, YYYY-MM-DD (default: the 5th of the next month)."`
-	ReturnTo string `help:"Address the county mails the filled form to, shown on the form." default:"kaohe@jining.example"`
+	County string `help:"County code (see the roster)." required:""`
+	Period string `help:"Period, YYYY-MM." required:""`
+	Out    string `short:"o" help:"Output file (.xlsx)." required:"" type:"path"`
 }
 
-// Run writes the form.
+// Run writes the form: signed with the config's secret, the deadline from period.deadline_day,
+// prefilled from the county's last accepted form when the store has one.
 func (c *TemplateCmd) Run(g *Globals) error {
-	cl, ro := seeds.DefaultChecklist(), seeds.DefaultRoster()
-	county := ro.County(c.County)
-	if county == nil {
-		return userErrorf("template: county %q is not on the roster", c.County)
-	}
-	y, m, err := templates.ParsePeriod(c.Period)
-	if err != nil {
-		return userErrorf("template: %v", err)
-	}
-	loc := time.FixedZone("CST", 8*3600)
-	deadline := time.Date(y, time.Month(m)+1, 5, 17, 0, 0, 0, loc)
-	if c.Deadline != "" {
-		d, err := time.ParseInLocation("2006-01-02", c.Deadline, loc)
-		if err != nil {
-			return userErrorf("template: --deadline %q: want YYYY-MM-DD", c.Deadline)
-		}
-		deadline = d.Add(17 * time.Hour)
-	}
-	b, err := templates.Build(templates.Options{
-		Checklist: cl, Roster: ro, County: county, Period: c.Period,
-		Deadline: deadline, ReturnTo: c.ReturnTo, Secret: formSecret(),
-	})
+	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(c.Out, b, 0o644); err != nil {
+	if err := jobs.CheckPeriod(c.Period); err != nil {
+		return &userError{msg: "template: " + err.Error(), code: exitUsage}
+	}
+	var form []byte
+	var prefilled bool
+	build := func(ctx context.Context, a *app) error {
+		county := a.Roster.County(c.County)
+		if county == nil {
+			return userErrorf("template: county %q is not on the roster", c.County)
+		}
+		form, prefilled, err = a.BuildForm(ctx, county, c.Period)
+		return err
+	}
+	if _, err := os.Stat(cfg.Store.Path); err == nil {
+		// A store exists: prefill from it.
+		a, err := g.openAppWith(g.ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if err := build(g.ctx, a); err != nil {
+			return err
+		}
+	} else {
+		cl, r, err := loadData(cfg)
+		if err != nil {
+			return err
+		}
+		county := r.County(c.County)
+		if county == nil {
+			return userErrorf("template: county %q is not on the roster", c.County)
+		}
+		deadline, err := cfg.Deadline(c.Period)
+		if err != nil {
+			return err
+		}
+		form, err = templates.Build(templates.Options{Checklist: cl, Roster: r, County: county, Period: c.Period,
+			Deadline: deadline, ReturnTo: cfg.Office.From, Secret: cfg.Forms.Secret})
+		if err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(c.Out, form, 0o644); err != nil {
 		return userErrorf("template: %v", err)
 	}
-	g.logger.Info("form written", "county", county.Code, "name", county.Name, "period", c.Period, "file", c.Out, "bytes", len(b))
+	fmt.Fprintf(g.stdout, "wrote %s (%d bytes, prefilled: %v)\n", c.Out, len(form), prefilled)
 	return nil
 }
 
@@ -75,13 +85,21 @@ type CheckCmd struct {
 // Run checks the form: a summary and exit 0 when it is acceptable, one line per
 // problem (工作表!单元格: 说明) and exit 1 when it is not.
 func (c *CheckCmd) Run(g *Globals) error {
-	cl, ro := seeds.DefaultChecklist(), seeds.DefaultRoster()
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	cl, ro, err := loadData(cfg)
+	if err != nil {
+		return err
+	}
 	data, err := os.ReadFile(c.File)
 	if err != nil {
 		return userErrorf("check: %v", err)
 	}
 	fl, meta, st, err := templates.Parse(data, filepath.Base(c.File), templates.ParseOptions{
-		Checklist: cl, Roster: ro, Secret: formSecret(), County: c.County, Period: c.Period,
+		Checklist: cl, Roster: ro, Secret: cfg.Forms.Secret, County: c.County, Period: c.Period,
+		MaxBytes: int64(cfg.Forms.MaxAttachmentMB) << 20,
 	})
 	var ps templates.Problems
 	if errors.As(err, &ps) {

@@ -39,6 +39,8 @@ type Options struct {
 	Seed     uint64 // for the synthetic values
 	Logger   *slog.Logger
 	Progress func(step string, done, total int)
+	// Step, when set, is told each step's name and counts as it finishes.
+	Step func(name string, counts jobs.Counts)
 }
 
 // Roles of the synthetic counties, by roster code.
@@ -168,7 +170,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		log.Info("demo step", "step", name, "counts", fmt.Sprint(map[string]int(counts)))
+		log.Debug("demo step", "step", name, "counts", fmt.Sprint(map[string]int(counts)))
+		if o.Step != nil {
+			o.Step(name, counts)
+		}
 		return nil
 	}
 	deliver := func() error { return step("deliver", d.Deliver) }

@@ -1,0 +1,150 @@
+package demo
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/seeds"
+)
+
+// TestDemo runs the whole demo month and checks what a newcomer would look at: a PDF per
+// county naming it, a summary, one report mail per county and none to anyone else, the
+// broken form rejected and then accepted, the silent county 未报送.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo takes seconds")
+	}
+	dir := t.TempDir()
+	res, err := Run(context.Background(), Options{OutDir: dir, Period: "2026-11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roster := seeds.DefaultRoster()
+	pdfDir := filepath.Join(dir, "reports", "2026-11")
+	pdftotext, _ := exec.LookPath("pdftotext")
+	for _, c := range roster.Counties {
+		p := filepath.Join(pdfDir, c.Code+".pdf")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if !strings.HasPrefix(string(b), "%PDF-") {
+			t.Errorf("%s is not a PDF", p)
+		}
+		if pdftotext != "" {
+			out, err := exec.Command(pdftotext, p, "-").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(out), c.Name) {
+				t.Errorf("%s does not name %s", p, c.Name)
+			}
+		}
+	}
+	for _, f := range []string{"summary.pdf", "summary.xlsx"} {
+		if _, err := os.Stat(filepath.Join(pdfDir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The mails, as the sink wrote them.
+	emls, err := filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
+	if err != nil || len(emls) != res.Mails {
+		t.Fatalf("%d .eml files, %d mails received (%v)", len(emls), res.Mails, err)
+	}
+	reports := map[string]int{}  // county code → report mails to it
+	rejected := map[string]int{} // county code → rejections
+	receipts := map[string]int{} // county code → receipts
+	summaries := 0
+	for _, f := range emls {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := mail.ParseMessage(raw, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := header(raw, "To")
+		key := header(raw, "X-Kaohe-Key")
+		switch kind := header(raw, "X-Kaohe-Kind"); kind {
+		case "report":
+			code := strings.TrimPrefix(key, "report:2026-11:")
+			c := roster.County(code)
+			if c == nil || !strings.Contains(to, c.Emails[0]) {
+				t.Errorf("report %s went to %s", key, to)
+				continue
+			}
+			for _, other := range roster.Counties {
+				if other.Code != code && strings.Contains(to, other.Emails[0]) {
+					t.Errorf("report %s also went to %s", key, other.Name)
+				}
+			}
+			if len(p.Attachments) != 1 || !strings.HasPrefix(p.Attachments[0].Filename, c.Name) {
+				t.Errorf("report %s attachments: %v", key, p.Attachments)
+			}
+			reports[code]++
+		case "summary":
+			if !strings.Contains(to, "leaders@") || strings.Contains(to, "zzb@") {
+				t.Errorf("summary went to %s", to)
+			}
+			summaries++
+		case "reject", "receipt":
+			c := roster.CountyBySender(strings.Trim(to, "<> "))
+			if c == nil {
+				t.Errorf("%s went to %q, no county", kind, to)
+				continue
+			}
+			if kind == "reject" {
+				rejected[c.Code]++
+				if !strings.Contains(p.Subject, "【退回】") || !strings.Contains(p.Text, "村级台账!") || len(p.Attachments) != 1 {
+					t.Errorf("rejection: %q %q %d attachments", p.Subject, p.Text, len(p.Attachments))
+				}
+			} else {
+				receipts[c.Code]++
+			}
+		}
+	}
+	for _, c := range roster.Counties {
+		if reports[c.Code] != 1 {
+			t.Errorf("%s got %d report mails, want 1", c.Name, reports[c.Code])
+		}
+	}
+	if summaries != 1 {
+		t.Errorf("%d summaries, want 1", summaries)
+	}
+	if rejected[brokenCounty] != 1 || receipts[brokenCounty] != 1 {
+		t.Errorf("broken county: %d rejections, %d receipts; want 1 and 1", rejected[brokenCounty], receipts[brokenCounty])
+	}
+	if receipts[silentCounty] != 0 {
+		t.Errorf("the silent county got a receipt")
+	}
+	var silent, late bool
+	for _, c := range res.Assessment.Result.Counties {
+		switch c.Code {
+		case silentCounty:
+			silent = !c.Submitted && c.Rank == 0
+		case lateCounty:
+			late = c.DaysLate == 2 && c.Deduction > 0
+		}
+	}
+	if !silent || !late {
+		t.Errorf("silent county unranked: %v; late county 2 days late with a deduction: %v", silent, late)
+	}
+}
+
+func header(raw []byte, name string) string {
+	head, _, _ := strings.Cut(string(raw), "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
