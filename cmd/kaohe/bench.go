@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+
+	"github.com/jining/kaohe/internal/bench"
+)
+
+// BenchCmd runs the whole pipeline on generated counties and prints how long each stage
+// took and how much memory it needed (docs/performance.md).
+type BenchCmd struct {
+	Counties   int     `help:"Counties to generate (2,844: every county-level unit of China)." default:"2844"`
+	Villages   int     `help:"Villages per county." default:"172"`
+	Broken     float64 `help:"Share of broken forms (0 for none)." default:"0.02"`
+	Workers    int     `help:"Report rendering workers (0: one per CPU)." default:"0"`
+	Period     string  `help:"Period, YYYY-MM." default:"2026-11"`
+	Keep       string  `help:"Keep the store, reports and files in this directory instead of a temporary one." type:"path" placeholder:"DIR"`
+	CPUProfile string  `help:"Write a CPU profile of the run to FILE." name:"cpuprofile" type:"path" placeholder:"FILE"`
+	MemProfile string  `help:"Write a heap profile at the end of the run to FILE." name:"memprofile" type:"path" placeholder:"FILE"`
+}
+
+// Run runs the benchmark and prints its figures.
+func (c *BenchCmd) Run(g *Globals) error {
+	if _, err := periodOrNowCheck(c.Period); err != nil {
+		return err
+	}
+	if c.Counties < 1 || c.Villages < 1 {
+		return &userError{msg: "--counties and --villages must be at least 1", code: exitUsage}
+	}
+	broken := c.Broken
+	if broken == 0 {
+		broken = -1 // bench.Options: negative means none
+	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(g.stdout, "kaohe bench: %d counties × %d villages, %.1f%% broken, %d CPUs (%s)\n",
+		c.Counties, c.Villages, 100*max(broken, 0), runtime.NumCPU(), cpuModel())
+	res, err := bench.Run(g.ctx, bench.Options{Counties: c.Counties, Villages: c.Villages, Broken: broken,
+		Workers: c.Workers, Period: c.Period, Dir: c.Keep, Logger: g.logger})
+	if res != nil {
+		printBench(g.stdout, res)
+	}
+	if c.MemProfile != "" {
+		f, ferr := os.Create(c.MemProfile)
+		if ferr != nil {
+			return ferr
+		}
+		defer f.Close()
+		if werr := pprof.Lookup("heap").WriteTo(f, 0); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+func printBench(w io.Writer, r *bench.Result) {
+	fmt.Fprintf(w, "\n%-13s %10s %8s %-9s %10s %11s\n", "stage", "wall", "items", "", "per second", "peak RSS")
+	for _, s := range r.Stages {
+		fmt.Fprintf(w, "%-13s %9.2fs %8d %-9s %10.1f %8d MiB\n", s.Name, s.Elapsed.Seconds(), s.Items, s.Unit, s.PerSecond(), s.PeakRSS>>20)
+	}
+	fmt.Fprintf(w, "\npipeline total (append → deliver): %.2fs\n", r.Total.Seconds())
+	if sec := r.Total.Seconds(); sec > 0 {
+		fmt.Fprintf(w, "forms per second:   %.1f (%d forms: %d accepted, %d rejected; %d generated broken)\n",
+			float64(r.Forms)/sec, r.Forms, r.Accepted, r.Rejected, r.Broken)
+		fmt.Fprintf(w, "reports per second: %.1f (%d county reports)\n", float64(r.Reports)/sec, r.Reports)
+	}
+	fmt.Fprintf(w, "PDF bytes/report:   %d\n", r.PDFBytesPerReport())
+	fmt.Fprintf(w, "mails out:          %d (%d MiB)\n", r.MailsOut, r.MailsBytes>>20)
+	fmt.Fprintf(w, "peak RSS (VmHWM):   %d MiB\n", r.PeakRSS>>20)
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo, or "".
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
