@@ -42,7 +42,8 @@ const (
 
 // Parse reads a filled form. It returns the filing, the form's verified metadata and
 // its counts. The error is Problems when the county can fix the form (every problem
-// at once, in sheet and row order; the filing is nil), or another error when the
+// at once, in sheet and row order; the filing is nil, and meta is set when the signed
+// metadata itself was sound), or another error when the
 // options are incomplete. Parse never panics: a panic inside excelize becomes a
 // Problems saying the file cannot be read.
 func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, meta *Meta, st Stats, err error) {
@@ -86,7 +87,8 @@ func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, 
 			n := len(p.probs) - maxProblems
 			p.probs = append(p.probs[:maxProblems:maxProblems], Problem{Message: fmt.Sprintf("另有 %d 处问题未列出,请按以上提示改正后重新检查整张表。", n)})
 		}
-		return nil, nil, Stats{}, p.probs
+		// The metadata is verified: say whose form for which period was rejected.
+		return nil, m, Stats{}, p.probs
 	}
 	return p.filing, m, p.stats, nil
 }

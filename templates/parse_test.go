@@ -191,8 +191,11 @@ func TestParseRejects(t *testing.T) {
 			if !errors.As(err, &ps) {
 				t.Fatalf("err = %v (%T), want Problems", err, err)
 			}
-			if f != nil || m != nil {
+			if f != nil {
 				t.Error("a rejected form gave a filing")
+			}
+			if m != nil && (m.County != o.County.Code || m.Period != o.Period) {
+				t.Errorf("a rejected form's meta = %+v, want county %s period %s", m, o.County.Code, o.Period)
 			}
 			for _, p := range ps {
 				if strings.Contains(p.String(), tc.want) {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/report"
 )
 
@@ -98,9 +100,10 @@ func (c *DoctorCmd) Run(g *Globals) error {
 		fmt.Fprintf(g.stdout, "skip  %-9s no imap.host: no intake\n", "imap")
 	} else {
 		mb, err := a.OpenMailbox(ctx)
+		var ue *userError
 		if err == nil {
 			mb.Close()
-		} else {
+		} else if errors.As(err, &ue) && ue.code == exitUnreachable {
 			worst = exitUnreachable
 		}
 		line("imap", err, fmt.Sprintf("logged in to %s:%d as %s", cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username))
@@ -108,8 +111,11 @@ func (c *DoctorCmd) Run(g *Globals) error {
 	if a.Sender == nil {
 		fmt.Fprintf(g.stdout, "skip  %-9s no smtp.host: mail stays in the outbox\n", "smtp")
 	} else {
-		err := a.Sender.(interface{ Check(context.Context) error }).Check(ctx)
-		if err != nil {
+		var err error
+		if s, ok := a.Sender.(*mail.Sender); ok {
+			err = s.Check(ctx)
+		}
+		if errors.Is(err, mail.ErrUnreachable) {
 			worst = exitUnreachable
 		}
 		line("smtp", err, fmt.Sprintf("connected to %s:%d", cfg.SMTP.Host, cfg.SMTP.Port))

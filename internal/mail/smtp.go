@@ -347,3 +347,27 @@ func buildMsg(o Outgoing) (*gomail.Msg, error) {
 	}
 	return m, nil
 }
+
+// Check connects to the SMTP server, negotiates TLS and logs in as a batch would, then
+// hangs up without sending. It returns ErrConfig for an unusable configuration, and
+// errors wrapping ErrUnreachable or ErrAuth when the server cannot be reached or refuses
+// the login.
+func (s *Sender) Check(ctx context.Context) error {
+	cfg := s.cfg
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	c, err := s.client(cfg)
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
+	if err := c.DialWithContext(ctx); err != nil {
+		kind := ErrUnreachable
+		if code := replyCode(err); code == 535 || code == 534 || code == 530 || strings.Contains(err.Error(), "AUTH") {
+			kind = ErrAuth
+		}
+		return fmt.Errorf("%w: smtp %s: %w", kind, addr, err)
+	}
+	return c.Close()
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jining/kaohe/internal/mail"
+)
+
+// kaohe runs the CLI in-process and returns its exit code, stdout and stderr.
+func kaohe(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	if code, out, _ := kaohe(t, "version"); code != 0 || !strings.Contains(out, "42 tasks") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errs := kaohe(t, "frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: exit %d (%s)", code, errs)
+	}
+	if code, _, _ := kaohe(t, "assess", "--period", "2026-13", "--store", filepath.Join(t.TempDir(), "k.db")); code != exitUsage {
+		t.Errorf("bad period: exit %d", code)
+	}
+}
+
+func TestInitAndConfigProblems(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kaohe.toml")
+	if code, _, errs := kaohe(t, "init", cfg); code != 0 {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	if code, _, _ := kaohe(t, "init", cfg); code != exitUser {
+		t.Errorf("init over an existing file: exit %d", code)
+	}
+	b, _ := os.ReadFile(cfg)
+	bad := strings.Replace(string(b), "deadline_day = 25", "deadline_dya = 25", 1)
+	bad = strings.Replace(bad, `timezone = "Asia/Shanghai"`, `timezone = "Mars/Olympus"`, 1)
+	os.WriteFile(cfg, []byte(bad), 0o644)
+	code, _, errs := kaohe(t, "--config", cfg, "doctor")
+	if code != exitUser || !strings.Contains(errs+"", "") {
+		t.Errorf("doctor on a bad config: exit %d", code)
+	}
+	_, out, _ := kaohe(t, "--config", cfg, "doctor")
+	for _, want := range []string{`unknown key "period.deadline_dya"`, "Mars/Olympus"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTemplateCheckImportAssess(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	form := filepath.Join(dir, "form.xlsx")
+	if code, out, errs := kaohe(t, "--store", db, "template", "--county", "370811", "--period", "2026-11", "-o", form); code != 0 {
+		t.Fatalf("template: %d %s %s", code, out, errs)
+	}
+	// An empty form is refused, one line per problem naming sheet and cell.
+	code, _, errs := kaohe(t, "check", form)
+	if code != exitUser || !strings.Contains(errs, "重点任务!E2: ") {
+		t.Fatalf("check of an empty form: exit %d\n%s", code, errs)
+	}
+	if code, out, _ := kaohe(t, "--store", db, "import", form); code != exitUser || !strings.Contains(out, "未通过校验") {
+		t.Errorf("import of an empty form: exit %d %s", code, out)
+	}
+	code, out, errs := kaohe(t, "--store", db, "assess", "--period", "2026-11", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "rank,code,county,total,grade") || !strings.Contains(out, "任城区,,未报送") {
+		t.Errorf("assess: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, _ := kaohe(t, "--store", db, "status", "--period", "2026-11"); code != 0 || !strings.Contains(out, "被退回") {
+		t.Errorf("status: %d\n%s", code, out)
+	}
+}
+
+func TestDoctorWithServers(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	imapSrv, err := mail.StartIMAPServer(ctx, log, map[string]string{"kaohe": "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imapSrv.Close()
+	sink, err := mail.StartSMTPSink(ctx, log, mail.SinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	dir := t.TempDir()
+	ih, ip := hostPort(imapSrv.Addr)
+	sh, sp := hostPort(sink.Addr)
+	cfg := filepath.Join(dir, "k.toml")
+	write := func(imapPort int) {
+		os.WriteFile(cfg, []byte(fmt.Sprintf(`
+[store]
+path = %q
+[imap]
+host = %q
+port = %d
+tls = "plain"
+username = "kaohe"
+password_env = "KAOHE_TEST_IMAP_PW"
+[smtp]
+host = %q
+port = %d
+tls = "none"
+`, filepath.Join(dir, "k.db"), ih, imapPort, sh, sp)), 0o644)
+	}
+	t.Setenv("KAOHE_TEST_IMAP_PW", "pw")
+	write(ip)
+	code, out, errs := kaohe(t, "--config", cfg, "doctor")
+	if code != 0 || !strings.Contains(out, "ok    imap") || !strings.Contains(out, "ok    smtp") {
+		t.Fatalf("doctor: exit %d\n%s%s", code, out, errs)
+	}
+	// A mailbox that is not there: exit 3, one FAIL line.
+	write(1)
+	code, out, _ = kaohe(t, "--config", cfg, "doctor")
+	if code != exitUnreachable || !strings.Contains(out, "FAIL  imap") {
+		t.Errorf("doctor with no IMAP server: exit %d\n%s", code, out)
+	}
+	t.Setenv("KAOHE_TEST_IMAP_PW", "wrong")
+	write(ip)
+	code, out, _ = kaohe(t, "--config", cfg, "doctor")
+	if code != exitUser || !strings.Contains(out, "FAIL  imap") {
+		t.Errorf("doctor with a wrong password: exit %d\n%s", code, out)
+	}
+}
