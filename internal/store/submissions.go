@@ -127,7 +127,15 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 	if err != nil {
 		return nil, false, fmt.Errorf("put submission: %w", err)
 	}
-	stored, err = s.Submission(ctx, id)
+	if duplicate {
+		stored, err = s.Submission(ctx, id)
+	} else {
+		// The filing just written need not be decoded again: the caller's is the same.
+		stored, err = scanSubmission(s.db.QueryRowContext(ctx, `SELECT `+submissionCols+` FROM submissions s WHERE s.id = ?`, id), false)
+		if err == nil {
+			stored.Filing = sub.Filing
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("put submission: reading back: %w", err)
 	}
@@ -166,38 +174,85 @@ func renumber(ctx context.Context, tx *sql.Tx, county, period string) error {
 	return nil
 }
 
+// valueBatch is how many rows of submission_values one INSERT writes: a form's 2,500
+// values in a dozen statements instead of 2,500 (11 parameters a row stays far below
+// SQLite's and PostgreSQL's parameter limits).
+const valueBatch = 200
+
 func insertValues(ctx context.Context, tx *sql.Tx, id int64, f *seeds.Filing) error {
 	if f == nil {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO submission_values
-		(submission, seq, sheet_kind, key, town, village, num, is_set, text, note, cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	const cols = 11
+	args := make([]any, 0, valueBatch*cols)
+	var full *sql.Stmt // the prepared statement of a full batch
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	flush := func() error {
+		n := len(args) / cols
+		if n == 0 {
+			return nil
+		}
+		var err error
+		if n == valueBatch {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertValuesSQL(n)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertValuesSQL(n), args...)
+		}
+		args = args[:0]
 		return err
 	}
-	defer st.Close()
+	add := func(a ...any) error {
+		args = append(args, a...)
+		if len(args) == valueBatch*cols {
+			return flush()
+		}
+		return nil
+	}
 	seq := 0
 	for _, t := range f.Tasks {
-		if _, err := st.ExecContext(ctx, id, next(&seq), SheetTask, t.Task, "", "", float64(t.Status), boolInt(t.Status != seeds.StatusNone),
+		if err := add(id, next(&seq), SheetTask, t.Task, "", "", float64(t.Status), boolInt(t.Status != seeds.StatusNone),
 			t.Status.String(), t.Progress, t.Cell); err != nil {
 			return err
 		}
 	}
 	for _, k := range sortedKeys(f.Indicators) {
 		n := f.Indicators[k]
-		if _, err := st.ExecContext(ctx, id, next(&seq), SheetIndicator, k, "", "", n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
+		if err := add(id, next(&seq), SheetIndicator, k, "", "", n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
 			return err
 		}
 	}
 	for _, v := range f.Villages {
 		for _, k := range sortedKeys(v.Values) {
 			n := v.Values[k]
-			if _, err := st.ExecContext(ctx, id, next(&seq), SheetVillage, k, v.Town, v.Village, n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
+			if err := add(id, next(&seq), SheetVillage, k, v.Town, v.Village, n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return flush()
+}
+
+// insertValuesSQL is an INSERT of n rows into submission_values.
+func insertValuesSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO submission_values
+		(submission, seq, sheet_kind, key, town, village, num, is_set, text, note, cell) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	}
+	return b.String()
 }
 
 func next(n *int) int { *n++; return *n }
