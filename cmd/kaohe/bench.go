@@ -68,9 +68,9 @@ func (c *BenchCmd) Run(g *Globals) error {
 }
 
 func printBench(w io.Writer, r *bench.Result) {
-	fmt.Fprintf(w, "\n%-13s %10s %8s %-9s %10s %11s\n", "stage", "wall", "items", "", "per second", "peak RSS")
+	fmt.Fprintf(w, "\n%-13s %10s %10s %8s %-9s %10s %11s\n", "stage", "wall", "CPU", "items", "", "per second", "peak RSS")
 	for _, s := range r.Stages {
-		fmt.Fprintf(w, "%-13s %9.2fs %8d %-9s %10.1f %8d MiB\n", s.Name, s.Elapsed.Seconds(), s.Items, s.Unit, s.PerSecond(), s.PeakRSS>>20)
+		fmt.Fprintf(w, "%-13s %9.2fs %9.2fs %8d %-9s %10.1f %7d MiB\n", s.Name, s.Elapsed.Seconds(), s.CPU.Seconds(), s.Items, s.Unit, s.PerSecond(), s.PeakRSS>>20)
 	}
 	fmt.Fprintf(w, "\npipeline total (append → deliver): %.2fs\n", r.Total.Seconds())
 	if sec := r.Total.Seconds(); sec > 0 {
