@@ -102,11 +102,41 @@ func (d *Deps) watchOnce(ctx context.Context, poll time.Duration) error {
 	return ctx.Err()
 }
 
-// CollectFrom is Collect on an open mailbox.
+// scanner is a mailbox that can hand out unprocessed messages one at a time instead of
+// all at once (internal/mail.Inbox does); collect prefers it, to hold one fetch batch in
+// memory rather than the whole mailbox.
+type scanner interface {
+	Scan(ctx context.Context, fn func(context.Context, mail.Fetched) error) error
+}
+
+// Step boundaries of the order of work, as the crashAt test hook names them. A message
+// goes fetch → store raw → parse → validate → store submission → queue reply → record
+// the outcome → mark processed on the server.
+const (
+	stepFetch      = "after:fetch"
+	stepStoreRaw   = "after:store_raw"
+	stepParse      = "after:parse"
+	stepValidate   = "after:validate"
+	stepSubmission = "after:store_submission"
+	stepReply      = "after:queue_reply"
+	stepState      = "after:record_state"
+	stepMark       = "after:mark_processed"
+)
+
+// crash consults the crashAt test hook; a non-nil error aborts the pass there.
+func (d *Deps) crash(step string) error {
+	if d.crashAt == nil {
+		return nil
+	}
+	return d.crashAt(step)
+}
+
+// CollectFrom is Collect on an open mailbox. It returns the first error of the store or
+// the mailbox; what was done before it is kept, and the next pass finishes the rest.
 func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
 	counts := Counts{}
 	// First finish what a crashed pass left: stored but not processed.
-	left, err := d.Store.Messages(ctx, store.MessageNew, true)
+	left, err := d.Store.Messages(ctx, store.MessageNew, false)
 	if err != nil {
 		return counts, err
 	}
@@ -121,48 +151,89 @@ func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
 		}
 		counts["recovered"]++
 	}
+	n := 0
+	one := func(ctx context.Context, f mail.Fetched) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := d.collectOne(ctx, mb, f, counts); err != nil {
+			return err
+		}
+		n++
+		d.progress("collect", n, 0)
+		return nil
+	}
+	if sc, ok := mb.(scanner); ok {
+		return counts, sc.Scan(ctx, one)
+	}
 	fetched, err := mb.Unprocessed(ctx)
 	if err != nil {
 		return counts, err
 	}
 	for i, f := range fetched {
-		if err := ctx.Err(); err != nil {
+		fetched[i].Raw = nil // let it go once handled
+		if err := one(ctx, f); err != nil {
 			return counts, err
 		}
-		m := &store.Message{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw, Received: f.InternalDate}
-		if m.Received.IsZero() {
-			m.Received = d.now()
-		}
-		m.MessageID, m.Sender, m.Subject = quickHeaders(f.Raw)
-		// The raw message is stored, durably, before anything else is done with it.
-		id, existed, err := d.Store.PutMessage(ctx, m)
-		if err != nil {
-			return counts, err
-		}
-		m.ID = id
-		if existed {
-			stored, err := d.Store.Message(ctx, id)
-			if err != nil {
-				return counts, err
-			}
-			if stored.State == store.MessageNew {
-				if err := d.process(ctx, stored, counts); err != nil {
-					return counts, err
-				}
-			} else {
-				counts["duplicates"]++
-			}
-		} else if err := d.process(ctx, m, counts); err != nil {
-			return counts, err
-		}
-		// Only now is the message marked processed on the server.
-		if err := mb.MarkProcessed(ctx, f.UIDValidity, f.UID); err != nil {
-			return counts, fmt.Errorf("marking message %d processed: %w", f.UID, err)
-		}
-		counts["messages"]++
-		d.progress("collect", i+1, len(fetched))
 	}
 	return counts, nil
+}
+
+// collectOne stores, handles and marks one fetched message.
+func (d *Deps) collectOne(ctx context.Context, mb Mailbox, f mail.Fetched, counts Counts) error {
+	if err := d.crash(stepFetch); err != nil {
+		return err
+	}
+	m := &store.Message{Mailbox: f.Mailbox, UIDValidity: f.UIDValidity, UID: f.UID, Raw: f.Raw, Received: f.InternalDate}
+	if m.Received.IsZero() {
+		m.Received = d.now()
+	}
+	m.MessageID, m.Sender, m.Subject = quickHeaders(f.Raw)
+	// The raw message is stored, durably, before anything else is done with it.
+	id, existed, err := d.Store.PutMessage(ctx, m)
+	if err != nil {
+		return err
+	}
+	m.ID = id
+	if err := d.crash(stepStoreRaw); err != nil {
+		return err
+	}
+	if existed {
+		stored, err := d.Store.Message(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case stored.State == store.MessageNew:
+			stored.Raw = f.Raw
+			if err := d.process(ctx, stored, counts); err != nil {
+				return err
+			}
+			if err := d.crash(stepState); err != nil {
+				return err
+			}
+		case stored.Mailbox == f.Mailbox && stored.UIDValidity == f.UIDValidity && stored.UID == f.UID:
+			// Handled by an earlier pass that stopped before marking it on the server.
+			counts["resumed"]++
+		default:
+			// The same message again under another UID: handled once, not answered twice.
+			d.Logger.Info("duplicate message: already handled", "uid", f.UID, "message", id, "message_id", m.MessageID)
+			counts["duplicates"]++
+		}
+	} else {
+		if err := d.process(ctx, m, counts); err != nil {
+			return err
+		}
+		if err := d.crash(stepState); err != nil {
+			return err
+		}
+	}
+	// Only now is the message marked processed on the server.
+	if err := mb.MarkProcessed(ctx, f.UIDValidity, f.UID); err != nil {
+		return fmt.Errorf("marking message %d processed: %w", f.UID, err)
+	}
+	counts["messages"]++
+	return d.crash(stepMark)
 }
 
 // quickHeaders reads Message-ID, sender and subject for the store's index, before MIME
@@ -192,6 +263,9 @@ func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) err
 		log.Warn("unreadable message kept for the operator", "err", err)
 		counts["unreadable"]++
 		return d.Store.SetMessageState(ctx, m.ID, store.MessageIgnored, OutcomeUnreadable+": "+err.Error())
+	}
+	if err := d.crash(stepParse); err != nil {
+		return err
 	}
 	for _, a := range p.Attachments {
 		sum := sha256.Sum256(a.Data)
@@ -298,6 +372,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 			return false, fmt.Errorf("parsing %s: %w", a.Filename, err)
 		}
 	}
+	if err := d.crash(stepValidate); err != nil {
+		return false, err
+	}
 	period := CurrentPeriod(received)
 	if meta != nil && CheckPeriod(meta.Period) == nil {
 		period = meta.Period
@@ -316,8 +393,24 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	if err != nil {
 		return false, err
 	}
+	if err := d.crash(stepSubmission); err != nil {
+		return false, err
+	}
 	if dup {
 		counts["duplicate_forms"]++
+		if stored.Status == store.Accepted && stored.Superseded {
+			// The county re-sent a form it has since replaced. The same file is one
+			// submission, so it cannot become the latest again: say so, rather than send a
+			// receipt that would let the county believe this old version counts.
+			latest, err := d.Store.LatestAccepted(ctx, county.Code, stored.Period)
+			if err != nil {
+				return false, err
+			}
+			problem := fmt.Sprintf("附件《%s》与你单位%s报送的第%d版完全相同,此后你单位已报送第%d版,考核以第%d版为准,本次不再入库。如确需改用这份表格的数据,请用 Excel 打开后重新保存,再发送。",
+				a.Filename, stored.Received.In(d.Config.Location).Format("1月2日15:04"), stored.Version, latest.Version, latest.Version)
+			counts["rejected"]++
+			return false, d.rejectReply(ctx, m, p, county, k, stored.Period, base, a.Filename, []string{problem}, nil)
+		}
 	}
 	if stored.Status == store.Rejected {
 		var annotated []byte
@@ -387,5 +480,8 @@ func (d *Deps) reply(ctx context.Context, m *store.Message, p *mail.Parsed, coun
 		To: []string{p.From}, Subject: subject, Body: body, Attachments: atts,
 		InReplyTo: p.MessageID,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return d.crash(stepReply)
 }

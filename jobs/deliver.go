@@ -66,7 +66,10 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 				e = d.Store.MarkFailed(mctx, o.ID, err.Error())
 				counts["failed"]++
 			default:
-				wait := mail.Backoff(o.Attempts+1, time.Duration(cfg.RetryBaseSeconds)*time.Second, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng)
+				// Backoff counts retries from 0. Full jitter may draw ~0; wait at least the
+				// base, so a server answering 4xx is not hammered within this same drain.
+				base := time.Duration(cfg.RetryBaseSeconds) * time.Second
+				wait := max(base, mail.Backoff(o.Attempts, base, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng))
 				d.Logger.Warn("mail deferred", "key", o.Key, "err", err, "retry_in", wait)
 				e = d.Store.MarkRetry(mctx, o.ID, err.Error(), d.now().Add(wait))
 				counts["deferred"]++

@@ -48,6 +48,11 @@ type Deps struct {
 	Renderer *report.Renderer
 	// Progress, when set, is told how far a long step has come.
 	Progress func(step string, done, total int)
+
+	// crashAt is a test hook: when set, collect calls it at each step boundary of a
+	// message ("after:fetch", "after:store_raw", …; see collect.go) and aborts the pass
+	// with its error, as a crash there would.
+	crashAt func(step string) error
 }
 
 func (d *Deps) now() time.Time {
