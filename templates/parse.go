@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -239,6 +240,8 @@ func (t *table) cell(header string, row int) string {
 // calls fn for each row below it. Required headers that are missing are problems.
 func (p *parser) readTable(sheet, key string, required []string, fn func(t *table, row int, cells []string)) error {
 	t := &table{sheet: sheet}
+	start := len(p.probs)
+	overflow := false
 	err := p.scan(sheet, maxRows+1, func(row int, cells []string) bool {
 		if t.row == 0 {
 			if row > 10 {
@@ -264,7 +267,9 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 		}
 		if row > maxRows {
 			if !blank(cells) {
-				p.add(sheet, cell(1, row), "表格行数超过上限(%d 行),请删除多余的行。", maxRows)
+				// First among the sheet's problems: the rows above it are likely noise.
+				overflow = true
+				p.probs = slices.Insert(p.probs, start, Problem{Sheet: sheet, Cell: cell(1, row), Message: fmt.Sprintf("表格行数超过上限(%d 行),请删除多余的行。", maxRows)})
 			}
 			return false
 		}
@@ -274,7 +279,53 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 	if err == nil && t.row == 0 {
 		p.add(sheet, "", "找不到表头(“%s”等列名)。请使用下发的原表填报,不要删除或改动表头行。", key)
 	}
+	if err == nil && t.row > 0 && !overflow {
+		// Only now, with the sheet known to be of a sane size, may excelize load it whole.
+		p.formulas(sheet, start)
+		p.merged(sheet, t.row)
+	}
 	return err
+}
+
+// maxFormulaChecks bounds the empty cells checked for a formula per sheet.
+const maxFormulaChecks = 50
+
+// formulas rewrites the "未填写" problems of the sheet (from index start) whose cell
+// holds a formula with no cached value: the county typed a formula, and the file has
+// no result (saved by a program that does not compute, or calculation set to manual).
+func (p *parser) formulas(sheet string, start int) {
+	checked := 0
+	for i := start; i < len(p.probs) && checked < maxFormulaChecks; i++ {
+		pr := &p.probs[i]
+		if pr.Sheet != sheet || pr.Cell == "" || !strings.Contains(pr.Message, "未填写") {
+			continue
+		}
+		checked++
+		f, err := p.f.GetCellFormula(sheet, pr.Cell)
+		if err != nil || f == "" {
+			continue
+		}
+		if utf8.RuneCountInString(f) > 40 {
+			f = string([]rune(f)[:40]) + "…"
+		}
+		pr.Message = fmt.Sprintf("这个单元格是公式(=%s),但文件中没有保存它的计算结果。请直接填写数值,或用 Excel/WPS 打开、重新计算并保存后再发送。", strings.TrimPrefix(f, "="))
+	}
+}
+
+// merged reports merged ranges below the header row: a merge over input cells keeps
+// the value of the first cell only, and the others read as empty.
+func (p *parser) merged(sheet string, header int) {
+	mcs, err := p.f.GetMergeCells(sheet)
+	if err != nil {
+		return
+	}
+	for _, mc := range mcs {
+		_, row, err := excelize.CellNameToCoordinates(mc.GetStartAxis())
+		if err != nil || row <= header {
+			continue
+		}
+		p.add(sheet, mc.GetStartAxis(), "单元格 %s:%s 被合并了。合并后只有第一个格子有值,请取消合并(开始→合并后居中→取消合并单元格),每个格子分别填写。", mc.GetStartAxis(), mc.GetEndAxis())
+	}
 }
 
 func blank(cells []string) bool {

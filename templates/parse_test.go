@@ -378,6 +378,21 @@ func FuzzParse(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	// The hostile corpus (testdata/hostile, see tools/genhostile), mails aside.
+	hostile, err := os.ReadDir("../testdata/hostile")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range hostile {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".eml") || strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		b, err := os.ReadFile("../testdata/hostile/" + e.Name())
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte("%PDF-1.4"))
 	f.Add(append(append([]byte{}, oleMagic...), 0, 0))
 	o := testOptions(f)

@@ -57,6 +57,9 @@ func sniff(data []byte, filename string, maxBytes int64) Problems {
 	case bytes.HasPrefix(data, []byte("Rar!")) || bytes.HasPrefix(data, []byte("7z\xBC\xAF")):
 		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送,不要压缩。", name)
 	case !bytes.HasPrefix(data, []byte("PK")):
+		if isText(data) && isHTML(data) {
+			return fileProblem("文件“%s”是网页(HTML)文件,不是真正的 Excel 表格(常见于从网页系统导出的“xls”)。%s", name, msgResend)
+		}
 		if isText(data) {
 			if ext == ".csv" || bytes.Count(data[:min(len(data), 4096)], []byte(",")) > 0 {
 				return fileProblem("文件“%s”是 CSV 文本文件,不是下发的 Excel 表格(表格格式和校验信息会丢失)。%s", name, msgResend)
@@ -68,6 +71,9 @@ func sniff(data []byte, filename string, maxBytes int64) Problems {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+	}
+	if ps := checkZip(zr, name); ps != nil {
+		return ps
 	}
 	var workbook, word bool
 	for _, f := range zr.File {
@@ -120,4 +126,110 @@ func isText(data []byte) bool {
 		}
 	}
 	return ctl*20 < len(head) || utf8.Valid(head) && ctl == 0
+}
+
+// isHTML reports whether text data is a web page (an HTML table saved as .xls).
+func isHTML(data []byte) bool {
+	head := bytes.ToLower(data[:min(len(data), 1024)])
+	return bytes.Contains(head, []byte("<html")) || bytes.Contains(head, []byte("<table")) || bytes.Contains(head, []byte("<!doctype html"))
+}
+
+// Limits of a form's zip, checked before excelize opens it.
+const maxZipEntries = 1000
+
+var (
+	xmlDoctype   = []byte("<!doctype")
+	xmlEntity    = []byte("<!entity")
+	dimensionTag = []byte("<dimension ")
+)
+
+// checkZip reads every entry of the zip once, streaming, before excelize does: the sizes
+// the entries declare must add up to at most unzipSizeLimit (a zip bomb says how big it
+// is), each entry must inflate to exactly its declared size with its CRC (a bomb that
+// lies about its size stops there), no XML part may declare a DOCTYPE or entities (XML
+// entity bombs), and no worksheet may declare more than maxRows rows. It returns nil when
+// the zip passes.
+func checkZip(zr *zip.Reader, name string) Problems {
+	if len(zr.File) > maxZipEntries {
+		return fileProblem("文件“%s”内部结构异常(含有 %d 个部件),不是正常的填报表。%s", name, len(zr.File), msgResend)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if total > unzipSizeLimit {
+			return fileProblem("文件“%s”解压后超过 %d MB,不是正常的填报表(可能含有大量图片或被恶意构造)。%s", name, unzipSizeLimit>>20, msgResend)
+		}
+	}
+	buf := make([]byte, 32<<10)
+	for _, f := range zr.File {
+		lower := strings.ToLower(f.Name)
+		isXML := strings.HasSuffix(lower, ".xml") || strings.HasSuffix(lower, ".rels") || strings.HasSuffix(lower, ".vml")
+		sheet := strings.HasPrefix(lower, "xl/worksheets/") && isXML
+		rc, err := f.Open()
+		if err != nil {
+			return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+		}
+		var carry []byte
+		first := true
+		for {
+			n, err := rc.Read(buf)
+			if n > 0 && isXML {
+				chunk := bytes.ToLower(append(carry, buf[:n]...))
+				if bytes.Contains(chunk, xmlDoctype) || bytes.Contains(chunk, xmlEntity) {
+					rc.Close()
+					return fileProblem("文件“%s”含有不安全的内容(XML 实体声明),不是用 Excel 或 WPS 保存的表格。%s", name, msgResend)
+				}
+				if sheet && first {
+					if rows := dimensionRows(chunk); rows > maxRows {
+						rc.Close()
+						return fileProblem("文件“%s”中有工作表的行数超过上限:它的范围到第 %d 行,上限为 %d 行。请删除多余的行(包括设置了格式的空行)后重新保存发送。", name, rows, maxRows)
+					}
+					first = false
+				}
+				carry = append(carry[:0], chunk[max(0, len(chunk)-16):]...)
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				rc.Close()
+				return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+			}
+		}
+		rc.Close()
+	}
+	return nil
+}
+
+// dimensionRows returns the last row of a worksheet's <dimension ref="A1:P40"/> found in
+// head (lower-cased XML), or 0.
+func dimensionRows(head []byte) int {
+	i := bytes.Index(head, dimensionTag)
+	if i < 0 {
+		return 0
+	}
+	rest := head[i:]
+	j := bytes.Index(rest, []byte(`ref="`))
+	if j < 0 {
+		return 0
+	}
+	rest = rest[j+5:]
+	k := bytes.IndexByte(rest, '"')
+	if k < 0 {
+		return 0
+	}
+	ref := rest[:k]
+	if c := bytes.LastIndexByte(ref, ':'); c >= 0 {
+		ref = ref[c+1:]
+	}
+	rows := 0
+	for _, c := range ref {
+		if c >= '0' && c <= '9' {
+			rows = rows*10 + int(c-'0')
+			if rows > 1<<24 {
+				break
+			}
+		}
+	}
+	return rows
 }
