@@ -13,15 +13,18 @@ import (
 // every problem (including those not in a cell) in front. Parse ignores that sheet, so
 // the county can fix the annotated copy and send it back. Problems naming a sheet or
 // cell the workbook does not have are only listed. It returns an error when the
-// workbook cannot be opened (then the county gets the list of problems alone).
+// workbook cannot be opened or fails Parse's safety checks (size, zip bombs, unsafe XML,
+// too many rows): then the county gets the list of problems alone.
 func Annotate(data []byte, ps Problems) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("templates.Annotate: panic reading workbook: %v", r)
 		}
 	}()
-	if int64(len(data)) > DefaultMaxBytes*4 {
-		return nil, errors.New("templates.Annotate: workbook too large")
+	// Only a workbook Parse would open is worth marking: the same checks first, so a bomb
+	// or a sheet of a million rows costs nothing here either.
+	if ps := sniff(data, "form.xlsx", DefaultMaxBytes); ps != nil {
+		return nil, errors.New("templates.Annotate: the workbook is not one Parse would open: " + ps.Error())
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
 	if err != nil {
