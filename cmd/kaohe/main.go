@@ -56,6 +56,7 @@ type CLI struct {
 	Outbox   OutboxCmd   `cmd:"" help:"List outgoing mail: queued, sent, failed."`
 	Runs     RunsCmd     `cmd:"" help:"List the job runs."`
 	Serve    ServeCmd    `cmd:"" help:"Run the scheduler until SIGINT/SIGTERM."`
+	Bench    BenchCmd    `cmd:"" help:"Run the whole pipeline at scale on embedded servers and print the figures."`
 	Init     InitCmd     `cmd:"" help:"Write the documented sample config."`
 	Doctor   DoctorCmd   `cmd:"" help:"Check config, store, font and mail servers."`
 	Version  VersionCmd  `cmd:"" help:"Print the version of kaohe and of its checklist."`
