@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -81,12 +80,15 @@ func Build(o Options) ([]byte, error) {
 	if err := b.build(); err != nil {
 		return nil, fmt.Errorf("templates.Build: %w", err)
 	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
+	out, err := writeProtected(f, o.Secret, len(protectedSheets))
+	if err != nil {
 		return nil, fmt.Errorf("templates.Build: writing: %w", err)
 	}
-	return buf.Bytes(), nil
+	return out, nil
 }
+
+// protectedSheets are the sheets Build protects: all of them.
+var protectedSheets = []string{SheetGuide, SheetTasks, SheetIndicators, SheetVillages, SheetMeta}
 
 type builder struct {
 	f   *excelize.File
@@ -162,16 +164,8 @@ func (b *builder) build() error {
 	b.indicators()
 	b.villages()
 	b.meta()
-	for _, s := range []string{SheetGuide, SheetTasks, SheetIndicators, SheetVillages, SheetMeta} {
-		b.do(f.ProtectSheet(s, &excelize.SheetProtectionOptions{
-			AlgorithmName:       "SHA-512",
-			Password:            protectPassword(b.o.Secret),
-			SelectLockedCells:   true,
-			SelectUnlockedCells: true,
-			FormatColumns:       true,
-			FormatRows:          true,
-		}))
-	}
+	// The password hash is added as the workbook is written (see protect.go).
+	b.do(protectSheets(f, protectedSheets))
 	for _, s := range []string{SheetGuide, SheetTasks, SheetIndicators, SheetVillages} {
 		b.printSetup(s)
 	}

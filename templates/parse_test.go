@@ -417,16 +417,8 @@ func FuzzParse(f *testing.F) {
 
 // BenchmarkParse200 parses a filled form of a county with 200 villages.
 func BenchmarkParse200(b *testing.B) {
-	o := testOptions(b)
-	c := *o.County
-	c.Villages = nil
-	for i := range 200 {
-		c.Villages = append(c.Villages, seeds.Village{Town: fmt.Sprintf("第%d镇", i/20+1), Name: fmt.Sprintf("测试%03d村", i), Secretary: "张三"})
-	}
-	r := *o.Roster
-	r.Counties = append([]seeds.County{c}, r.Counties[1:]...)
-	o.Roster, o.County = &r, &c
-	data := fill(b, build(b, o), RandomFiling(o.Checklist, &c, o.Period, 5))
+	o := options200(b)
+	data := fill(b, build(b, o), RandomFiling(o.Checklist, o.County, o.Period, 5))
 	po := parseOptions(o)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
