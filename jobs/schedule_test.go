@@ -669,4 +669,3 @@ func TestServeShutdownFinishesStep(t *testing.T) {
 		t.Errorf("%d deliver runs after shutdown", len(got))
 	}
 }
-
