@@ -35,6 +35,17 @@ func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, h
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
+	// Temporary files left by a run that was killed while writing are never reports:
+	// remove them. (Two runs on one directory at once are not supported.)
+	stale, err := filepath.Glob(filepath.Join(out, ".*.tmp"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+	}
 	if limit < 1 {
 		limit = 1
 	}
