@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jining/kaohe/seeds"
 	"golang.org/x/sync/errgroup"
@@ -50,8 +53,8 @@ type Submission struct {
 	Created      time.Time
 }
 
-// PutSubmission stores a submission and its parsed values (one row per value, with its
-// sheet and cell, in the values table) in one transaction.
+// PutSubmission stores a submission and its parsed values (each with its sheet and cell,
+// read by Values or the submission_values view) in one transaction.
 //
 // The same attachment (SHA256) stored before is one submission: nothing is written and
 // the stored row is returned with duplicate=true. An accepted submission takes its place
@@ -88,11 +91,9 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 	if err != nil {
 		return nil, false, fmt.Errorf("put submission: problems: %w", err)
 	}
-	var fj []byte
+	var fj any = "" // no filing
 	if sub.Filing != nil {
-		if fj, err = json.Marshal(sub.Filing); err != nil {
-			return nil, false, fmt.Errorf("put submission: filing: %w", err)
-		}
+		fj = encodeFiling(sub.Filing)
 	}
 	var msg any
 	if sub.MessageID != 0 {
@@ -113,7 +114,7 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 			(county, period, version, status, source, message, filename, sha256, received, problems, filing, superseded_by, created)
 			VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING id`,
 			sub.County, sub.Period, sub.Status, sub.Source, msg, sub.Filename, sub.SHA256, ms(sub.Received),
-			string(pj), string(fj), ms(created)).Scan(&id); err != nil {
+			string(pj), fj, ms(created)).Scan(&id); err != nil {
 			return err
 		}
 		if err := insertValues(ctx, tx, id, sub.Filing); err != nil {
@@ -174,88 +175,107 @@ func renumber(ctx context.Context, tx *sql.Tx, county, period string) error {
 	return nil
 }
 
-// valueBatch is how many rows of submission_values one INSERT writes: a form's 2,500
-// values in a dozen statements instead of 2,500 (11 parameters a row stays far below
-// SQLite's and PostgreSQL's parameter limits).
-const valueBatch = 200
-
+// insertValues writes the values of f, in the order Values returns them, as one row of
+// submission_value_sets (read through the submission_values view).
+//
+// Errors: ErrInvalid for a value that is not a finite number (JSON has none); database
+// errors.
 func insertValues(ctx context.Context, tx *sql.Tx, id int64, f *seeds.Filing) error {
 	if f == nil {
 		return nil
 	}
-	const cols = 11
-	args := make([]any, 0, valueBatch*cols)
-	var full *sql.Stmt // the prepared statement of a full batch
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	flush := func() error {
-		n := len(args) / cols
-		if n == 0 {
-			return nil
-		}
-		var err error
-		if n == valueBatch {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insertValuesSQL(n)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertValuesSQL(n), args...)
-		}
-		args = args[:0]
+	vals, err := appendValues(nil, f)
+	if err != nil {
 		return err
 	}
-	add := func(a ...any) error {
-		args = append(args, a...)
-		if len(args) == valueBatch*cols {
-			return flush()
+	_, err = tx.ExecContext(ctx, `INSERT INTO submission_value_sets (submission, vals) VALUES (?, ?)`, id, string(vals))
+	return err
+}
+
+// appendValues appends the values of f as a JSON array of [sheet_kind, key, town,
+// village, num, is_set, text, note, cell]: tasks in filing order, indicators by id,
+// villages in filing order then by indicator id.
+func appendValues(b []byte, f *seeds.Filing) ([]byte, error) {
+	n := 0
+	for _, v := range f.Villages {
+		n += len(v.Values)
+	}
+	if b == nil {
+		b = make([]byte, 0, 64*(len(f.Tasks)+len(f.Indicators)+n)+2)
+	}
+	b = append(b, '[')
+	first := true
+	add := func(kind, key, town, village string, num float64, set bool, text, note, cell string) error {
+		if math.IsNaN(num) || math.IsInf(num, 0) {
+			return fmt.Errorf("%w: value %s %s %s is %v", ErrInvalid, key, village, cell, num)
 		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '[')
+		b = appendJSONString(b, kind)
+		b = append(b, ',')
+		b = appendJSONString(b, key)
+		b = append(b, ',')
+		b = appendJSONString(b, town)
+		b = append(b, ',')
+		b = appendJSONString(b, village)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, num, 'g', -1, 64)
+		if set {
+			b = append(b, ",1,"...)
+		} else {
+			b = append(b, ",0,"...)
+		}
+		b = appendJSONString(b, text)
+		b = append(b, ',')
+		b = appendJSONString(b, note)
+		b = append(b, ',')
+		b = appendJSONString(b, cell)
+		b = append(b, ']')
 		return nil
 	}
-	seq := 0
 	for _, t := range f.Tasks {
-		if err := add(id, next(&seq), SheetTask, t.Task, "", "", float64(t.Status), boolInt(t.Status != seeds.StatusNone),
-			t.Status.String(), t.Progress, t.Cell); err != nil {
-			return err
+		if err := add(SheetTask, t.Task, "", "", float64(t.Status), t.Status != seeds.StatusNone, t.Status.String(), t.Progress, t.Cell); err != nil {
+			return nil, err
 		}
 	}
 	for _, k := range sortedKeys(f.Indicators) {
 		n := f.Indicators[k]
-		if err := add(id, next(&seq), SheetIndicator, k, "", "", n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
-			return err
+		if err := add(SheetIndicator, k, "", "", n.Value, n.Set, "", n.Note, n.Cell); err != nil {
+			return nil, err
 		}
 	}
 	for _, v := range f.Villages {
 		for _, k := range sortedKeys(v.Values) {
 			n := v.Values[k]
-			if err := add(id, next(&seq), SheetVillage, k, v.Town, v.Village, n.Value, boolInt(n.Set), "", n.Note, n.Cell); err != nil {
-				return err
+			if err := add(SheetVillage, k, v.Town, v.Village, n.Value, n.Set, "", n.Note, n.Cell); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return flush()
+	return append(b, ']'), nil
 }
 
-// insertValuesSQL is an INSERT of n rows into submission_values.
-func insertValuesSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO submission_values
-		(submission, seq, sheet_kind, key, town, village, num, is_set, text, note, cell) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
+// appendJSONString appends s as a JSON string. Strings that need no escaping (ids,
+// names, cells: nearly all) are copied as they are; the rest go through encoding/json,
+// which also replaces invalid UTF-8.
+func appendJSONString(b []byte, s string) []byte {
+	plain := utf8.ValidString(s)
+	for i := 0; plain && i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			plain = false
 		}
-		b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	}
-	return b.String()
+	if plain && !strings.ContainsRune(s, '\u2028') && !strings.ContainsRune(s, '\u2029') {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	js, _ := json.Marshal(s) // a string always marshals
+	return append(b, js...)
 }
-
-func next(n *int) int { *n++; return *n }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -307,10 +327,11 @@ func (sub *Submission) decodeFiling(fj []byte) error {
 	if len(fj) == 0 {
 		return nil
 	}
-	sub.Filing = new(seeds.Filing)
-	if err := json.Unmarshal(fj, sub.Filing); err != nil {
+	f, err := decodeFilingBytes(fj)
+	if err != nil {
 		return fmt.Errorf("submission %d filing: %w", sub.ID, err)
 	}
+	sub.Filing = f
 	return nil
 }
 

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// The filing column holds a seeds.Filing in one of two encodings, told apart by the
+// first byte:
+//
+//   - '{' (or JSON white space): JSON, as written before filing encoding 1 existed;
+//     still read, never written.
+//   - filingBinary1: a compact binary encoding, below.
+//
+// Binary encoding 1, after the version byte: every string is a uvarint byte length and
+// the bytes; every integer a varint; a float64 its 8 IEEE-754 bytes, little endian; a
+// bool one byte (0 or 1); a slice or map its length + 1 as a uvarint, 0 meaning nil (so
+// nil and empty survive a round trip); map entries in key order, so the encoding of a
+// filing is deterministic.
+//
+//	filing:  county period version  tasks(len+1, task…)  indicators(len+1, (key number)…)  villages(len+1, village…)
+//	task:    task status progress problems next_steps cell
+//	number:  value set note cell
+//	village: town village secretary row values(len+1, (key number)…)
+//
+// Decoding copies the input into one string and slices every string of the filing out of
+// it: a 172-village filing is a few allocations instead of JSON's thousands.
+const filingBinary1 = 0x01
+
+// errFilingCodec is wrapped by every decoding error.
+var errFilingCodec = errors.New("filing encoding")
+
+// encodeFiling returns the binary encoding of f.
+func encodeFiling(f *seeds.Filing) []byte {
+	n := 64 + len(f.Tasks)*48 + len(f.Indicators)*40
+	for _, v := range f.Villages {
+		n += 32 + len(v.Values)*36
+	}
+	e := fenc{b: make([]byte, 0, n)}
+	e.b = append(e.b, filingBinary1)
+	e.str(f.County)
+	e.str(f.Period)
+	e.str(f.Version)
+	if e.len(len(f.Tasks), f.Tasks == nil) {
+		for _, t := range f.Tasks {
+			e.str(t.Task)
+			e.b = binary.AppendVarint(e.b, int64(t.Status))
+			e.str(t.Progress)
+			e.str(t.Problems)
+			e.str(t.NextSteps)
+			e.str(t.Cell)
+		}
+	}
+	e.numbers(f.Indicators)
+	if e.len(len(f.Villages), f.Villages == nil) {
+		for _, v := range f.Villages {
+			e.str(v.Town)
+			e.str(v.Village)
+			e.str(v.Secretary)
+			e.b = binary.AppendVarint(e.b, int64(v.Row))
+			e.numbers(v.Values)
+		}
+	}
+	return e.b
+}
+
+type fenc struct{ b []byte }
+
+func (e *fenc) str(s string) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+// len writes the length of a slice or map and reports whether it has elements to write.
+func (e *fenc) len(n int, isNil bool) bool {
+	if isNil {
+		e.b = append(e.b, 0)
+		return false
+	}
+	e.b = binary.AppendUvarint(e.b, uint64(n)+1)
+	return n > 0
+}
+
+func (e *fenc) numbers(m map[string]seeds.Number) {
+	if !e.len(len(m), m == nil) {
+		return
+	}
+	for _, k := range sortedKeys(m) {
+		n := m[k]
+		e.str(k)
+		e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(n.Value))
+		if n.Set {
+			e.b = append(e.b, 1)
+		} else {
+			e.b = append(e.b, 0)
+		}
+		e.str(n.Note)
+		e.str(n.Cell)
+	}
+}
+
+// decodeFilingBytes decodes a filing column in either encoding.
+//
+// Errors: wrapping errFilingCodec for a binary encoding that is truncated, has trailing
+// bytes, impossible lengths or an unknown version; JSON syntax errors for JSON.
+func decodeFilingBytes(b []byte) (*seeds.Filing, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: empty", errFilingCodec)
+	}
+	switch b[0] {
+	case '{', ' ', '\t', '\n', '\r':
+		f := new(seeds.Filing)
+		if err := json.Unmarshal(b, f); err != nil {
+			return nil, err
+		}
+		return f, nil
+	case filingBinary1:
+		d := fdec{s: string(b[1:])}
+		f := d.filing()
+		if d.err == nil && d.i != len(d.s) {
+			d.fail("%d trailing bytes", len(d.s)-d.i)
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("%w: unknown version byte %#02x", errFilingCodec, b[0])
+}
+
+type fdec struct {
+	s   string
+	i   int
+	err error
+}
+
+func (d *fdec) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: "+format+" at byte %d", append([]any{errFilingCodec}, append(args, d.i+1)...)...)
+	}
+	d.i = len(d.s) // stop reading
+}
+
+func (d *fdec) uvarint() uint64 {
+	var x uint64
+	var shift uint
+	for k := 0; ; k++ {
+		if d.i >= len(d.s) || k == binary.MaxVarintLen64 {
+			d.fail("truncated or overlong varint")
+			return 0
+		}
+		c := d.s[d.i]
+		d.i++
+		if c < 0x80 {
+			if k == binary.MaxVarintLen64-1 && c > 1 {
+				d.fail("varint overflows")
+				return 0
+			}
+			return x | uint64(c)<<shift
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+}
+
+func (d *fdec) varint() int64 {
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (d *fdec) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.s)-d.i) {
+		d.fail("string of %d bytes past the end", n)
+		return ""
+	}
+	s := d.s[d.i : d.i+int(n)]
+	d.i += int(n)
+	return s
+}
+
+// len reads a slice or map length: -1 for nil. Each element takes at least min bytes, so
+// a length the rest of the input cannot hold is an error (and never a huge allocation).
+func (d *fdec) len(min int) int {
+	n := d.uvarint()
+	if n == 0 {
+		return -1
+	}
+	n--
+	if n > uint64((len(d.s)-d.i)/min) {
+		d.fail("length %d past the end", n)
+		return -1
+	}
+	return int(n)
+}
+
+func (d *fdec) int() int {
+	x := d.varint()
+	if x < math.MinInt32 || x > math.MaxInt32 {
+		d.fail("integer %d out of range", x)
+		return 0
+	}
+	return int(x)
+}
+
+func (d *fdec) filing() *seeds.Filing {
+	f := &seeds.Filing{County: d.str(), Period: d.str(), Version: d.str()}
+	if n := d.len(6); n >= 0 {
+		f.Tasks = make([]seeds.TaskReport, n)
+		for i := range f.Tasks {
+			t := &f.Tasks[i]
+			t.Task = d.str()
+			t.Status = seeds.Status(d.int())
+			t.Progress, t.Problems, t.NextSteps, t.Cell = d.str(), d.str(), d.str(), d.str()
+		}
+	}
+	f.Indicators = d.numbers()
+	if n := d.len(5); n >= 0 {
+		f.Villages = make([]seeds.VillageReport, n)
+		for i := range f.Villages {
+			v := &f.Villages[i]
+			v.Town, v.Village, v.Secretary = d.str(), d.str(), d.str()
+			v.Row = d.int()
+			v.Values = d.numbers()
+		}
+	}
+	return f
+}
+
+func (d *fdec) numbers() map[string]seeds.Number {
+	n := d.len(12)
+	if n < 0 {
+		return nil
+	}
+	m := make(map[string]seeds.Number, n)
+	for range n {
+		k := d.str()
+		if d.i+9 > len(d.s) {
+			d.fail("truncated number")
+			return m
+		}
+		var num seeds.Number
+		num.Value = math.Float64frombits(le64(d.s[d.i : d.i+8]))
+		switch d.s[d.i+8] {
+		case 0:
+		case 1:
+			num.Set = true
+		default:
+			d.fail("bool byte %#02x", d.s[d.i+8])
+			return m
+		}
+		d.i += 9
+		num.Note, num.Cell = d.str(), d.str()
+		if _, dup := m[k]; dup {
+			d.fail("key %q twice", k)
+			return m
+		}
+		m[k] = num
+	}
+	return m
+}
+
+// le64 is binary.LittleEndian.Uint64 of a string's 8 bytes, without copying them.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
