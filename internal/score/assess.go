@@ -24,51 +24,18 @@ var ErrInput = errors.New("score: invalid input")
 // checklist is nil, the period is not YYYY-MM, a county code is empty or repeated, or a
 // filing belongs to another county or period.
 func Assess(c *seeds.Checklist, period string, subs []Submission, history []*Result) (*Result, error) {
-	if c == nil {
-		return nil, fmt.Errorf("%w: no checklist", ErrInput)
-	}
-	pt, err := time.Parse("2006-01", period)
+	a, err := NewAssessor(c, period, history)
 	if err != nil {
-		return nil, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInput, period)
+		return nil, err
 	}
 	sorted := slices.Clone(subs)
 	slices.SortFunc(sorted, func(a, b Submission) int { return cmp.Compare(a.County, b.County) })
-	for i, s := range sorted {
-		if s.County == "" {
-			return nil, fmt.Errorf("%w: a submission has no county code", ErrInput)
-		}
-		if i > 0 && sorted[i-1].County == s.County {
-			return nil, fmt.Errorf("%w: county %s appears twice", ErrInput, s.County)
-		}
-		if f := s.Filing; f != nil {
-			if f.County != "" && f.County != s.County {
-				return nil, fmt.Errorf("%w: county %s: filing is county %s's", ErrInput, s.County, f.County)
-			}
-			if f.Period != "" && f.Period != period {
-				return nil, fmt.Errorf("%w: county %s: filing is for period %s, not %s", ErrInput, s.County, f.Period, period)
-			}
-		}
-	}
-
-	e := &evaluator{c: c, month: int(pt.Month()), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
-	for _, t := range c.Tasks() {
-		for i := range t.Indicators {
-			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
-		}
-	}
-	res := &Result{Period: period, ChecklistVersion: c.Version, Counties: make([]CountyResult, 0, len(sorted))}
-	for _, a := range c.Areas {
-		res.Areas = append(res.Areas, AreaHeader{ID: a.ID, Name: a.Name, Weight: a.Weight})
-	}
 	for _, s := range sorted {
-		res.Counties = append(res.Counties, e.county(s))
+		if err := a.Add(s); err != nil {
+			return nil, err
+		}
 	}
-	rank(res.Counties)
-	compare(res, previous(pt, history))
-	res.Completeness = completeness(res.Counties, sorted)
-	res.RedTasks = redTasks(c, res.Counties)
-	res.Assessed, res.Stats = stats(c, res.Counties)
-	return res, nil
+	return a.Result()
 }
 
 // county scores one county's submission; ranks and changes are filled in later.
@@ -296,30 +263,6 @@ func compare(res *Result, prev *Result) {
 		c.RankChange = p.Rank - c.Rank
 		c.TotalChange = round2(c.Total - p.Total)
 	}
-}
-
-func completeness(cs []CountyResult, subs []Submission) Completeness {
-	var k Completeness
-	k.Expected = len(subs)
-	for _, s := range subs { // by code
-		switch {
-		case s.Filing != nil:
-			k.Submitted++
-			if daysLate(s.Received, s.Deadline) > 0 {
-				k.Late++
-				k.LateList = append(k.LateList, s.Name)
-			} else {
-				k.OnTime++
-			}
-		case s.Rejected > 0:
-			k.Rejected++
-			k.RejList = append(k.RejList, s.Name)
-		default:
-			k.Missing++
-			k.MissList = append(k.MissList, s.Name)
-		}
-	}
-	return k
 }
 
 // redTasks counts, per task, the counties in which it is red; most first, then in
