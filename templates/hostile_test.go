@@ -148,3 +148,22 @@ func TestHostileCommitted(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileFastMatchesExcelize checks that Parse's fast reader and excelize read every
+// file of the corpus alike (templates.BothReaders), where the fast reader reads it at all.
+func TestHostileFastMatchesExcelize(t *testing.T) {
+	po := hostileOptions()
+	fast, n := 0, 0
+	for _, c := range corpus.Cases() {
+		if c.IsMail() || c.Big {
+			continue // the big ones are refused by sniff before any reader
+		}
+		n++
+		if templates.BothReaders(t, c.File, hostileFile(t, c), po) {
+			fast++
+		} else {
+			t.Logf("%s: left to excelize, or refused before reading", c.File)
+		}
+	}
+	t.Logf("%d of %d files read by the fast reader", fast, n)
+}

@@ -64,9 +64,33 @@ func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, 
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	if ps := sniff(data, filename, max); ps != nil {
+	ps, zr := sniffZip(data, filename, max)
+	if ps != nil {
 		return nil, nil, Stats{}, ps
 	}
+	if fb, err := openFast(data, zr); err == nil {
+		defer fb.close()
+		filing, meta, st, err = parseFast(fb, o)
+		if !fb.failed {
+			return filing, meta, st, err
+		}
+	}
+	return parseExcelize(data, filename, o)
+}
+
+// parseFast is Parse on the fast reader. A panic there is the fast reader's bug, not
+// the county's: it gives up and the caller asks excelize.
+func parseFast(fb *fastBook, o ParseOptions) (filing *seeds.Filing, meta *Meta, st Stats, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fb.failed = true
+		}
+	}()
+	return parseBook(fb, o)
+}
+
+// parseExcelize is Parse reading the workbook with excelize.
+func parseExcelize(data []byte, filename string, o ParseOptions) (*seeds.Filing, *Meta, Stats, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
 	if err != nil {
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
@@ -75,7 +99,12 @@ func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, 
 		return nil, nil, Stats{}, fileProblem("文件“%s”无法打开(%s)。%s", filename, "格式异常或内容过大", msgResend)
 	}
 	defer f.Close()
-	p := &parser{f: f, o: o}
+	return parseBook(xlsxBook{f}, o)
+}
+
+// parseBook reads and checks the form in a workbook.
+func parseBook(b book, o ParseOptions) (*seeds.Filing, *Meta, Stats, error) {
+	p := &parser{b: b, o: o}
 	m, ps := p.meta()
 	if len(ps) > 0 {
 		return nil, nil, Stats{}, ps
@@ -95,7 +124,7 @@ func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, 
 }
 
 type parser struct {
-	f      *excelize.File
+	b      book
 	o      ParseOptions
 	county *seeds.County
 	filing *seeds.Filing
@@ -110,11 +139,15 @@ func (p *parser) add(sheet, cell, format string, a ...any) {
 // meta reads and verifies the hidden metadata sheet.
 func (p *parser) meta() (*Meta, Problems) {
 	const redo = "请使用下发的原表填报。"
-	if idx, err := p.f.GetSheetIndex(SheetMeta); err != nil || idx < 0 {
+	found := false
+	for _, s := range p.b.sheetList() {
+		found = found || strings.EqualFold(s, SheetMeta)
+	}
+	if !found {
 		return nil, fileProblem("表格中找不到校验信息(隐藏工作表 %s),它不是系统下发的表格,或被另存、复制时丢失了。%s", SheetMeta, redo)
 	}
 	kv := map[string]string{}
-	err := p.scan(SheetMeta, 20, func(row int, cells []string) bool {
+	err := p.b.scan(SheetMeta, 20, func(row int, cells []string) bool {
 		if len(cells) >= 2 {
 			kv[strings.TrimSpace(cells[0])] = strings.TrimSpace(cells[1])
 		}
@@ -158,36 +191,8 @@ func (p *parser) meta() (*Meta, Problems) {
 	return m, ps
 }
 
-// scan streams a sheet's rows (raw values: numbers as stored, formulas as their cached
-// value) to fn until fn returns false. Rows past limit are not read.
-func (p *parser) scan(sheet string, limit int, fn func(row int, cells []string) bool) error {
-	rows, err := p.f.Rows(sheet)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	row := 0
-	for rows.Next() {
-		row++
-		if row > limit {
-			break
-		}
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return err
-		}
-		if len(cells) > maxCols {
-			cells = cells[:maxCols]
-		}
-		if !fn(row, cells) {
-			break
-		}
-	}
-	return rows.Error()
-}
-
 func (p *parser) sheets() {
-	list := p.f.GetSheetList()
+	list := p.b.sheetList()
 	have := map[string]bool{}
 	for _, s := range list {
 		have[s] = true
@@ -242,7 +247,7 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 	t := &table{sheet: sheet}
 	start := len(p.probs)
 	overflow := false
-	err := p.scan(sheet, maxRows+1, func(row int, cells []string) bool {
+	err := p.b.scan(sheet, maxRows+1, func(row int, cells []string) bool {
 		if t.row == 0 {
 			if row > 10 {
 				return false
@@ -301,7 +306,7 @@ func (p *parser) formulas(sheet string, start int) {
 			continue
 		}
 		checked++
-		f, err := p.f.GetCellFormula(sheet, pr.Cell)
+		f, err := p.b.formula(sheet, pr.Cell)
 		if err != nil || f == "" {
 			continue
 		}
@@ -315,7 +320,7 @@ func (p *parser) formulas(sheet string, start int) {
 // merged reports merged ranges below the header row: a merge over input cells keeps
 // the value of the first cell only, and the others read as empty.
 func (p *parser) merged(sheet string, header int) {
-	mcs, err := p.f.GetMergeCells(sheet)
+	mcs, err := p.b.mergeCells(sheet)
 	if err != nil {
 		return
 	}
@@ -441,29 +446,7 @@ func (p *parser) value(ind *seeds.Indicator, sheet, ref, raw, what string) (seed
 
 // percentCell reports whether a cell has a percent number format.
 func (p *parser) percentCell(sheet, ref string) bool {
-	id, err := p.f.GetCellStyle(sheet, ref)
-	if err != nil || id == 0 {
-		return false
-	}
-	st, err := p.f.GetStyle(id)
-	if err != nil || st == nil {
-		return false
-	}
-	if st.NumFmt == 9 || st.NumFmt == 10 {
-		return true
-	}
-	if st.CustomNumFmt != nil {
-		quoted := false
-		for _, r := range *st.CustomNumFmt {
-			switch {
-			case r == '"':
-				quoted = !quoted
-			case r == '%' && !quoted:
-				return true
-			}
-		}
-	}
-	return false
+	return p.b.percent(sheet, ref)
 }
 
 func (p *parser) indicators() error {

@@ -38,52 +38,58 @@ const msgResend = "请用 Excel 或 WPS 打开下发的表格,填好后直接保
 // when it is not an .xlsx workbook kaohe can read. It returns nil when the file looks
 // like an .xlsx.
 func sniff(data []byte, filename string, maxBytes int64) Problems {
+	ps, _ := sniffZip(data, filename, maxBytes)
+	return ps
+}
+
+// sniffZip is sniff, also returning the zip reader of a file that passed.
+func sniffZip(data []byte, filename string, maxBytes int64) (Problems, *zip.Reader) {
 	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
 	ext := strings.ToLower(path.Ext(name))
 	switch {
 	case len(data) == 0:
-		return fileProblem("文件“%s”是空的(0 字节),可能附件没有上传完整。%s", name, msgResend)
+		return fileProblem("文件“%s”是空的(0 字节),可能附件没有上传完整。%s", name, msgResend), nil
 	case int64(len(data)) > maxBytes:
-		return fileProblem("文件“%s”太大(%.1f MB,上限 %.0f MB)。请删除表中插入的图片等内容后重新保存发送。", name, float64(len(data))/(1<<20), float64(maxBytes)/(1<<20))
+		return fileProblem("文件“%s”太大(%.1f MB,上限 %.0f MB)。请删除表中插入的图片等内容后重新保存发送。", name, float64(len(data))/(1<<20), float64(maxBytes)/(1<<20)), nil
 	case bytes.HasPrefix(data, oleMagic):
 		if bytes.Contains(data, oleEncryptionInfo) {
-			return fileProblem("文件“%s”设置了打开密码,系统无法读取。请取消密码后重新发送(Excel:文件→信息→保护工作簿→用密码进行加密,清空密码后保存)。", name)
+			return fileProblem("文件“%s”设置了打开密码,系统无法读取。请取消密码后重新发送(Excel:文件→信息→保护工作簿→用密码进行加密,清空密码后保存)。", name), nil
 		}
-		return fileProblem("文件“%s”是旧版 Excel 97-2003(.xls)格式。请在 Excel 或 WPS 中“另存为”Excel 工作簿(*.xlsx)后重新发送。", name)
+		return fileProblem("文件“%s”是旧版 Excel 97-2003(.xls)格式。请在 Excel 或 WPS 中“另存为”Excel 工作簿(*.xlsx)后重新发送。", name), nil
 	case bytes.HasPrefix(data, []byte("%PDF")):
-		return fileProblem("文件“%s”是 PDF 文件,不是 Excel 表格,系统无法读取其中的数据。请发送填好的 .xlsx 原表。", name)
+		return fileProblem("文件“%s”是 PDF 文件,不是 Excel 表格,系统无法读取其中的数据。请发送填好的 .xlsx 原表。", name), nil
 	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || bytes.HasPrefix(data, []byte("\x89PNG")):
-		return fileProblem("文件“%s”是图片,不是 Excel 表格。请发送填好的 .xlsx 原表,不要发送截图或照片。", name)
+		return fileProblem("文件“%s”是图片,不是 Excel 表格。请发送填好的 .xlsx 原表,不要发送截图或照片。", name), nil
 	case bytes.HasPrefix(data, []byte("Rar!")) || bytes.HasPrefix(data, []byte("7z\xBC\xAF")):
-		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送,不要压缩。", name)
+		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送,不要压缩。", name), nil
 	case !bytes.HasPrefix(data, []byte("PK")):
 		if isText(data) && isHTML(data) {
-			return fileProblem("文件“%s”是网页(HTML)文件,不是真正的 Excel 表格(常见于从网页系统导出的“xls”)。%s", name, msgResend)
+			return fileProblem("文件“%s”是网页(HTML)文件,不是真正的 Excel 表格(常见于从网页系统导出的“xls”)。%s", name, msgResend), nil
 		}
 		if isText(data) {
 			if ext == ".csv" || bytes.Count(data[:min(len(data), 4096)], []byte(",")) > 0 {
-				return fileProblem("文件“%s”是 CSV 文本文件,不是下发的 Excel 表格(表格格式和校验信息会丢失)。%s", name, msgResend)
+				return fileProblem("文件“%s”是 CSV 文本文件,不是下发的 Excel 表格(表格格式和校验信息会丢失)。%s", name, msgResend), nil
 			}
-			return fileProblem("文件“%s”是文本文件,不是 Excel 表格。%s", name, msgResend)
+			return fileProblem("文件“%s”是文本文件,不是 Excel 表格。%s", name, msgResend), nil
 		}
-		return fileProblem("文件“%s”不是 Excel 表格(.xlsx),系统无法读取。%s", name, msgResend)
+		return fileProblem("文件“%s”不是 Excel 表格(.xlsx),系统无法读取。%s", name, msgResend), nil
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+		return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend), nil
 	}
 	if ps := checkZip(zr, name); ps != nil {
-		return ps
+		return ps, nil
 	}
 	var workbook, word bool
 	for _, f := range zr.File {
 		switch strings.ToLower(f.Name) {
 		case "mimetype":
 			if m := readSmall(f, 128); strings.Contains(m, "opendocument") {
-				return fileProblem("文件“%s”是 WPS/LibreOffice 的 ODS 格式。请“另存为”Excel 工作簿(*.xlsx)后重新发送。", name)
+				return fileProblem("文件“%s”是 WPS/LibreOffice 的 ODS 格式。请“另存为”Excel 工作簿(*.xlsx)后重新发送。", name), nil
 			}
 		case "xl/vbaproject.bin":
-			return fileProblem("文件“%s”含有宏(.xlsm),为安全起见系统不接收。请“另存为”Excel 工作簿(*.xlsx,不含宏)后重新发送。", name)
+			return fileProblem("文件“%s”含有宏(.xlsm),为安全起见系统不接收。请“另存为”Excel 工作簿(*.xlsx,不含宏)后重新发送。", name), nil
 		case "xl/workbook.xml":
 			workbook = true
 		case "word/document.xml":
@@ -92,11 +98,11 @@ func sniff(data []byte, filename string, maxBytes int64) Problems {
 	}
 	switch {
 	case word:
-		return fileProblem("文件“%s”是 Word 文档,不是 Excel 表格。请发送填好的 .xlsx 原表。", name)
+		return fileProblem("文件“%s”是 Word 文档,不是 Excel 表格。请发送填好的 .xlsx 原表。", name), nil
 	case !workbook:
-		return fileProblem("文件“%s”不是 Excel 表格(压缩包内没有工作簿)。请直接把填好的 .xlsx 表格作为附件发送。", name)
+		return fileProblem("文件“%s”不是 Excel 表格(压缩包内没有工作簿)。请直接把填好的 .xlsx 表格作为附件发送。", name), nil
 	}
-	return nil
+	return nil, zr
 }
 
 func readSmall(f *zip.File, n int64) string {
