@@ -35,6 +35,10 @@ type SinkOptions struct {
 	// connection if ImplicitTLS.
 	TLSConfig   *tls.Config
 	ImplicitTLS bool
+	// DropData, if set, keeps no message bodies in memory: Messages returns every
+	// message without its Data (envelope, Message-ID and connection kept). Dir and
+	// OnMessage still get the whole message. For runs of many large mails (the bench).
+	DropData bool
 }
 
 // Received is one message the sink accepted.
@@ -138,7 +142,8 @@ func (s *SMTPSink) FailNextRcpt(code, n int) {
 	s.mu.Unlock()
 }
 
-// Messages returns the messages accepted so far, in order.
+// Messages returns the messages accepted so far, in order (without Data if
+// SinkOptions.DropData).
 func (s *SMTPSink) Messages() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -179,9 +184,13 @@ func (s *SMTPSink) take(f *fault) *smtp.SMTPError {
 }
 
 func (s *SMTPSink) deliver(r Received) error {
+	kept := r
+	if s.opts.DropData {
+		kept.Data = nil
+	}
 	s.mu.Lock()
 	seq := len(s.msgs) + 1
-	s.msgs = append(s.msgs, r)
+	s.msgs = append(s.msgs, kept)
 	s.mu.Unlock()
 	if s.opts.Dir != "" {
 		name := fmt.Sprintf("%06d_%s.eml", seq, sanitizeID(r.MessageID))
