@@ -46,10 +46,6 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
-	accepted, err := d.Store.AcceptedFilings(ctx, period)
-	if err != nil {
-		return nil, nil, err
-	}
 	type tally struct {
 		rejected, accepted int
 		lastProblems       []string
@@ -68,25 +64,47 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 			x.lastProblems = s.Problems
 		}
 	}
-	subs := make([]score.Submission, 0, len(d.Roster.Counties))
-	for _, c := range d.Roster.Counties {
-		s := score.Submission{County: c.Code, Name: c.Name, Deadline: deadline}
-		if x := t[c.Code]; x != nil {
+	history, err := d.history(ctx, period)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Score the accepted forms one at a time as the store reads them, so only one
+	// filing is in memory at a time; then the counties without one.
+	asr, err := score.NewAssessor(d.Checklist, period, history)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub := func(code, name string) score.Submission {
+		s := score.Submission{County: code, Name: name, Deadline: deadline}
+		if x := t[code]; x != nil {
 			s.Rejected = x.rejected
 			if x.accepted == 0 {
 				s.Problems = x.lastProblems
 			}
 		}
-		if a := accepted[c.Code]; a != nil {
-			s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
-		}
-		subs = append(subs, s)
+		return s
 	}
-	history, err := d.history(ctx, period)
-	if err != nil {
+	scored := make(map[string]bool, len(d.Roster.Counties))
+	if err := d.Store.EachAccepted(ctx, period, func(a *store.Submission) error {
+		c := d.Roster.County(a.County)
+		if c == nil {
+			return nil // no longer on the roster
+		}
+		s := sub(c.Code, c.Name)
+		s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
+		scored[c.Code] = true
+		return asr.Add(s)
+	}); err != nil {
 		return nil, nil, err
 	}
-	res, err := score.Assess(d.Checklist, period, subs, history)
+	for _, c := range d.Roster.Counties {
+		if !scored[c.Code] {
+			if err := asr.Add(sub(c.Code, c.Name)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	res, err := asr.Result()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,13 +124,28 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if !o.Render && !o.Queue {
 		return out, counts, nil
 	}
+	pc, err := d.Publish(ctx, out, o)
+	for k, v := range pc {
+		counts[k] = v
+	}
+	return out, counts, err
+}
+
+// Publish renders the reports of an assessment Assess just made (its Result and History)
+// and, with o.Queue, queues them, without scoring again; it sets a.Files. Assess with
+// Render or Queue is Assess then Publish.
+//
+// Errors: rendering and file errors; store errors while queueing.
+func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Counts, error) {
+	res, history, out := a.Result, a.History, a
+	counts := Counts{}
 	dir := o.OutDir
 	if dir == "" {
 		dir = d.Config.Report.OutDir
 	}
 	r, err := d.renderer()
 	if err != nil {
-		return out, counts, err
+		return counts, err
 	}
 	workers := d.Config.Report.Workers
 	if workers == 0 {
@@ -120,18 +153,18 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	}
 	files, err := report.WriteAll(ctx, dir, r, res, history, workers)
 	if err != nil {
-		return out, counts, err
+		return counts, err
 	}
 	out.Files = files
 	counts["files"] = len(files)
 	if o.Queue {
-		n, err := d.queueReports(ctx, res, filepath.Join(dir, period))
+		n, err := d.queueReports(ctx, res, filepath.Join(dir, res.Period))
 		counts["queued"] = n
 		if err != nil {
-			return out, counts, err
+			return counts, err
 		}
 	}
-	return out, counts, nil
+	return counts, nil
 }
 
 // renderer returns the PDF renderer, creating it (and parsing the font) once.
