@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,9 +205,22 @@ func (b *builder) printSetup(sheet string) {
 }
 
 func cell(col, row int) string {
-	c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1 here
-	return c
+	if col < 1 || col > len(colNames) || row < 1 {
+		c, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1 here
+		return c
+	}
+	var b [16]byte
+	return string(strconv.AppendInt(append(b[:0], colNames[col-1]...), int64(row), 10))
 }
+
+// colNames are the names of the first columns, for cell.
+var colNames = func() []string {
+	n := make([]string, 702) // A … ZZ
+	for i := range n {
+		n[i], _ = excelize.ColumnNumberToName(i + 1)
+	}
+	return n
+}()
 
 func colName(col int) string {
 	c, _ := excelize.ColumnNumberToName(col)

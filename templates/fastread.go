@@ -130,6 +130,8 @@ type fastBook struct {
 type fastSheet struct {
 	name, path string
 	formulas   map[string]bool // cells holding an <f>, in the rows scanned
+	scanned    bool            // merge is known
+	merge      bool            // the XML past the rows scanned mentions mergeCell
 }
 
 type fastRow struct {
@@ -374,11 +376,14 @@ func (fb *fastBook) mergeCells(sheet string) ([]excelize.MergeCell, error) {
 	if s == nil || fb.files[s.path] == nil {
 		return nil, nil
 	}
-	b, err := readPart(fb.files[s.path], nil)
-	if err != nil {
-		return nil, err
+	if !s.scanned {
+		b, err := readPart(fb.files[s.path], nil)
+		if err != nil {
+			return nil, err
+		}
+		s.scanned, s.merge = true, bytes.Contains(b, []byte("mergeCell"))
 	}
-	if !bytes.Contains(b, []byte("mergeCell")) {
+	if !s.merge {
 		return nil, nil
 	}
 	f, err := fb.excelize()
@@ -496,6 +501,8 @@ func (fb *fastBook) scan(sheet string, limit int, fn func(row int, cells []strin
 	fb.cur = fastRow{sheet: s.name, styles: fb.cur.styles[:0]}
 	defer func() { fb.cur.sheet = "" }()
 	x := xscan{b: b}
+	// <mergeCells> follows <sheetData>: note whether the rest of the sheet has any.
+	defer func() { s.scanned, s.merge = true, bytes.Contains(b[x.i:], []byte("mergeCell")) }()
 	// Up to <sheetData>: the column styles.
 	ncols := 0
 	for {
@@ -792,39 +799,48 @@ func localName(n []byte) []byte {
 	return n
 }
 
+// nextAttr splits the first attribute off a raw attribute list: its local name, its raw
+// value and the rest. ok is false at the end of the list; a malformed list, or one
+// declaring namespaces (whose local names encoding/xml reports differently), sets bad.
+func (x *xscan) nextAttr(a []byte) (name, val, rest []byte, ok bool) {
+	for len(a) > 0 && isSpace(a[0]) {
+		a = a[1:]
+	}
+	if len(a) == 0 {
+		return nil, nil, nil, false
+	}
+	eq := bytes.IndexByte(a, '=')
+	if eq < 0 {
+		x.bad = true
+		return nil, nil, nil, false
+	}
+	n := bytes.TrimRight(a[:eq], " \t\r\n")
+	a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
+	if len(a) == 0 || a[0] != '"' && a[0] != '\'' || !validName(n) || bytes.HasPrefix(n, []byte("xmlns")) {
+		x.bad = true
+		return nil, nil, nil, false
+	}
+	end := bytes.IndexByte(a[1:], a[0])
+	if end < 0 {
+		x.bad = true
+		return nil, nil, nil, false
+	}
+	return localName(n), a[1 : 1+end], a[2+end:], true
+}
+
 // attr returns the raw value of the last attribute with the given local name, as
-// excelize (which looks at local names) sees it. A malformed attribute list, or one
-// declaring namespaces (whose local names encoding/xml reports differently), reads as
-// absent with bad set.
+// excelize (which looks at local names) sees it. A malformed list sets bad.
 func (x *xscan) attr(name string) (v []byte, found bool) {
 	a := x.attrs
 	for {
-		for len(a) > 0 && isSpace(a[0]) {
-			a = a[1:]
-		}
-		if len(a) == 0 {
+		n, val, rest, ok := x.nextAttr(a)
+		if !ok {
 			return v, found
 		}
-		eq := bytes.IndexByte(a, '=')
-		if eq < 0 {
-			x.bad = true
-			return nil, false
+		if string(n) == name {
+			v, found = val, true
 		}
-		n := bytes.TrimRight(a[:eq], " \t\r\n")
-		a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
-		if len(a) == 0 || a[0] != '"' && a[0] != '\'' || !validName(n) || bytes.HasPrefix(n, []byte("xmlns")) {
-			x.bad = true
-			return nil, false
-		}
-		end := bytes.IndexByte(a[1:], a[0])
-		if end < 0 {
-			x.bad = true
-			return nil, false
-		}
-		if string(localName(n)) == name {
-			v, found = a[1:1+end], true
-		}
-		a = a[2+end:]
+		a = rest
 	}
 }
 
@@ -972,34 +988,54 @@ func (x *xscan) richText(dst []byte) ([]byte, bool) {
 // column in the row.
 func (x *xscan) cell(prev int, scratch []byte) (fastCell, bool) {
 	c := fastCell{col: prev + 1, text: scratch}
-	if r, ok := x.attr("r"); ok {
-		col, _, err := excelize.CellNameToCoordinates(string(r))
-		if err != nil {
+	var r, st, t []byte
+	var hasR, hasS, hasT bool
+	for a := x.attrs; ; {
+		n, val, rest, ok := x.nextAttr(a)
+		if !ok {
+			break
+		}
+		switch string(n) {
+		case "r":
+			r, hasR = val, true
+		case "s":
+			st, hasS = val, true
+		case "t":
+			t, hasT = val, true
+		}
+		a = rest
+	}
+	if x.bad {
+		return c, false
+	}
+	if hasR {
+		col, ok := colOf(r)
+		if !ok {
 			return c, false
 		}
 		c.col = col
 	}
-	if v, ok := x.attr("s"); ok {
-		n, err := strconv.ParseInt(string(v), 10, 64)
-		if err != nil {
+	if hasS {
+		n, ok := atoi(st)
+		if !ok {
 			return c, false
 		}
-		c.style = int(n)
+		c.style = n
 	}
-	t, ok := x.attr("t")
-	if x.bad {
-		return c, false
-	}
-	if ok {
-		if bytes.IndexByte(t, '&') >= 0 {
-			return c, false
-		}
+	if hasT {
 		switch string(t) {
 		case "s":
 			c.typ = "s"
 		case "inlineStr":
 			c.typ = "inlineStr"
+		case "n":
+			c.typ = "n"
+		case "str":
+			c.typ = "str"
 		default:
+			if bytes.IndexByte(t, '&') >= 0 {
+				return c, false
+			}
 			c.typ = string(t)
 		}
 	}
@@ -1052,6 +1088,42 @@ func (x *xscan) cell(prev int, scratch []byte) (fastCell, bool) {
 			return c, false
 		}
 	}
+}
+
+// colOf returns the column of a plain cell reference ("AB12"): upper-case letters,
+// then digits (a row from 1 to excelize.TotalRows). Anything else is not ok, and the
+// caller leaves the sheet to excelize.
+func colOf(ref []byte) (int, bool) {
+	col, i := 0, 0
+	for ; i < len(ref) && 'A' <= ref[i] && ref[i] <= 'Z'; i++ {
+		col = col*26 + int(ref[i]-'A') + 1
+		if col > excelize.MaxColumns {
+			return 0, false
+		}
+	}
+	if i == 0 {
+		return 0, false
+	}
+	row, ok := atoi(ref[i:])
+	if !ok || row < 1 || row > excelize.TotalRows || ref[i] == '0' {
+		return 0, false
+	}
+	return col, true
+}
+
+// atoi reads a non-negative decimal integer of at most 9 digits.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // unescape appends the text raw, unescaped as encoding/xml reads character data

@@ -167,6 +167,8 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		}
 	}
 	buf := make([]byte, 32<<10)
+	lowBuf := make([]byte, 0, len(buf)+32)
+	carry := make([]byte, 0, 16)
 	for _, f := range zr.File {
 		lower := strings.ToLower(f.Name)
 		isXML := strings.HasSuffix(lower, ".xml") || strings.HasSuffix(lower, ".rels") || strings.HasSuffix(lower, ".vml")
@@ -175,12 +177,13 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		if err != nil {
 			return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
 		}
-		var carry []byte
+		carry = carry[:0]
 		first := true
 		for {
 			n, err := rc.Read(buf)
 			if n > 0 && isXML {
-				chunk := bytes.ToLower(append(carry, buf[:n]...))
+				lowBuf = asciiLower(asciiLower(lowBuf[:0], carry), buf[:n])
+				chunk := lowBuf
 				if bytes.Contains(chunk, xmlDoctype) || bytes.Contains(chunk, xmlEntity) {
 					rc.Close()
 					return fileProblem("文件“%s”含有不安全的内容(XML 实体声明),不是用 Excel 或 WPS 保存的表格。%s", name, msgResend)
@@ -205,6 +208,18 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		rc.Close()
 	}
 	return nil
+}
+
+// asciiLower appends b to dst with ASCII letters lower-cased (all the markup compared
+// here is ASCII; other bytes are kept).
+func asciiLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // dimensionRows returns the last row of a worksheet's <dimension ref="A1:P40"/> found in

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -59,7 +60,7 @@ func parseNumber(raw string, ind *seeds.Indicator) (float64, error) {
 	}
 	scale := 1.0
 	// Strip a trailing unit.
-	for _, u := range unitSuffixes(ind) {
+	for _, u := range cachedUnitSuffixes(ind) {
 		if strings.HasSuffix(s, u.suffix) && len(s) > len(u.suffix) {
 			s = strings.TrimSpace(strings.TrimSuffix(s, u.suffix))
 			scale = u.scale
@@ -100,6 +101,27 @@ func parseNumber(raw string, ind *seeds.Indicator) (float64, error) {
 type unitSuffix struct {
 	suffix string
 	scale  float64
+}
+
+// unitKey is what an indicator's accepted units depend on.
+type unitKey struct {
+	unit string
+	typ  string
+}
+
+// unitCache holds unitSuffixes by unitKey: they are asked for every cell.
+var unitCache sync.Map
+
+// cachedUnitSuffixes is unitSuffixes, computed once per unit and type. The result is
+// shared: do not modify it.
+func cachedUnitSuffixes(ind *seeds.Indicator) []unitSuffix {
+	k := unitKey{ind.Unit, ind.Type}
+	if us, ok := unitCache.Load(k); ok {
+		return us.([]unitSuffix)
+	}
+	us := unitSuffixes(ind)
+	unitCache.Store(k, us)
+	return us
 }
 
 // unitSuffixes lists the trailing units accepted for an indicator, longest first.
