@@ -40,7 +40,10 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 			return counts, err
 		}
 		started := d.now()
-		due, err := d.Store.DueOutgoing(ctx, started, batch)
+		// Claimed with a lease: a second sender (a `kaohe deliver` beside `kaohe serve`)
+		// does not pick the same mails; if this one dies mid-send they are retried after
+		// the lease, with the same Message-ID.
+		due, err := d.Store.ClaimDue(ctx, started, d.deliverLease(), batch)
 		if err != nil {
 			return counts, err
 		}
@@ -52,7 +55,9 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 			msgs[i] = toMail(o)
 		}
 		var markErr error
+		reported := make([]bool, len(due))
 		err = d.Sender.SendBatch(ctx, msgs, func(i int, err error) {
+			reported[i] = true
 			o := due[i]
 			// Marks must be written even if ctx is cancelled mid-batch: the mail went out.
 			mctx := context.WithoutCancel(ctx)
@@ -78,6 +83,14 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 				markErr = e
 			}
 		})
+		// Mails the batch never got to are given back at once, not left to their lease.
+		for i, ok := range reported {
+			if !ok {
+				if e := d.Store.Release(context.WithoutCancel(ctx), due[i].ID, started); e != nil && markErr == nil {
+					markErr = e
+				}
+			}
+		}
 		if markErr != nil {
 			return counts, markErr
 		}
@@ -95,6 +108,16 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 			}
 		}
 	}
+}
+
+// DefaultDeliverLease is how long a sender holds the mails it claimed.
+const DefaultDeliverLease = 5 * time.Minute
+
+func (d *Deps) deliverLease() time.Duration {
+	if d.DeliverLease > 0 {
+		return d.DeliverLease
+	}
+	return DefaultDeliverLease
 }
 
 func toMail(o store.Outgoing) mail.Outgoing {

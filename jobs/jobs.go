@@ -46,6 +46,9 @@ type Deps struct {
 	Sender Sender
 	// Renderer renders the PDF reports; created on first use when nil.
 	Renderer *report.Renderer
+	// DeliverLease is how long Deliver holds the mails it claimed before another sender
+	// may take them (0: DefaultDeliverLease).
+	DeliverLease time.Duration
 	// Progress, when set, is told how far a long step has come.
 	Progress func(step string, done, total int)
 

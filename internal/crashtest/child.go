@@ -153,6 +153,8 @@ func RunChild(ctx context.Context, o Options, phases io.Writer, log *slog.Logger
 		OpenMailbox: func(ctx context.Context) (jobs.Mailbox, error) { return mail.DialIMAP(ctx, icfg, log) },
 		Sender: mail.NewSender(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: "none",
 			From: cfg.Office.From, Timeout: 20 * time.Second}, log),
+		// One sender at a time here: a killed child's claims may be taken over at once.
+		DeliverLease: time.Millisecond,
 	}
 	phase("collect")
 	if _, err := d.Collect(ctx); err != nil {

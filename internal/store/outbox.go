@@ -361,3 +361,18 @@ func (s *Store) Outbox(ctx context.Context, state, period string) ([]Outgoing, e
 	}
 	return out, nil
 }
+
+// Release gives back a claimed mail that was not tried (the batch stopped before it),
+// due again at next. A mail no longer queued (sent or failed meanwhile) is left alone.
+//
+// Errors: database errors.
+func (s *Store) Release(ctx context.Context, id int64, next time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ? WHERE id = ? AND state = ?`, ms(next), id, OutQueued)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release outgoing %d: %w", id, err)
+	}
+	return nil
+}
