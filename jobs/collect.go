@@ -346,6 +346,19 @@ func isFormLike(a mail.Attachment) bool {
 	return strings.Contains(ct, "spreadsheet") || strings.Contains(ct, "excel")
 }
 
+// periodProblem says why a form for period formPeriod may not be filed when it arrives
+// in period now: forms are taken for the current period and, late, for the one before;
+// not for a period that has not begun, nor for one long past.
+func periodProblem(formPeriod, now string) string {
+	switch {
+	case formPeriod > now:
+		return fmt.Sprintf("这是%s的表格,该期次尚未开始,请填报本期(%s)下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
+	case formPeriod < PreviousPeriod(now):
+		return fmt.Sprintf("这是%s的表格,已过报送期,不再受理。请填报本期(%s)下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
+	}
+	return ""
+}
+
 // processForm validates one attachment and stores it as a submission, then queues the
 // receipt or the rejection. It reports whether the form was accepted.
 func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, base templates.MailData, counts Counts) (bool, error) {
@@ -360,9 +373,12 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	var filing *seeds.Filing
 	var meta *templates.Meta
 	var stats templates.Stats
-	if a.TooLarge {
+	switch {
+	case a.TooLarge:
 		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》超过%dMB,不是正常的填报表。请发送下发的填报表,不要插入图片或附加其他内容。", a.Filename, d.Config.Forms.MaxAttachmentMB)}}
-	} else {
+	case a.Err != nil:
+		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》在传输中损坏,无法解码。请重新发送填好的表格。", a.Filename)}}
+	default:
 		var err error
 		filing, meta, stats, err = templates.Parse(a.Data, a.Filename, templates.ParseOptions{
 			Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
@@ -377,6 +393,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	}
 	period := CurrentPeriod(received)
 	if meta != nil && CheckPeriod(meta.Period) == nil {
+		if pr := periodProblem(meta.Period, period); pr != "" && len(problems) == 0 {
+			problems = templates.Problems{{Message: pr}}
+		}
 		period = meta.Period
 	}
 	sub.Period = period

@@ -705,3 +705,39 @@ func TestTwentyAttachmentsOneRejection(t *testing.T) {
 		t.Errorf("submissions: %+v", subs)
 	}
 }
+
+func TestPeriodProblem(t *testing.T) {
+	for _, tc := range []struct {
+		form, now string
+		want      string
+	}{
+		{"2026-11", "2026-11", ""},
+		{"2026-10", "2026-11", ""}, // last month's form, late
+		{"2026-12", "2026-11", "尚未开始"},
+		{"2026-09", "2026-11", "已过报送期"},
+		{"2025-12", "2026-01", ""},
+		{"2025-11", "2026-01", "已过报送期"},
+	} {
+		got := periodProblem(tc.form, tc.now)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("periodProblem(%s, %s) = %q, want %q", tc.form, tc.now, got, tc.want)
+		}
+	}
+}
+
+// A form for a period long past, sent from the right county, is refused with the reason.
+func TestOldPeriodFormRefused(t *testing.T) {
+	h := newHarness(t)
+	h.period = "2026-08"
+	old := h.filled("370811", 0.8, 7)
+	h.period = testPeriod
+	h.send("370811", "八月的表", xlsx("任城区八月.xlsx", old))
+	if c := h.collect(); c["rejected"] != 1 {
+		t.Fatalf("collect counts = %v", c)
+	}
+	h.deliver()
+	got := h.to(h.county("370811").Emails[0])
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "【退回】") || !strings.Contains(got[0].Text, "2026年8月的表格,已过报送期") {
+		t.Fatalf("reply: %+v", got)
+	}
+}
