@@ -146,29 +146,41 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 // renumber sets version and superseded_by of the accepted submissions of county+period
 // by (received, id).
 func renumber(ctx context.Context, tx *sql.Tx, county, period string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM submissions WHERE county = ? AND period = ? AND status = ?
-		ORDER BY received, id`, county, period, Accepted)
+	rows, err := tx.QueryContext(ctx, `SELECT id, version, COALESCE(superseded_by, 0) FROM submissions
+		WHERE county = ? AND period = ? AND status = ? ORDER BY received, id`, county, period, Accepted)
 	if err != nil {
 		return err
 	}
-	var ids []int64
+	type row struct {
+		id, next int64
+		version  int
+	}
+	var rs []row
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var r row
+		if err := rows.Scan(&r.id, &r.version, &r.next); err != nil {
 			rows.Close()
 			return err
 		}
-		ids = append(ids, id)
+		rs = append(rs, r)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	for i, id := range ids {
-		var next any
-		if i+1 < len(ids) {
-			next = ids[i+1]
+	// Only rows whose numbering changes are written: a new latest form touches two.
+	for i, r := range rs {
+		var next int64
+		if i+1 < len(rs) {
+			next = rs[i+1].id
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE submissions SET version = ?, superseded_by = ? WHERE id = ?`, i+1, next, id); err != nil {
+		if r.version == i+1 && r.next == next {
+			continue
+		}
+		var nextArg any
+		if next != 0 {
+			nextArg = next
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE submissions SET version = ?, superseded_by = ? WHERE id = ?`, i+1, nextArg, r.id); err != nil {
 			return err
 		}
 	}
