@@ -75,11 +75,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	roster := seeds.DefaultRoster()
-	var cs []store.County
-	for _, c := range roster.Counties {
-		cs = append(cs, store.County{Code: c.Code, Name: c.Name, Emails: c.Emails})
-	}
-	if err := st.SyncCounties(ctx, cs); err != nil {
+	if err := SyncRoster(ctx, st, roster); err != nil {
 		t.Fatal(err)
 	}
 	start, _ := time.ParseInLocation("2006-01", testPeriod, cfg.Location)

@@ -127,3 +127,13 @@ func (d *Deps) RunLogged(ctx context.Context, job, period string, fn func(ctx co
 	d.Logger.Info("run finished", "job", job, "period", period, "outcome", outcome, "counts", fmt.Sprint(map[string]int(counts)), "err", msg)
 	return counts, ferr
 }
+
+// SyncRoster records the roster's counties and their allowed sender addresses in the
+// store (counties no longer on it are kept, marked inactive). It returns the store's errors.
+func SyncRoster(ctx context.Context, st *store.Store, r *seeds.Roster) error {
+	cs := make([]store.County, len(r.Counties))
+	for i, c := range r.Counties {
+		cs[i] = store.County{Code: c.Code, Name: c.Name, Emails: c.Emails}
+	}
+	return st.SyncCounties(ctx, cs)
+}

@@ -74,11 +74,7 @@ func (g *Globals) openAppWith(ctx context.Context, c *config.Config) (*app, erro
 	if err != nil {
 		return nil, &userError{msg: fmt.Sprintf("store %s: %v", c.Store.Path, err), code: exitUnreachable}
 	}
-	var cs []store.County
-	for _, x := range r.Counties {
-		cs = append(cs, store.County{Code: x.Code, Name: x.Name, Emails: x.Emails})
-	}
-	if err := st.SyncCounties(ctx, cs); err != nil {
+	if err := jobs.SyncRoster(ctx, st, r); err != nil {
 		st.Close()
 		return nil, err
 	}

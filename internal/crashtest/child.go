@@ -140,11 +140,7 @@ func RunChild(ctx context.Context, o Options, phases io.Writer, log *slog.Logger
 	}
 	defer st.Close()
 	roster := Roster(o.Counties)
-	var cs []store.County
-	for _, c := range roster.Counties {
-		cs = append(cs, store.County{Code: c.Code, Name: c.Name, Emails: c.Emails})
-	}
-	if err := st.SyncCounties(ctx, cs); err != nil {
+	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
 		return err
 	}
 	icfg := IMAPConfig(cfg)

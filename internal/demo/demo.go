@@ -126,11 +126,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer st.Close()
 	checklist, roster := seeds.DefaultChecklist(), seeds.DefaultRoster()
-	var cs []store.County
-	for _, c := range roster.Counties {
-		cs = append(cs, store.County{Code: c.Code, Name: c.Name, Emails: c.Emails})
-	}
-	if err := st.SyncCounties(ctx, cs); err != nil {
+	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
 		return nil, err
 	}
 	periodStart, _ := time.ParseInLocation("2006-01", period, cfg.Location) // checked above
