@@ -12,7 +12,7 @@ build:
 	$(GO) build -o bin/kaohe ./cmd/kaohe
 
 test:
-	$(GO) test -race -shuffle=on $(PKGS)
+	$(GO) test -race -shuffle=on -timeout 20m $(PKGS)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
