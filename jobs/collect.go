@@ -9,6 +9,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/seeds"
 	"github.com/jining/kaohe/templates"
+	"golang.org/x/sync/errgroup"
 )
 
 // maxForms is the most form-like attachments read from one mail; a mail with more is
@@ -133,6 +135,13 @@ func (d *Deps) crash(step string) error {
 
 // CollectFrom is Collect on an open mailbox. It returns the first error of the store or
 // the mailbox; what was done before it is kept, and the next pass finishes the rest.
+//
+// Messages go through a short pipeline: each fetched message is stored raw at once, in
+// mailbox order; its MIME parsing and form validation (the CPU-heavy part) then run in a
+// pool of runtime.NumCPU() workers; and the rest — storing attachments and submissions,
+// queueing the reply, recording the outcome, marking it on the server — is done one
+// message at a time, in mailbox order, as each one's validation is ready. At most
+// collectWindow messages are between the first and the last stage.
 func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
 	counts := Counts{}
 	// First finish what a crashed pass left: stored but not processed.
@@ -146,41 +155,69 @@ func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
 			return counts, err
 		}
 		m.Raw = raw
-		if err := d.process(ctx, &m, counts); err != nil {
+		if err := d.process(ctx, &m, d.prepare(&m), counts); err != nil {
 			return counts, err
 		}
 		counts["recovered"]++
 	}
-	n := 0
+	pl := d.newPipeline(mb, counts)
 	one := func(ctx context.Context, f mail.Fetched) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := d.collectOne(ctx, mb, f, counts); err != nil {
-			return err
-		}
-		n++
-		d.progress("collect", n, 0)
-		return nil
+		return pl.add(ctx, f)
 	}
 	if sc, ok := mb.(scanner); ok {
-		return counts, sc.Scan(ctx, one)
-	}
-	fetched, err := mb.Unprocessed(ctx)
-	if err != nil {
-		return counts, err
-	}
-	for i, f := range fetched {
-		fetched[i].Raw = nil // let it go once handled
-		if err := one(ctx, f); err != nil {
-			return counts, err
+		err = sc.Scan(ctx, one)
+	} else {
+		var fetched []mail.Fetched
+		fetched, err = mb.Unprocessed(ctx)
+		for i := 0; err == nil && i < len(fetched); i++ {
+			f := fetched[i]
+			fetched[i].Raw = nil // let it go once handled
+			err = one(ctx, f)
 		}
 	}
-	return counts, nil
+	if err == nil {
+		err = pl.drain(ctx)
+	}
+	return counts, errors.Join(err, pl.stop())
 }
 
-// collectOne stores, handles and marks one fetched message.
-func (d *Deps) collectOne(ctx context.Context, mb Mailbox, f mail.Fetched, counts Counts) error {
+// collectWindow bounds the messages stored raw but not yet finished in one pass (and so
+// the raw messages and parsed forms held in memory by the pipeline).
+func collectWindow() int { return 2*runtime.NumCPU() + 2 }
+
+// pipeline is CollectFrom's order of work: add stores a message raw and starts its
+// validation; the oldest messages are finished, in order, as the window fills.
+type pipeline struct {
+	d      *Deps
+	mb     Mailbox
+	counts Counts
+	g      errgroup.Group
+	queue  []*inflight
+	n      int
+}
+
+// inflight is a message stored raw whose processing is not finished.
+type inflight struct {
+	f       mail.Fetched
+	m       *store.Message
+	existed bool
+	done    chan struct{} // closed when pre is set (new messages only)
+	pre     *prepared
+}
+
+func (d *Deps) newPipeline(mb Mailbox, counts Counts) *pipeline {
+	pl := &pipeline{d: d, mb: mb, counts: counts}
+	pl.g.SetLimit(runtime.NumCPU())
+	return pl
+}
+
+// add stores f raw, durably, starts validating it if it is new, and finishes the oldest
+// messages while more than collectWindow are in flight.
+func (pl *pipeline) add(ctx context.Context, f mail.Fetched) error {
+	d := pl.d
 	if err := d.crash(stepFetch); err != nil {
 		return err
 	}
@@ -198,15 +235,61 @@ func (d *Deps) collectOne(ctx context.Context, mb Mailbox, f mail.Fetched, count
 	if err := d.crash(stepStoreRaw); err != nil {
 		return err
 	}
-	if existed {
-		stored, err := d.Store.Message(ctx, id)
+	it := &inflight{f: f, m: m, existed: existed}
+	if !existed {
+		// Validated ahead, in the pool; a message stored before is looked at when its
+		// turn comes, once the messages ahead of it (maybe its original) are finished.
+		it.done = make(chan struct{})
+		pl.g.Go(func() error {
+			defer close(it.done)
+			it.pre = d.prepare(m)
+			return nil
+		})
+	}
+	pl.queue = append(pl.queue, it)
+	for len(pl.queue) > collectWindow() {
+		if err := pl.finishOldest(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drain finishes every message in flight.
+func (pl *pipeline) drain(ctx context.Context) error {
+	for len(pl.queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := pl.finishOldest(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stop waits for the validations still running (after an error, their messages stay
+// stored raw and the next pass finishes them).
+func (pl *pipeline) stop() error {
+	pl.queue = nil
+	return pl.g.Wait()
+}
+
+// finishOldest processes the oldest message in flight and marks it on the server.
+func (pl *pipeline) finishOldest(ctx context.Context) error {
+	d, it := pl.d, pl.queue[0]
+	pl.queue[0] = nil
+	pl.queue = pl.queue[1:]
+	f, m, counts := it.f, it.m, pl.counts
+	if it.existed {
+		stored, err := d.Store.Message(ctx, m.ID)
 		if err != nil {
 			return err
 		}
 		switch {
 		case stored.State == store.MessageNew:
 			stored.Raw = f.Raw
-			if err := d.process(ctx, stored, counts); err != nil {
+			if err := d.process(ctx, stored, d.prepare(stored), counts); err != nil {
 				return err
 			}
 			if err := d.crash(stepState); err != nil {
@@ -217,11 +300,12 @@ func (d *Deps) collectOne(ctx context.Context, mb Mailbox, f mail.Fetched, count
 			counts["resumed"]++
 		default:
 			// The same message again under another UID: handled once, not answered twice.
-			d.Logger.Info("duplicate message: already handled", "uid", f.UID, "message", id, "message_id", m.MessageID)
+			d.Logger.Info("duplicate message: already handled", "uid", f.UID, "message", m.ID, "message_id", m.MessageID)
 			counts["duplicates"]++
 		}
 	} else {
-		if err := d.process(ctx, m, counts); err != nil {
+		<-it.done
+		if err := d.process(ctx, m, it.pre, counts); err != nil {
 			return err
 		}
 		if err := d.crash(stepState); err != nil {
@@ -229,10 +313,12 @@ func (d *Deps) collectOne(ctx context.Context, mb Mailbox, f mail.Fetched, count
 		}
 	}
 	// Only now is the message marked processed on the server.
-	if err := mb.MarkProcessed(ctx, f.UIDValidity, f.UID); err != nil {
+	if err := pl.mb.MarkProcessed(ctx, f.UIDValidity, f.UID); err != nil {
 		return fmt.Errorf("marking message %d processed: %w", f.UID, err)
 	}
 	counts["messages"]++
+	pl.n++
+	d.progress("collect", pl.n, 0)
 	return d.crash(stepMark)
 }
 
@@ -252,13 +338,76 @@ func quickHeaders(raw []byte) (id, from, subject string) {
 	return id, from, subject
 }
 
-// process handles one stored message: parse, validate, store submissions, queue replies,
-// and record the outcome. Everything it writes is keyed so that doing it again after a
-// crash changes nothing.
-func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) error {
-	log := d.Logger.With("message", m.ID, "uid", m.UID)
+// prepared is the CPU-heavy part of processing a message, done before (and apart from)
+// anything written: its MIME parsing, the sending county, and each form attachment
+// validated. It reads only the message and the Deps' fixed data (checklist, roster,
+// config), so messages are prepared in parallel.
+type prepared struct {
+	p      *mail.Parsed
+	err    error // MIME parsing failed
+	county *seeds.County
+	forms  []mail.Attachment
+	others []string
+	parsed []parsedForm // one per form, when 1..maxForms of them
+}
+
+// parsedForm is templates.Parse's answer for one form attachment.
+type parsedForm struct {
+	done   bool
+	filing *seeds.Filing
+	meta   *templates.Meta
+	stats  templates.Stats
+	err    error
+}
+
+// prepare parses m and validates its forms. It writes nothing and never fails: what went
+// wrong is in the result, for process to act on in order.
+func (d *Deps) prepare(m *store.Message) *prepared {
+	pre := &prepared{}
 	max := int64(d.Config.Forms.MaxAttachmentMB) << 20
-	p, err := mail.ParseMessage(m.Raw, max)
+	pre.p, pre.err = mail.ParseMessage(m.Raw, max)
+	if pre.err != nil {
+		return pre
+	}
+	pre.county = d.Roster.CountyBySender(pre.p.From)
+	if pre.county == nil {
+		return pre
+	}
+	for _, a := range pre.p.Attachments {
+		if isFormLike(a) {
+			pre.forms = append(pre.forms, a)
+		} else {
+			pre.others = append(pre.others, a.Filename)
+		}
+	}
+	if len(pre.forms) == 0 || len(pre.forms) > maxForms {
+		return pre
+	}
+	pre.parsed = make([]parsedForm, len(pre.forms))
+	for k, a := range pre.forms {
+		pre.parsed[k] = d.parseForm(pre.county, a)
+	}
+	return pre
+}
+
+// parseForm validates one form attachment of county's (not one too large or undecodable).
+func (d *Deps) parseForm(county *seeds.County, a mail.Attachment) parsedForm {
+	if a.TooLarge || a.Err != nil {
+		return parsedForm{done: true}
+	}
+	filing, meta, stats, err := templates.Parse(a.Data, a.Filename, templates.ParseOptions{
+		Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
+		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code,
+	})
+	return parsedForm{done: true, filing: filing, meta: meta, stats: stats, err: err}
+}
+
+// process handles one stored message, prepared by prepare: stores its attachments and
+// submissions, queues replies, and records the outcome. Everything it writes is keyed so
+// that doing it again after a crash changes nothing.
+func (d *Deps) process(ctx context.Context, m *store.Message, pre *prepared, counts Counts) error {
+	log := d.Logger.With("message", m.ID, "uid", m.UID)
+	p, err := pre.p, pre.err
 	if err != nil {
 		log.Warn("unreadable message kept for the operator", "err", err)
 		counts["unreadable"]++
@@ -273,7 +422,7 @@ func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) err
 			return err
 		}
 	}
-	county := d.Roster.CountyBySender(p.From)
+	county := pre.county
 	if county == nil {
 		// No reply to strangers (no backscatter); the message stays in the store.
 		log.Warn("message from an address that is no county's: kept, not answered", "from", p.From, "subject", p.Subject)
@@ -281,15 +430,7 @@ func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) err
 		return d.Store.SetMessageState(ctx, m.ID, store.MessageIgnored, OutcomeUnknownSender+": "+p.From)
 	}
 	log = log.With("county", county.Code)
-	var forms []mail.Attachment
-	var others []string
-	for _, a := range p.Attachments {
-		if isFormLike(a) {
-			forms = append(forms, a)
-		} else {
-			others = append(others, a.Filename)
-		}
-	}
+	forms, others := pre.forms, pre.others
 	received := m.Received.In(d.Config.Location)
 	base := templates.MailData{Office: d.office(), CountyName: county.Name, Received: received, Subject: p.Subject, Date: d.now()}
 	switch {
@@ -317,7 +458,7 @@ func (d *Deps) process(ctx context.Context, m *store.Message, counts Counts) err
 	}
 	outcome := OutcomeAccepted
 	for k, a := range forms {
-		ok, err := d.processForm(ctx, m, p, county, k+1, a, base, counts)
+		ok, err := d.processForm(ctx, m, p, county, k+1, a, pre.parsed[k], base, counts)
 		if err != nil {
 			return err
 		}
@@ -361,7 +502,7 @@ func periodProblem(formPeriod, now string) string {
 
 // processForm validates one attachment and stores it as a submission, then queues the
 // receipt or the rejection. It reports whether the form was accepted.
-func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, base templates.MailData, counts Counts) (bool, error) {
+func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, pf parsedForm, base templates.MailData, counts Counts) (bool, error) {
 	received := base.Received
 	base.Filename = a.Filename
 	sum := sha256.Sum256(a.Data)
@@ -379,11 +520,11 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	case a.Err != nil:
 		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》在传输中损坏,无法解码。请重新发送填好的表格。", a.Filename)}}
 	default:
-		var err error
-		filing, meta, stats, err = templates.Parse(a.Data, a.Filename, templates.ParseOptions{
-			Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
-			MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code,
-		})
+		if !pf.done {
+			pf = d.parseForm(county, a)
+		}
+		filing, meta, stats = pf.filing, pf.meta, pf.stats
+		err := pf.err
 		if !errors.As(err, &problems) && err != nil {
 			return false, fmt.Errorf("parsing %s: %w", a.Filename, err)
 		}
