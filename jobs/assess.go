@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/report"
+	"github.com/jining/kaohe/seeds"
 	"github.com/jining/kaohe/templates"
 )
 
@@ -91,6 +94,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 			return nil // no longer on the roster
 		}
 		s := sub(c.Code, c.Name)
+		detachStrings(a.Filing)
 		s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
 		scored[c.Code] = true
 		return asr.Add(s)
@@ -108,7 +112,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
-	js, err := json.Marshal(res)
+	js, err := marshalResult(res)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,6 +133,85 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		counts[k] = v
 	}
 	return out, counts, err
+}
+
+// detachStrings gives every string of f its own memory. The store decodes a filing's
+// strings as slices of one copy of its row (~100 KB at 172 villages); the score keeps some
+// of them (cells, towns, statuses) in its CountyResult, and each one would otherwise keep
+// the county's whole row alive for as long as the Result lives (~300 MB at national
+// size). Map keys are left alone: the score looks them up by the checklist's ids.
+func detachStrings(f *seeds.Filing) {
+	if f == nil {
+		return
+	}
+	c := strings.Clone
+	f.County, f.Period, f.Version = c(f.County), c(f.Period), c(f.Version)
+	for i := range f.Tasks {
+		t := &f.Tasks[i]
+		t.Task, t.Cell = c(t.Task), c(t.Cell)
+		t.Progress, t.Problems, t.NextSteps = c(t.Progress), c(t.Problems), c(t.NextSteps)
+	}
+	detachNumbers(f.Indicators)
+	for i := range f.Villages {
+		v := &f.Villages[i]
+		v.Town, v.Village, v.Secretary = c(v.Town), c(v.Village), c(v.Secretary)
+		detachNumbers(v.Values)
+	}
+}
+
+func detachNumbers(m map[string]seeds.Number) {
+	for k, n := range m {
+		if n.Note != "" || n.Cell != "" {
+			n.Note, n.Cell = strings.Clone(n.Note), strings.Clone(n.Cell)
+			m[k] = n
+		}
+	}
+}
+
+// marshalResult is json.Marshal(res), byte for byte, without its peak: Marshal grows
+// one buffer for the whole result by doubling and then copies it out (~3× the JSON at
+// once, ~450 MB at national size); here each county is marshalled on its own into a
+// buffer sized from the first one.
+//
+// Errors: those of json.Marshal.
+func marshalResult(res *score.Result) ([]byte, error) {
+	counties := res.Counties
+	shell := *res
+	shell.Counties = nil
+	head, err := json.Marshal(&shell)
+	if err != nil {
+		return nil, err
+	}
+	const hole = `"counties":null`
+	at := bytes.Index(head, []byte(hole))
+	if at < 0 {
+		return nil, fmt.Errorf("assessment JSON: no %s in %.80q", hole, head)
+	}
+	at += len(hole) - len("null")
+	var out []byte
+	for i := range counties {
+		js, err := json.Marshal(&counties[i])
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = make([]byte, 0, len(head)+(len(js)+1)*len(counties)*11/10+2)
+			out = append(out, head[:at]...)
+			out = append(out, '[')
+		} else {
+			out = append(out, ',')
+		}
+		out = append(out, js...)
+	}
+	if counties == nil {
+		return head, nil
+	}
+	if out == nil { // an empty, non-nil list
+		out = append(out, head[:at]...)
+		out = append(out, '[')
+	}
+	out = append(out, ']')
+	return append(out, head[at+len("null"):]...), nil
 }
 
 // Publish renders the reports of an assessment Assess just made (its Result and History)
