@@ -84,6 +84,16 @@ func lastRune(s string) rune {
 // noEnd unless a line would otherwise be left empty; a Latin word or number is split
 // only when it alone is wider than a line.
 func wrap(s string, width float64, measure func(string) float64) []string {
+	// Most strings (table cells, labels) are one line that fits: wrapPara would give
+	// them back whole. It would drop trailing spaces, so those take the long way.
+	if n := len(s); n > 0 && strings.IndexAny(s, "\n\r") < 0 && s[n-1] != ' ' && s[n-1] != '\t' && measure(s) <= width {
+		return []string{s}
+	}
+	return wrapLines(s, width, measure)
+}
+
+// wrapLines is wrap without its shortcut for a line that fits.
+func wrapLines(s string, width float64, measure func(string) float64) []string {
 	var out []string
 	for para := range strings.SplitSeq(s, "\n") {
 		out = append(out, wrapPara(strings.TrimRight(para, "\r"), width, measure)...)

@@ -146,3 +146,26 @@ func FuzzWrap(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// TestWrapShortcut checks that wrap's shortcut for a line that fits gives what the full
+// algorithm gives, over random text, widths around the text's own width, and the edge
+// cases of spaces, tabs and line ends.
+func TestWrapShortcut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cases []string
+	for i := range 3000 {
+		cases = append(cases, randomText(rng, rng.IntN(40), i%2 == 0))
+	}
+	cases = append(cases, "", " ", "a ", " a", "\ta\t", "一二 ", "一\r", "一\n二", "(一)", "72.5%", "得分率 ", "  ")
+	for _, s := range cases {
+		w := unitWidth(s)
+		for _, width := range []float64{w - 1, w - 0.5, w, w + 0.5, w + 3, 1, 4} {
+			if width < 1 {
+				continue
+			}
+			if got, want := wrap(s, width, unitWidth), wrapLines(s, width, unitWidth); !slices.Equal(got, want) {
+				t.Fatalf("wrap(%q, %v) = %q, full algorithm %q", s, width, got, want)
+			}
+		}
+	}
+}
