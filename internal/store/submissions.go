@@ -301,6 +301,9 @@ func sortedKeys[V any](m map[string]V) []string {
 const submissionCols = `s.id, s.county, s.period, s.version, s.status, s.source, COALESCE(s.message, 0), s.filename, s.sha256,
 	s.received, s.problems, s.filing, COALESCE(s.superseded_by, 0), s.created`
 
+// submissionColsNoFiling is submissionCols without reading the filing blob, for lists.
+var submissionColsNoFiling = strings.Replace(submissionCols, "s.filing", "NULL", 1)
+
 func scanSubmission(sc interface{ Scan(...any) error }, withFiling bool) (*Submission, error) {
 	sub, fj, err := scanSubmissionRaw(sc)
 	if err != nil {
@@ -388,7 +391,7 @@ func (s *Store) LastAcceptedBefore(ctx context.Context, county, period string) (
 //
 // Errors: database errors.
 func (s *Store) Submissions(ctx context.Context, period string) ([]Submission, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionCols+` FROM submissions s WHERE s.period = ?
+	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionColsNoFiling+` FROM submissions s WHERE s.period = ?
 		ORDER BY s.county, s.received, s.id`, period)
 	if err != nil {
 		return nil, fmt.Errorf("submissions %s: %w", period, err)
