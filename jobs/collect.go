@@ -540,15 +540,7 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		period = meta.Period
 	}
 	sub.Period = period
-	if len(problems) > 0 {
-		sub.Status = store.Rejected
-		for _, pr := range problems {
-			sub.Problems = append(sub.Problems, pr.String())
-		}
-	} else {
-		sub.Status = store.Accepted
-		sub.Filing = filing
-	}
+	setOutcome(sub, filing, problems)
 	stored, dup, err := d.Store.PutSubmission(ctx, sub)
 	if err != nil {
 		return false, err

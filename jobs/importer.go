@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/seeds"
 	"github.com/jining/kaohe/templates"
 )
 
@@ -31,15 +32,19 @@ func (d *Deps) Import(ctx context.Context, filename string, data []byte, receive
 	sum := sha256.Sum256(data)
 	sub := &store.Submission{County: meta.County, Period: meta.Period, Source: "import", Filename: filename,
 		SHA256: hex.EncodeToString(sum[:]), Received: received}
-	if len(problems) > 0 {
-		sub.Status = store.Rejected
-		for _, p := range problems {
-			sub.Problems = append(sub.Problems, p.String())
-		}
-	} else {
-		sub.Status = store.Accepted
-		sub.Filing = filing
-	}
+	setOutcome(sub, filing, problems)
 	stored, dup, err := d.Store.PutSubmission(ctx, sub)
 	return stored, dup, problems, err
+}
+
+// setOutcome makes sub accepted with its filing, or rejected with every problem.
+func setOutcome(sub *store.Submission, filing *seeds.Filing, problems templates.Problems) {
+	if len(problems) == 0 {
+		sub.Status, sub.Filing = store.Accepted, filing
+		return
+	}
+	sub.Status = store.Rejected
+	for _, p := range problems {
+		sub.Problems = append(sub.Problems, p.String())
+	}
 }
