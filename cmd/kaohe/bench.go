@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -49,8 +50,13 @@ func (c *BenchCmd) Run(g *Globals) error {
 	}
 	fmt.Fprintf(g.stdout, "kaohe bench: %d counties × %d villages, %.1f%% broken, %d CPUs (%s)\n",
 		c.Counties, c.Villages, 100*max(broken, 0), runtime.NumCPU(), cpuModel())
+	log := g.logger
+	if !g.Verbose {
+		// One line per message at national size drowns the figures: warnings only.
+		log = newLoggerLevel(g.stderr, g.LogFormat, slog.LevelWarn)
+	}
 	res, err := bench.Run(g.ctx, bench.Options{Counties: c.Counties, Villages: c.Villages, Broken: broken,
-		Workers: c.Workers, Period: c.Period, Dir: c.Keep, Logger: g.logger})
+		Workers: c.Workers, Period: c.Period, Dir: c.Keep, Logger: log})
 	if res != nil {
 		printBench(g.stdout, res)
 	}
