@@ -176,11 +176,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer st.Close()
-	cs := make([]store.County, len(roster.Counties))
-	for i, c := range roster.Counties {
-		cs[i] = store.County{Code: c.Code, Name: c.Name, Emails: c.Emails}
-	}
-	if err := st.SyncCounties(ctx, cs); err != nil {
+	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
 		return nil, err
 	}
 	periodStart, _ := time.ParseInLocation("2006-01", o.Period, cfg.Location) // checked above
