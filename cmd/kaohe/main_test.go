@@ -46,11 +46,10 @@ func TestInitAndConfigProblems(t *testing.T) {
 	bad := strings.Replace(string(b), "deadline_day = 25", "deadline_dya = 25", 1)
 	bad = strings.Replace(bad, `timezone = "Asia/Shanghai"`, `timezone = "Mars/Olympus"`, 1)
 	os.WriteFile(cfg, []byte(bad), 0o644)
-	code, _, errs := kaohe(t, "--config", cfg, "doctor")
-	if code != exitUser || !strings.Contains(errs+"", "") {
+	code, out, _ := kaohe(t, "--config", cfg, "doctor")
+	if code != exitUser {
 		t.Errorf("doctor on a bad config: exit %d", code)
 	}
-	_, out, _ := kaohe(t, "--config", cfg, "doctor")
 	for _, want := range []string{`unknown key "period.deadline_dya"`, "Mars/Olympus"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/mail"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -336,17 +337,8 @@ func (c *Config) check() []string {
 	if c.Schedule.Retries < 0 || c.Schedule.RetryDelaySeconds < 0 {
 		add("schedule.retries and retry_delay_seconds must not be negative")
 	}
-	sortStrings(p)
+	slices.Sort(p) // the schedule map is iterated in random order
 	return p
-}
-
-// sortStrings keeps problem lists stable (the schedule map is iterated in random order).
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // Deadline returns the deadline of a period ("YYYY-MM") in the office's time zone.
