@@ -22,7 +22,7 @@ type BenchCmd struct {
 	Period     string  `help:"Period, YYYY-MM." default:"2026-11"`
 	Keep       string  `help:"Keep the store, reports and files in this directory instead of a temporary one." type:"path" placeholder:"DIR"`
 	CPUProfile string  `help:"Write a CPU profile of the run to FILE." name:"cpuprofile" type:"path" placeholder:"FILE"`
-	MemProfile string  `help:"Write a heap profile at the end of the run to FILE." name:"memprofile" type:"path" placeholder:"FILE"`
+	MemProfile string  `help:"Write a heap profile after each stage to FILE.<stage> (live objects at that point)." name:"memprofile" type:"path" placeholder:"FILE"`
 }
 
 // Run runs the benchmark and prints its figures.
@@ -55,22 +55,36 @@ func (c *BenchCmd) Run(g *Globals) error {
 		// One line per message at national size drowns the figures: warnings only.
 		log = newLoggerLevel(g.stderr, g.LogFormat, slog.LevelWarn)
 	}
+	var profErr error
+	afterStage := func(stage string) {
+		if c.MemProfile == "" || profErr != nil {
+			return
+		}
+		profErr = writeHeapProfile(c.MemProfile + "." + strings.ReplaceAll(stage, "+", "-"))
+	}
 	res, err := bench.Run(g.ctx, bench.Options{Counties: c.Counties, Villages: c.Villages, Broken: broken,
-		Workers: c.Workers, Period: c.Period, Dir: c.Keep, Logger: log})
+		Workers: c.Workers, Period: c.Period, Dir: c.Keep, Logger: log, AfterStage: afterStage})
 	if res != nil {
 		printBench(g.stdout, res)
 	}
-	if c.MemProfile != "" {
-		f, ferr := os.Create(c.MemProfile)
-		if ferr != nil {
-			return ferr
-		}
-		defer f.Close()
-		if werr := pprof.Lookup("heap").WriteTo(f, 0); werr != nil {
-			return werr
-		}
+	if err == nil {
+		err = profErr
 	}
 	return err
+}
+
+// writeHeapProfile writes a heap profile of the live objects (after a GC) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func printBench(w io.Writer, r *bench.Result) {

@@ -45,6 +45,9 @@ type Options struct {
 	Seed     uint64
 	Dir      string // store, reports and sink mail go here; "": a temporary directory, removed after
 	Logger   *slog.Logger
+	// AfterStage, if set, is called after each stage with its name (e.g. to write a
+	// heap profile while the stage's data is still live).
+	AfterStage func(stage string)
 }
 
 // Stage is one timed step of the run.
@@ -195,6 +198,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		s := Stage{Name: name, Elapsed: time.Since(t0), CPU: CPUTime() - c0, Items: n, Unit: unit, PeakRSS: PeakRSS(), Counts: counts}
 		res.Stages = append(res.Stages, s)
 		log.Info("bench stage", "stage", name, "elapsed", s.Elapsed, unit, n, "peak_rss_mb", s.PeakRSS>>20, "counts", fmt.Sprint(map[string]int(counts)))
+		if o.AfterStage != nil {
+			o.AfterStage(name)
+		}
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
 		}
