@@ -22,16 +22,42 @@ var xmem = xmempool{
 
 type xmempool struct{ sync.Pool }
 
+// zwriters holds idle zlib writers. It is a channel rather than a sync.Pool because
+// a pool is emptied by every other GC, and a document makes enough garbage for that
+// to happen several times while it is written.
+var zwriters = make(chan *zlib.Writer, 16)
+
+func getZWriter() *zlib.Writer {
+	select {
+	case zw := <-zwriters:
+		return zw
+	default:
+	}
+	zw, err := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	if err != nil {
+		panic(fmt.Errorf("could not create zlib writer: %w", err))
+	}
+	return zw
+}
+
+func putZWriter(zw *zlib.Writer) {
+	zw.Reset(nil)
+	select {
+	case zwriters <- zw:
+	default:
+	}
+}
+
 func (pool *xmempool) compress(data []byte) *membuffer {
 	mem := pool.Get().(*membuffer)
 	buf := &mem.buf
 	buf.Grow(len(data))
 
-	zw, err := zlib.NewWriterLevel(buf, zlib.BestSpeed)
-	if err != nil {
-		panic(fmt.Errorf("could not create zlib writer: %w", err))
-	}
-	_, err = zw.Write(data)
+	// kaohe: zlib writers are pooled (each new one allocates ~1 MB).
+	zw := getZWriter()
+	defer putZWriter(zw)
+	zw.Reset(buf)
+	_, err := zw.Write(data)
 	if err != nil {
 		panic(fmt.Errorf("could not zlib-compress slice: %w", err))
 	}
