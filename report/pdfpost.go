@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"sync"
 )
 
 // fpdf compresses every stream with a new zlib writer, each allocating about a
@@ -17,13 +16,30 @@ import (
 // has fpdf write page contents uncompressed and compresses them here, with pooled
 // writers, rebuilding the cross-reference table.
 
-var zpool = sync.Pool{New: func() any {
-	w, err := zlib.NewWriterLevel(nil, flate.BestSpeed)
+// zwriters holds idle zlib writers: a channel, not a sync.Pool, because a pool is
+// emptied every other GC, and rendering a report makes enough garbage for several.
+var zwriters = make(chan *zlib.Writer, 16)
+
+func getZWriter() *zlib.Writer {
+	select {
+	case zw := <-zwriters:
+		return zw
+	default:
+	}
+	zw, err := zlib.NewWriterLevel(nil, flate.BestSpeed)
 	if err != nil {
 		panic(err) // BestSpeed is a valid level
 	}
-	return w
-}}
+	return zw
+}
+
+func putZWriter(zw *zlib.Writer) {
+	zw.Reset(nil)
+	select {
+	case zwriters <- zw:
+	default:
+	}
+}
 
 var (
 	plainStream = regexp.MustCompile(`^(\d+) 0 obj\n<</Length (\d+)>>\nstream\n`)
@@ -85,8 +101,8 @@ func compressStreams(pdf []byte) ([]byte, error) {
 		out.Write(pdf[:offs[order[0]]])
 	}
 	newOffs := make([]int, n)
-	zw := zpool.Get().(*zlib.Writer)
-	defer zpool.Put(zw)
+	zw := getZWriter()
+	defer putZWriter(zw)
 	var z bytes.Buffer
 	for k, obj := range order {
 		end := xrefAt
