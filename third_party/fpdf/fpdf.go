@@ -2145,6 +2145,21 @@ func (f *Fpdf) AddUTF8FontFromBytes(familyStr, styleStr string, utf8Bytes []byte
 	f.addFontFromBytes(fontFamilyEscape(familyStr), styleStr, nil, nil, utf8Bytes)
 }
 
+// AddUTF8FontSubsetFromBytes is AddUTF8FontFromBytes for a font that is already a
+// subset holding only the glyphs a document needs: it is embedded as it is, instead of
+// being cut down to the runes used when the document is written. Every rune printed
+// must be in the font's cmap. (A kaohe addition to fpdf.)
+func (f *Fpdf) AddUTF8FontSubsetFromBytes(familyStr, styleStr string, subset []byte) {
+	key := getFontKey(fontFamilyEscape(familyStr), styleStr)
+	if _, ok := f.fonts[key]; ok || f.err != nil {
+		return // as addFontFromBytes: the first font added under a name stays
+	}
+	f.addFontFromBytes(fontFamilyEscape(familyStr), styleStr, nil, nil, subset)
+	if def, ok := f.fonts[key]; ok && f.err == nil && def.utf8File != nil {
+		def.utf8File.subset = true
+	}
+}
+
 func (f *Fpdf) addFontFromBytes(familyStr, styleStr string, jsonFileBytes, zFileBytes, utf8Bytes []byte) {
 	if f.err != nil {
 		return
@@ -4504,7 +4519,12 @@ func (f *Fpdf) putfonts() {
 				fontName := "utf8" + font.Name
 				usedRunes := font.usedRunes
 				delete(usedRunes, 0)
-				utf8FontStream := font.utf8File.GenerateCutFont(usedRunes)
+				var utf8FontStream []byte
+				if font.utf8File.subset {
+					utf8FontStream = font.utf8File.subsetStream(usedRunes)
+				} else {
+					utf8FontStream = font.utf8File.GenerateCutFont(usedRunes)
+				}
 				utf8FontSize := len(utf8FontStream)
 				CodeSignDictionary := font.utf8File.CodeSymbolDictionary
 				delete(CodeSignDictionary, 0)

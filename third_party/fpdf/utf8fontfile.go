@@ -60,6 +60,11 @@ type utf8FontFile struct {
 	DefaultWidth         float64
 	symbolData           map[int]map[string][]int
 	CodeSymbolDictionary map[int]int
+
+	// kaohe: subset is set for a font added with AddUTF8FontSubsetFromBytes, which is
+	// embedded as it is instead of being cut down again; runeGlyph is its cmap.
+	subset    bool
+	runeGlyph map[int]int
 }
 
 type tableDescription struct {
@@ -489,6 +494,7 @@ func (utf *utf8FontFile) parseTables() {
 	symbolCharDictionary := make(map[int][]int)
 	charSymbolDictionary := make(map[int]int)
 	utf.generateSCCSDictionaries(runeCMAPPosition, symbolCharDictionary, charSymbolDictionary)
+	utf.runeGlyph = charSymbolDictionary
 
 	scale := 1000.0 / float64(utf.fontElementSize)
 	utf.parseHMTXTable(n, numSymbols, symbolCharDictionary, scale)
@@ -1144,4 +1150,19 @@ func UTF8CutFont(inBuf []byte, cutset string) (outBuf []byte) {
 	}
 	outBuf = f.GenerateCutFont(runes)
 	return
+}
+
+// subsetStream returns the font file of a font added with AddUTF8FontSubsetFromBytes,
+// unchanged, and sets CodeSymbolDictionary and LastRune for the runes used as
+// GenerateCutFont does, with the glyph ids of the font as it is (kaohe).
+func (utf *utf8FontFile) subsetStream(usedRunes map[int]int) []byte {
+	utf.CodeSymbolDictionary = make(map[int]int, len(usedRunes))
+	utf.LastRune = 0
+	for _, char := range usedRunes {
+		if g, ok := utf.runeGlyph[char]; ok {
+			utf.CodeSymbolDictionary[char] = g
+		}
+		utf.LastRune = max(utf.LastRune, char)
+	}
+	return utf.fileReader.array
 }
