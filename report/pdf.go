@@ -282,6 +282,9 @@ func (d *doc) text(x, y, w float64, s, align string) {
 			d.err = fmt.Errorf("report: internal error: %q (U+%04X) printed but not in the font subset", r, r)
 		}
 	}
+	if s == "" {
+		return // CellFormat would print nothing
+	}
 	d.pdf.SetXY(x, y)
 	d.pdf.CellFormat(w, d.lh(), s, "", 0, align+"M", false, 0, "")
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // noStart holds the characters no line may start with, noEnd those no line may end
@@ -32,7 +33,7 @@ type token struct {
 }
 
 func tokenize(s string, measure func(string) float64) []token {
-	var toks []token
+	toks := make([]token, 0, utf8.RuneCountInString(s)) // at most one token a rune
 	for i := 0; i < len(s); {
 		r, n := rune(s[i]), 1
 		if r >= 0x80 {
@@ -106,12 +107,17 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 	if len(toks) == 0 {
 		return []string{""}
 	}
-	// Split words wider than a line into pieces that fit.
-	var ts []token
-	for _, t := range toks {
-		if t.space || t.w <= width || len([]rune(t.s)) == 1 {
-			ts = append(ts, t)
+	// Split words wider than a line into pieces that fit (rare: ts is toks otherwise).
+	ts, split := toks, false
+	for i, t := range toks {
+		if t.space || t.w <= width || utf8.RuneCountInString(t.s) == 1 {
+			if split {
+				ts = append(ts, t)
+			}
 			continue
+		}
+		if !split {
+			ts, split = append(make([]token, 0, len(toks)+8), toks[:i]...), true
 		}
 		var cur strings.Builder
 		var cw float64
@@ -129,19 +135,24 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 	}
 
 	var lines []string
-	var line []token
+	line := make([]token, 0, len(ts))
 	var lw float64
 	flush := func() {
 		// Drop trailing spaces.
 		for len(line) > 0 && line[len(line)-1].space {
 			line = line[:len(line)-1]
 		}
+		n := 0
+		for _, t := range line {
+			n += len(t.s)
+		}
 		var b strings.Builder
+		b.Grow(n)
 		for _, t := range line {
 			b.WriteString(t.s)
 		}
 		lines = append(lines, b.String())
-		line, lw = nil, 0
+		line, lw = line[:0], 0
 	}
 	for i := 0; i < len(ts); i++ {
 		t := ts[i]
