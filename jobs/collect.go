@@ -353,11 +353,12 @@ type prepared struct {
 
 // parsedForm is templates.Parse's answer for one form attachment.
 type parsedForm struct {
-	done   bool
-	filing *seeds.Filing
-	meta   *templates.Meta
-	stats  templates.Stats
-	err    error
+	done    bool
+	filing  *seeds.Filing
+	encoded *store.EncodedFiling // filing encoded for the store; nil if not (yet)
+	meta    *templates.Meta
+	stats   templates.Stats
+	err     error
 }
 
 // prepare parses m and validates its forms. It writes nothing and never fails: what went
@@ -399,7 +400,13 @@ func (d *Deps) parseForm(county *seeds.County, a mail.Attachment) parsedForm {
 		Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
 		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code,
 	})
-	return parsedForm{done: true, filing: filing, meta: meta, stats: stats, err: err}
+	pf := parsedForm{done: true, filing: filing, meta: meta, stats: stats, err: err}
+	if filing != nil && err == nil {
+		// Encoded here, on a worker, rather than by the writer that commits forms in
+		// order; on an error PutSubmission encodes it again and says what is wrong.
+		pf.encoded, _ = store.EncodeFiling(filing)
+	}
+	return pf
 }
 
 // process handles one stored message, prepared by prepare: stores its attachments and
@@ -541,6 +548,7 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	}
 	sub.Period = period
 	setOutcome(sub, filing, problems)
+	sub.Encoded = pf.encoded // used only if it is of sub.Filing
 	stored, dup, err := d.Store.PutSubmission(ctx, sub)
 	if err != nil {
 		return false, err

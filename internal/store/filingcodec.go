@@ -69,7 +69,10 @@ func encodeFiling(f *seeds.Filing) []byte {
 	return e.b
 }
 
-type fenc struct{ b []byte }
+type fenc struct {
+	b     []byte
+	order keyOrder
+}
 
 func (e *fenc) str(s string) {
 	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
@@ -90,7 +93,7 @@ func (e *fenc) numbers(m map[string]seeds.Number) {
 	if !e.len(len(m), m == nil) {
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range e.order.of(m) {
 		n := m[k]
 		e.str(k)
 		e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(n.Value))

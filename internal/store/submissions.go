@@ -46,10 +46,11 @@ type Submission struct {
 	Filename     string
 	SHA256       string // of the attachment (hex): the same file is one submission
 	Received     time.Time
-	Problems     []string      // for a rejected form, every problem ("工作表!单元格: 说明")
-	Filing       *seeds.Filing // the parsed form; nil when none
-	Superseded   bool          // a later accepted form of County+Period exists
-	SupersededBy int64         // the id of the next accepted form of County+Period; 0 if none
+	Problems     []string       // for a rejected form, every problem ("工作表!单元格: 说明")
+	Filing       *seeds.Filing  // the parsed form; nil when none
+	Encoded      *EncodedFiling // optional: Filing as EncodeFiling encoded it, for PutSubmission
+	Superseded   bool           // a later accepted form of County+Period exists
+	SupersededBy int64          // the id of the next accepted form of County+Period; 0 if none
 	Created      time.Time
 }
 
@@ -92,8 +93,15 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 		return nil, false, fmt.Errorf("put submission: problems: %w", err)
 	}
 	var fj any = "" // no filing
+	var vals []byte
 	if sub.Filing != nil {
-		fj = encodeFiling(sub.Filing)
+		enc := sub.Encoded
+		if enc == nil || enc.filing != sub.Filing {
+			if enc, err = EncodeFiling(sub.Filing); err != nil {
+				return nil, false, fmt.Errorf("put submission: values: %w", err)
+			}
+		}
+		fj, vals = enc.blob, enc.vals
 	}
 	var msg any
 	if sub.MessageID != 0 {
@@ -117,8 +125,10 @@ func (s *Store) PutSubmission(ctx context.Context, sub *Submission) (stored *Sub
 			string(pj), fj, ms(created)).Scan(&id); err != nil {
 			return err
 		}
-		if err := insertValues(ctx, tx, id, sub.Filing); err != nil {
-			return fmt.Errorf("values: %w", err)
+		if vals != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO submission_value_sets (submission, vals) VALUES (?, ?)`, id, string(vals)); err != nil {
+				return fmt.Errorf("values: %w", err)
+			}
 		}
 		if sub.Status == Accepted {
 			return renumber(ctx, tx, sub.County, sub.Period)
@@ -187,21 +197,27 @@ func renumber(ctx context.Context, tx *sql.Tx, county, period string) error {
 	return nil
 }
 
-// insertValues writes the values of f, in the order Values returns them, as one row of
-// submission_value_sets (read through the submission_values view).
+// EncodedFiling is a filing encoded for the store: the filing column and the values
+// row. EncodeFiling makes one ahead of PutSubmission (on a worker, say), so that the
+// writer, which commits submissions one at a time, does not spend its time encoding.
+type EncodedFiling struct {
+	filing *seeds.Filing
+	blob   []byte // the filing column (encodeFiling)
+	vals   []byte // the values row (appendValues)
+}
+
+// EncodeFiling encodes f for Submission.Encoded; f must not change afterwards.
+// PutSubmission uses it only with the same f, and encodes f itself otherwise. The values
+// row holds the values of f in the order Values returns them (read through the
+// submission_values view).
 //
-// Errors: ErrInvalid for a value that is not a finite number (JSON has none); database
-// errors.
-func insertValues(ctx context.Context, tx *sql.Tx, id int64, f *seeds.Filing) error {
-	if f == nil {
-		return nil
-	}
+// Errors: ErrInvalid for a value that is not a finite number (JSON has none).
+func EncodeFiling(f *seeds.Filing) (*EncodedFiling, error) {
 	vals, err := appendValues(nil, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO submission_value_sets (submission, vals) VALUES (?, ?)`, id, string(vals))
-	return err
+	return &EncodedFiling{filing: f, blob: encodeFiling(f), vals: vals}, nil
 }
 
 // appendValues appends the values of f as a JSON array of [sheet_kind, key, town,
@@ -259,8 +275,9 @@ func appendValues(b []byte, f *seeds.Filing) ([]byte, error) {
 			return nil, err
 		}
 	}
+	var order keyOrder
 	for _, v := range f.Villages {
-		for _, k := range sortedKeys(v.Values) {
+		for _, k := range order.of(v.Values) {
 			n := v.Values[k]
 			if err := add(SheetVillage, k, v.Town, v.Village, n.Value, n.Set, "", n.Note, n.Cell); err != nil {
 				return nil, err
@@ -276,11 +293,14 @@ func appendValues(b []byte, f *seeds.Filing) ([]byte, error) {
 func appendJSONString(b []byte, s string) []byte {
 	plain := utf8.ValidString(s)
 	for i := 0; plain && i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
 			plain = false
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			plain = false // U+2028, U+2029: encoding/json escapes them
 		}
 	}
-	if plain && !strings.ContainsRune(s, '\u2028') && !strings.ContainsRune(s, '\u2029') {
+	if plain {
 		b = append(b, '"')
 		b = append(b, s...)
 		return append(b, '"')
@@ -296,6 +316,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// keyOrder gives the sorted keys of a run of maps that mostly have the same keys (the
+// values of a filing's villages): the last order is reused when the next map has
+// exactly its keys, instead of sorting again.
+type keyOrder struct{ last []string }
+
+func (o *keyOrder) of(m map[string]seeds.Number) []string {
+	if len(m) == len(o.last) && len(m) > 0 {
+		same := true
+		for _, k := range o.last {
+			if _, ok := m[k]; !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return o.last
+		}
+	}
+	o.last = sortedKeys(m)
+	return o.last
 }
 
 const submissionCols = `s.id, s.county, s.period, s.version, s.status, s.source, COALESCE(s.message, 0), s.filename, s.sha256,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -270,5 +271,76 @@ func TestSubmissionFromMessage(t *testing.T) {
 		MessageID: mid, Filing: testFiling("A", "2026-11", 1, 1)})
 	if err != nil || sub.MessageID != mid {
 		t.Fatalf("submission = %+v, %v", sub, err)
+	}
+}
+
+// TestAppendJSONString checks the fast path against encoding/json, which it must match
+// byte for byte (the values column is compared and queried as JSON text).
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "第2镇", "村级台账!N25", "a\"b", "a\\b", "<&>", "tab\there", "x\u2028y", "x\u2029",
+		"\xe2\x80", "\xe2\x80\xa8", "bad\xffutf8", "\u00e2\u0080", "ok \u2027 \u202a", "\x7f"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString([]byte("pre"), s); string(got) != "pre"+string(want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got[3:], want)
+		}
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("第2镇\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// TestEncodedFiling stores the same filing encoded ahead (as collect's workers do), not
+// encoded, and with an encoding of another filing (which PutSubmission must ignore): the
+// stored filings and values are the same.
+func TestEncodedFiling(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	f := testFiling("370811", "2026-11", 6, 3)
+	other := testFiling("370811", "2026-11", 2, 1)
+	encF, err := EncodeFiling(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encOther, err := EncodeFiling(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, enc := range []*EncodedFiling{nil, encF, encOther} {
+		sub, _, err := s.PutSubmission(ctx, &Submission{County: f.County, Period: f.Period, Status: Accepted, Source: SourceImport,
+			SHA256: fmt.Sprint("sha-enc-", i), Received: t0.Add(time.Duration(i) * time.Minute), Filing: f, Encoded: enc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sub.ID)
+	}
+	var want []Value
+	for i, id := range ids {
+		got, err := s.Submission(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Filing, f) {
+			t.Errorf("submission %d: filing differs from the one put", i)
+		}
+		vals, err := s.Values(ctx, id, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vals) != 6*3+3 {
+			t.Errorf("submission %d: %d values, want %d", i, len(vals), 6*3+3)
+		}
+		if i == 0 {
+			want = vals
+		} else if !reflect.DeepEqual(vals, want) {
+			t.Errorf("submission %d: values differ from those of the filing encoded by PutSubmission", i)
+		}
 	}
 }
