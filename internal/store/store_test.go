@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -289,5 +290,44 @@ func TestRuns(t *testing.T) {
 	runs, _ = s.Runs(ctx, 1)
 	if runs[0].Outcome != RunFailed || runs[0].Error != "imap: connection refused" {
 		t.Errorf("failed run = %+v", runs[0])
+	}
+}
+
+// TestNewStorePageSize checks that a new store gets pageSize pages in WAL mode, and that
+// a store made before (SQLite's default 4 KiB pages) opens and keeps its pages.
+func TestNewStorePageSize(t *testing.T) {
+	ctx := context.Background()
+	pragmas := func(s *Store) (int, string) {
+		var n int
+		var mode string
+		if err := s.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		return n, mode
+	}
+	s := openTest(t)
+	if n, mode := pragmas(s); n != pageSize || mode != "wal" {
+		t.Errorf("new store: page size %d, journal mode %s; want %d, wal", n, mode, pageSize)
+	}
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE t (x)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s2, err := Open(ctx, old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n, mode := pragmas(s2); n != 4096 || mode != "wal" {
+		t.Errorf("existing store: page size %d, journal mode %s; want 4096, wal", n, mode)
 	}
 }
