@@ -1,11 +1,14 @@
 package jobs
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -112,7 +115,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
-	js, err := marshalResult(res)
+	js, err := compressResult(res)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,50 +171,64 @@ func detachNumbers(m map[string]seeds.Number) {
 	}
 }
 
-// marshalResult is json.Marshal(res), byte for byte, without its peak: Marshal grows
-// one buffer for the whole result by doubling and then copies it out (~3× the JSON at
-// once, ~450 MB at national size); here each county is marshalled on its own into a
-// buffer sized from the first one.
+// compressResult returns the gzip of the JSON of res, as the store keeps it. The JSON
+// is written county by county into the compressor (writeResult), so it is never whole
+// in memory: at national size it is ~120 MB, its gzip ~15 MB.
 //
 // Errors: those of json.Marshal.
-func marshalResult(res *score.Result) ([]byte, error) {
+func compressResult(res *score.Result) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeResult(zw, res); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeResult writes json.Marshal(res) to w, byte for byte, marshalling each county on
+// its own instead of the whole result into one buffer (~3× the JSON at once).
+//
+// Errors: those of json.Marshal and of w.
+func writeResult(w io.Writer, res *score.Result) error {
 	counties := res.Counties
 	shell := *res
 	shell.Counties = nil
 	head, err := json.Marshal(&shell)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if counties == nil {
+		_, err := w.Write(head)
+		return err
 	}
 	const hole = `"counties":null`
 	at := bytes.Index(head, []byte(hole))
 	if at < 0 {
-		return nil, fmt.Errorf("assessment JSON: no %s in %.80q", hole, head)
+		return fmt.Errorf("assessment JSON: no %s in %.80q", hole, head)
 	}
 	at += len(hole) - len("null")
-	var out []byte
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head[:at])
+	bw.WriteByte('[')
 	for i := range counties {
 		js, err := json.Marshal(&counties[i])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if out == nil {
-			out = make([]byte, 0, len(head)+(len(js)+1)*len(counties)*11/10+2)
-			out = append(out, head[:at]...)
-			out = append(out, '[')
-		} else {
-			out = append(out, ',')
+		if i > 0 {
+			bw.WriteByte(',')
 		}
-		out = append(out, js...)
+		bw.Write(js)
 	}
-	if counties == nil {
-		return head, nil
-	}
-	if out == nil { // an empty, non-nil list
-		out = append(out, head[:at]...)
-		out = append(out, '[')
-	}
-	out = append(out, ']')
-	return append(out, head[at+len("null"):]...), nil
+	bw.WriteByte(']')
+	bw.Write(head[at+len("null"):])
+	return bw.Flush() // reports the first write error, if any
 }
 
 // Publish renders the reports of an assessment Assess just made (its Result and History)
@@ -279,13 +296,46 @@ func (d *Deps) history(ctx context.Context, period string) ([]*score.Result, err
 	}
 	var out []*score.Result
 	for _, a := range as {
-		var r score.Result
-		if err := json.Unmarshal(a.Result, &r); err != nil {
+		var h historyResult
+		if err := a.DecodeResult(&h); err != nil {
 			return nil, fmt.Errorf("assessment of %s in the store: %w", a.Period, err)
 		}
-		out = append(out, &r)
+		out = append(out, h.result())
 	}
 	return out, nil
+}
+
+// historyResult is what a later month uses of an earlier assessment — the previous rank
+// and total (score.Assessor) and the total and area scores for the trend chart
+// (report.CountyModel) — decoded without the tasks and villages of every county, which
+// are nearly all of a national assessment's size (~110 MB a month in memory).
+type historyResult struct {
+	Period           string             `json:"period"`
+	ChecklistVersion string             `json:"checklist_version"`
+	Areas            []score.AreaHeader `json:"areas"`
+	Assessed         int                `json:"assessed"`
+	Counties         []struct {
+		Code      string            `json:"code"`
+		Name      string            `json:"name"`
+		Submitted bool              `json:"submitted"`
+		Raw       float64           `json:"raw"`
+		Deduction float64           `json:"deduction"`
+		Total     float64           `json:"total"`
+		Grade     string            `json:"grade"`
+		Rank      int               `json:"rank"`
+		Of        int               `json:"of"`
+		Areas     []score.AreaScore `json:"areas"`
+	} `json:"counties"`
+}
+
+func (h *historyResult) result() *score.Result {
+	r := &score.Result{Period: h.Period, ChecklistVersion: h.ChecklistVersion, Areas: h.Areas, Assessed: h.Assessed,
+		Counties: make([]score.CountyResult, len(h.Counties))}
+	for i, c := range h.Counties {
+		r.Counties[i] = score.CountyResult{Code: c.Code, Name: c.Name, Submitted: c.Submitted, Raw: c.Raw,
+			Deduction: c.Deduction, Total: c.Total, Grade: c.Grade, Rank: c.Rank, Of: c.Of, Areas: c.Areas}
+	}
+	return r
 }
 
 func (d *Deps) queueReports(ctx context.Context, res *score.Result, dir string) (int, error) {

@@ -2,19 +2,25 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/jining/kaohe/internal/score"
+	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/report"
 	"github.com/jining/kaohe/seeds"
 )
 
-// TestMarshalResult checks that the assessment JSON built county by county is
-// json.Marshal's, byte for byte.
-func TestMarshalResult(t *testing.T) {
+// TestWriteResult checks that the assessment JSON written county by county is
+// json.Marshal's, byte for byte, and that compressResult stores that JSON.
+func TestWriteResult(t *testing.T) {
 	county := func(code string) score.CountyResult {
 		return score.CountyResult{
 			Code: code, Name: "任城区<&>", Submitted: true, Total: 91.25, Grade: "优秀", Rank: 1, Of: 2,
@@ -40,12 +46,20 @@ func TestMarshalResult(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := marshalResult(tc.res)
+			var got bytes.Buffer
+			if err := writeResult(&got, tc.res); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("writeResult:\n%s\njson.Marshal:\n%s", got.Bytes(), want)
+			}
+			gz, err := compressResult(tc.res)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("marshalResult:\n%s\njson.Marshal:\n%s", got, want)
+			a := &store.Assessment{Period: tc.res.Period, Result: gz}
+			if js, err := a.ResultJSON(); err != nil || !bytes.Equal(js, want) {
+				t.Errorf("compressResult inflates to:\n%s (%v)\nwant:\n%s", js, err, want)
 			}
 		})
 	}
@@ -88,3 +102,96 @@ func TestDetachStrings(t *testing.T) {
 }
 
 func unsafeStringData(s string) *byte { return unsafe.StringData(s) }
+
+// TestHistorySlim stores five months of sample results as Assess does (compressed) and
+// reads them back with history, which keeps only what later months use: scoring the next
+// month against them, and every county report's model (trend chart included), must come
+// out exactly as with the full results.
+func TestHistorySlim(t *testing.T) {
+	ctx := context.Background()
+	cl, roster := seeds.DefaultChecklist(), seeds.DefaultRoster()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "kaohe.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cur, full := report.SampleHistory(cl, roster, "2026-11", 5, 7)
+	for _, h := range full {
+		gz, err := compressResult(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutAssessment(ctx, &store.Assessment{Period: h.Period, ChecklistVersion: h.ChecklistVersion, Result: gz}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := &Deps{Store: st}
+	slim, err := d.history(ctx, cur.Period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slim) != len(full) {
+		t.Fatalf("%d months of history, want %d", len(slim), len(full))
+	}
+	if len(slim[0].Counties) == 0 || slim[0].Period != full[len(full)-1].Period {
+		t.Fatalf("history starts with %s (%d counties), want the most recent month %s", slim[0].Period, len(slim[0].Counties), full[len(full)-1].Period)
+	}
+
+	// Scoring the next month: the same result with either history.
+	var subs []score.Submission
+	for i, c := range roster.Counties {
+		if i%5 == 4 {
+			subs = append(subs, score.Submission{County: c.Code, Name: c.Name})
+			continue
+		}
+		f := score.Synthetic(cl, &roster.Counties[i], cur.Period, rand.New(rand.NewPCG(1, uint64(i))), 0.3+0.05*float64(i))
+		subs = append(subs, score.Submission{County: c.Code, Name: c.Name, Filing: f,
+			Received: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), Deadline: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
+	}
+	withFull, err := score.Assess(cl, cur.Period, subs, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSlim, err := score.Assess(cl, cur.Period, subs, slim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(withFull)
+	b, _ := json.Marshal(withSlim)
+	if !bytes.Equal(a, b) {
+		t.Error("scoring against the history read back differs from scoring against the full results")
+	}
+	prev := 0
+	for _, c := range withSlim.Counties {
+		if c.HasPrev {
+			prev++
+		}
+	}
+	if prev == 0 {
+		t.Error("no county was compared with the previous month")
+	}
+
+	// Every county report's model, with its trend chart.
+	trends := 0
+	for _, c := range cur.Counties {
+		mf, ms := report.CountyModel(cur, c.Code, full), report.CountyModel(cur, c.Code, slim)
+		if !reflect.DeepEqual(mf, ms) {
+			t.Errorf("%s: county report model differs with the history read back", c.Code)
+		}
+		for _, b := range blocksOf(ms) {
+			if b.Lines != nil && len(b.Lines.X) >= 2 {
+				trends++
+			}
+		}
+	}
+	if trends == 0 {
+		t.Error("no county report has a trend chart: the comparison proves nothing")
+	}
+}
+
+func blocksOf(m *report.Model) []report.Block {
+	if m == nil {
+		return nil
+	}
+	return m.Blocks
+}
