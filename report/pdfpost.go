@@ -2,19 +2,23 @@ package report
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // fpdf compresses every stream with a new zlib writer, each allocating about a
 // megabyte; for a five-page report that is most of the garbage made. So the renderer
 // has fpdf write page contents uncompressed and compresses them here, with pooled
 // writers, rebuilding the cross-reference table.
+
+// zlevel is the level of github.com/klauspost/compress's zlib: at 2, about twice as fast
+// as compress/zlib at its fastest, with slightly smaller output.
+const zlevel = 2
 
 // zwriters holds idle zlib writers: a channel, not a sync.Pool, because a pool is
 // emptied every other GC, and rendering a report makes enough garbage for several.
@@ -26,9 +30,9 @@ func getZWriter() *zlib.Writer {
 		return zw
 	default:
 	}
-	zw, err := zlib.NewWriterLevel(nil, flate.BestSpeed)
+	zw, err := zlib.NewWriterLevel(nil, zlevel)
 	if err != nil {
-		panic(err) // BestSpeed is a valid level
+		panic(err) // zlevel is a valid level
 	}
 	return zw
 }

@@ -6,8 +6,8 @@ package fpdf
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
+	"github.com/klauspost/compress/zlib"
 	"sync"
 )
 
@@ -22,6 +22,11 @@ var xmem = xmempool{
 
 type xmempool struct{ sync.Pool }
 
+// zlevel is the compression level of github.com/klauspost/compress, which kaohe's copy
+// uses instead of compress/zlib: at level 2 it is about twice as fast as compress/zlib at
+// its fastest, and writes slightly smaller streams.
+const zlevel = 2
+
 // zwriters holds idle zlib writers. It is a channel rather than a sync.Pool because
 // a pool is emptied by every other GC, and a document makes enough garbage for that
 // to happen several times while it is written.
@@ -33,7 +38,7 @@ func getZWriter() *zlib.Writer {
 		return zw
 	default:
 	}
-	zw, err := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	zw, err := zlib.NewWriterLevel(nil, zlevel)
 	if err != nil {
 		panic(fmt.Errorf("could not create zlib writer: %w", err))
 	}
