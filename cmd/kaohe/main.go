@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/jining/kaohe/internal/bench"
 )
 
 // Exit codes, documented in the README.
@@ -74,6 +76,9 @@ func (e *userError) Error() string { return e.msg }
 func userErrorf(format string, a ...any) error { return &userError{msg: fmt.Sprintf(format, a...)} }
 
 func main() {
+	if code, ok := bench.ChildMain(); ok { // kaohe bench's pipeline process
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

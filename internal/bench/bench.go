@@ -24,13 +24,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/internal/score"
-	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/seeds"
 )
@@ -45,20 +43,24 @@ type Options struct {
 	Seed     uint64
 	Dir      string // store, reports and sink mail go here; "": a temporary directory, removed after
 	Logger   *slog.Logger
-	// AfterStage, if set, is called after each stage with its name (e.g. to write a
-	// heap profile while the stage's data is still live).
-	AfterStage func(stage string)
+
+	// The pipeline runs in a child process (see Run); these are its profiles.
+	CPUProfile  string // a CPU profile of the pipeline, written to this file
+	HeapProfile string // a heap profile after each stage, to HeapProfile.<stage>
+	LogLevel    slog.Level
+	ChildStderr io.Writer // the child's log; nil: os.Stderr
 }
 
 // Stage is one timed step of the run.
 type Stage struct {
-	Name    string
-	Elapsed time.Duration
-	CPU     time.Duration // user + system time of the process during the stage
-	Items   int           // what it handled (forms, reports, mails)
-	Unit    string        // of Items
-	PeakRSS int64         // VmHWM after the stage, bytes
-	Counts  jobs.Counts
+	Name    string        `json:"name"`
+	Elapsed time.Duration `json:"elapsed"`
+	CPU     time.Duration `json:"cpu"`      // user + system time of the process that ran the stage
+	Items   int           `json:"items"`    // what it handled (forms, reports, mails)
+	Unit    string        `json:"unit"`     // of Items
+	PeakRSS int64         `json:"peak_rss"` // VmHWM of that process after the stage, bytes
+	Counts  jobs.Counts   `json:"counts"`
+	Kaohe   bool          `json:"kaohe"` // run by kaohe (the child), not by the bench's harness
 }
 
 // PerSecond is Items per second of the stage.
@@ -73,8 +75,9 @@ func (s Stage) PerSecond() float64 {
 type Result struct {
 	Options    Options
 	Stages     []Stage
-	Total      time.Duration // of the pipeline stages (append to deliver), not generation
-	PeakRSS    int64         // VmHWM at the end, bytes
+	Total      time.Duration // of the pipeline (append to deliver, the child's start included), not generation
+	PeakRSS    int64         // kaohe's peak resident set (the child's VmHWM), bytes
+	HarnessRSS int64         // the bench process's (generator, mail servers) VmHWM, bytes
 	Forms      int           // mails sent in by counties
 	Broken     int
 	Accepted   int
@@ -95,10 +98,7 @@ func (r *Result) PDFBytesPerReport() int64 {
 
 const secret = "kaohe-bench-secret"
 
-// Run generates the forms and runs the pipeline. It returns an error when a step fails
-// or its counts are not what the generated input implies (every intact form accepted,
-// every broken one rejected, every county with an accepted form reported).
-func Run(ctx context.Context, o Options) (*Result, error) {
+func (o *Options) defaults() {
 	if o.Counties <= 0 {
 		o.Counties = 2844
 	}
@@ -119,6 +119,41 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}
+}
+
+// setup is what the bench and its child both derive from the options: the config (its
+// mail and store settings filled in later), the deadline and the synthetic roster.
+func setup(o Options) (*config.Config, time.Time, *seeds.Roster, error) {
+	cfg, _, err := config.Load("", func(string) (string, bool) { return "", false })
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	cfg.Forms.Secret = []byte(secret)
+	if err := jobs.CheckPeriod(o.Period); err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	deadline, err := cfg.Deadline(o.Period)
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	roster := &seeds.Roster{Office: seeds.DefaultRoster().Office, Leaders: seeds.DefaultRoster().Leaders}
+	for i := range o.Counties {
+		roster.Counties = append(roster.Counties, *score.SyntheticCounty(strconv.Itoa(100001+i), o.Villages))
+	}
+	return cfg, deadline, roster, nil
+}
+
+// Run generates the forms and runs the pipeline. It returns an error when a step fails
+// or its counts are not what the generated input implies (every intact form accepted,
+// every broken one rejected, every county with an accepted form reported).
+//
+// The bench process generates the forms and runs the mail servers (the IMAP server
+// holds every mail, ~170 MB at national size); kaohe's pipeline — collect, answer,
+// assess, render and queue, deliver — runs in a child process (this executable again,
+// see ChildMain) that talks to them over IMAP and SMTP on 127.0.0.1, as kaohe does with
+// the office's mail server. So the peak memory reported is kaohe's own.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	o.defaults()
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -135,27 +170,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	cfg, _, err := config.Load("", func(string) (string, bool) { return "", false })
-	if err != nil {
-		return nil, err
-	}
-	cfg.Forms.Secret = []byte(secret)
-	if err := jobs.CheckPeriod(o.Period); err != nil {
-		return nil, err
-	}
-	deadline, err := cfg.Deadline(o.Period)
+	cfg, deadline, roster, err := setup(o)
 	if err != nil {
 		return nil, err
 	}
 	checklist := seeds.DefaultChecklist()
 
-	// The roster: N synthetic counties of V villages.
-	roster := &seeds.Roster{Office: seeds.DefaultRoster().Office, Leaders: seeds.DefaultRoster().Leaders}
-	for i := range o.Counties {
-		roster.Counties = append(roster.Counties, *score.SyntheticCounty(strconv.Itoa(100001+i), o.Villages))
-	}
-
-	// Servers and store.
 	sink := &countingSink{}
 	imapSrv, err := mail.StartIMAPServer(ctx, log.With("server", "imap"), map[string]string{"kaohe": secret})
 	if err != nil {
@@ -167,40 +187,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer smtpSrv.Close()
-	ih, ip := splitAddr(imapSrv.Addr)
-	sh, sp := splitAddr(smtpSrv.Addr)
-	cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.TLS, cfg.IMAP.Username, cfg.IMAP.Password = ih, ip, "plain", "kaohe", secret
-	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.RatePerMinute = sh, sp, "none", 0
-	cfg.Report.OutDir = filepath.Join(dir, "reports")
-	cfg.Report.Workers = o.Workers
-	cfg.Store.Path = filepath.Join(dir, "kaohe.db")
-	st, err := store.Open(ctx, cfg.Store.Path, log)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
-		return nil, err
-	}
-	periodStart, _ := time.ParseInLocation("2006-01", o.Period, cfg.Location) // checked above
-	clock := clockwork.NewFakeClockAt(periodStart.Add(8 * time.Hour))
-	imapCfg := mail.IMAPConfig{Host: ih, Port: ip, TLS: "plain", Username: "kaohe", Password: secret, Mailbox: "INBOX",
-		ProcessedKeyword: cfg.IMAP.ProcessedKeyword, Timeout: time.Minute}
-	d := &jobs.Deps{
-		Config: cfg, Checklist: checklist, Roster: roster, Store: st, Logger: log, Clock: clock,
-		OpenMailbox: func(ctx context.Context) (jobs.Mailbox, error) { return mail.DialIMAP(ctx, imapCfg, log) },
-		Sender:      mail.NewSender(mail.SMTPConfig{Host: sh, Port: sp, TLS: "none", From: cfg.Office.From, Timeout: time.Minute}, log),
-	}
 
-	stage := func(name, unit string, fn func() (int, jobs.Counts, error)) error {
+	harnessStage := func(name, unit string, fn func() (int, jobs.Counts, error)) error {
 		t0, c0 := time.Now(), CPUTime()
 		n, counts, err := fn()
 		s := Stage{Name: name, Elapsed: time.Since(t0), CPU: CPUTime() - c0, Items: n, Unit: unit, PeakRSS: PeakRSS(), Counts: counts}
 		res.Stages = append(res.Stages, s)
-		log.Info("bench stage", "stage", name, "elapsed", s.Elapsed, unit, n, "peak_rss_mb", s.PeakRSS>>20, "counts", fmt.Sprint(map[string]int(counts)))
-		if o.AfterStage != nil {
-			o.AfterStage(name)
-		}
+		log.Info("bench stage", "stage", name, "elapsed", s.Elapsed, unit, n, "peak_rss_mb", s.PeakRSS>>20)
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
 		}
@@ -210,7 +203,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// 0. Generate every county's mail (not part of the pipeline's total).
 	var mails [][]byte
 	var times []time.Time
-	if err := stage("generate", "forms", func() (int, jobs.Counts, error) {
+	if err := harnessStage("generate", "forms", func() (int, jobs.Counts, error) {
 		var err error
 		mails, times, res.Broken, err = generate(ctx, checklist, roster, cfg, o, deadline)
 		return len(mails), jobs.Counts{"broken": res.Broken}, err
@@ -218,10 +211,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Forms = len(mails)
+	roster = nil // the child makes its own
 	pipelineStart := time.Now()
 
 	// 1. Every county's mail into the intake mailbox.
-	if err := stage("append", "mails", func() (int, jobs.Counts, error) {
+	if err := harnessStage("append", "mails", func() (int, jobs.Counts, error) {
 		for i, m := range mails {
 			if err := imapSrv.AppendAt(ctx, "kaohe", "INBOX", m, times[i]); err != nil {
 				return i, nil, err
@@ -233,60 +227,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	mails = nil
-	clock.Advance(deadline.Add(-time.Hour).Sub(clock.Now()))
 
-	// 2. Collect: store, validate, queue the answers.
-	if err := stage("collect", "forms", func() (int, jobs.Counts, error) {
-		c, err := d.RunLogged(ctx, "collect", o.Period, d.Collect)
-		res.Accepted, res.Rejected = c["accepted"], c["rejected"]
-		return c["messages"], c, err
-	}); err != nil {
-		return nil, err
-	}
-	// 3. Answer: deliver the receipts and rejections.
-	if err := stage("answer", "mails", func() (int, jobs.Counts, error) {
-		c, err := d.RunLogged(ctx, "deliver", o.Period, d.Deliver)
-		return c["sent"], c, err
-	}); err != nil {
-		return nil, err
-	}
-	clock.Advance(deadline.Add(63 * time.Hour).Sub(clock.Now()))
-	// 4. Assess: load the accepted forms, score, store the assessment.
-	var assessed *jobs.Assessment
-	if err := stage("assess", "counties", func() (int, jobs.Counts, error) {
-		c, err := d.RunLogged(ctx, "assess", o.Period, func(ctx context.Context) (jobs.Counts, error) {
-			a, c, err := d.Assess(ctx, o.Period, jobs.AssessOptions{})
-			assessed = a
-			return c, err
-		})
-		return c["counties"], c, err
-	}); err != nil {
-		return nil, err
-	}
-	// 5. Render every PDF and queue the reports from the result just computed (what
-	// Assess with Queue does after scoring; timed apart here).
-	if err := stage("render+queue", "reports", func() (int, jobs.Counts, error) {
-		c, err := d.RunLogged(ctx, "publish", o.Period, func(ctx context.Context) (jobs.Counts, error) {
-			return d.Publish(ctx, assessed, jobs.AssessOptions{Queue: true})
-		})
-		return c["files"], c, err
-	}); err != nil {
-		return nil, err
-	}
-	// 6. Deliver the reports and the summary.
-	before := sink.count()
-	if err := stage("deliver", "mails", func() (int, jobs.Counts, error) {
-		c, err := d.RunLogged(ctx, "deliver", o.Period, d.Deliver)
-		return c["sent"], c, err
-	}); err != nil {
-		return nil, err
-	}
+	// 2–6 in kaohe's process.
+	p := childParams{Counties: o.Counties, Villages: o.Villages, Workers: o.Workers, Period: o.Period,
+		Dir: dir, IMAP: imapSrv.Addr, SMTP: smtpSrv.Addr, CPUProfile: o.CPUProfile, HeapProfile: o.HeapProfile, LogLevel: o.LogLevel}
+	err = runChild(ctx, p, o.ChildStderr, func(s Stage) {
+		s.Kaohe = true
+		res.Stages = append(res.Stages, s)
+		res.PeakRSS = max(res.PeakRSS, s.PeakRSS)
+		if s.Name == "collect" {
+			res.Accepted, res.Rejected = s.Counts["accepted"], s.Counts["rejected"]
+		}
+		log.Info("bench stage", "stage", s.Name, "elapsed", s.Elapsed, s.Unit, s.Items, "peak_rss_mb", s.PeakRSS>>20, "counts", fmt.Sprint(map[string]int(s.Counts)))
+	})
 	res.Total = time.Since(pipelineStart)
-	res.PeakRSS = PeakRSS()
+	res.HarnessRSS = PeakRSS()
 	res.MailsOut, res.MailsBytes = sink.count(), sink.bytes.Load()
+	if err != nil {
+		return res, err
+	}
 
 	// Check the counts against the input.
-	entries, err := os.ReadDir(filepath.Join(cfg.Report.OutDir, o.Period))
+	entries, err := os.ReadDir(filepath.Join(dir, "reports", o.Period))
 	if err != nil {
 		return nil, err
 	}
@@ -310,8 +272,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if res.Reports != o.Counties {
 		problems = append(problems, fmt.Sprintf("%d county reports, want %d", res.Reports, o.Counties))
 	}
-	if got, want := res.MailsOut-before, o.Counties+1; got != want {
-		problems = append(problems, fmt.Sprintf("%d report mails delivered, want %d", got, want))
+	// Counted at the SMTP server: an answer to every form, a report to every county, the
+	// summary to the leaders, each once.
+	if want := res.Forms + o.Counties + 1; res.MailsOut != want {
+		problems = append(problems, fmt.Sprintf("%d mails delivered, want %d (%d answers, %d reports, 1 summary)", res.MailsOut, want, res.Forms, o.Counties))
 	}
 	if len(problems) > 0 {
 		return res, errors.New("bench: " + strings.Join(problems, "; "))

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"log/slog"
+	"os"
 	"strings"
 	"testing"
 )
@@ -13,7 +15,7 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole pipeline")
 	}
-	res, err := Run(context.Background(), Options{Counties: 5, Villages: 12, Broken: 0.4, Dir: t.TempDir()})
+	res, err := Run(context.Background(), Options{Counties: 5, Villages: 12, Broken: 0.4, Dir: t.TempDir(), LogLevel: slog.LevelWarn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,6 +25,9 @@ func TestRun(t *testing.T) {
 	names := []string{}
 	for _, s := range res.Stages {
 		names = append(names, s.Name)
+		if kaohe := s.Name != "generate" && s.Name != "append"; s.Kaohe != kaohe {
+			t.Errorf("stage %s: run by kaohe %v, want %v", s.Name, s.Kaohe, kaohe)
+		}
 	}
 	if got := strings.Join(names, ","); got != "generate,append,collect,answer,assess,render+queue,deliver" {
 		t.Errorf("stages %s", got)
@@ -31,8 +36,8 @@ func TestRun(t *testing.T) {
 	if res.MailsOut != 11 {
 		t.Errorf("%d mails out, want 11", res.MailsOut)
 	}
-	if res.PDFBytesPerReport() < 10_000 || res.PeakRSS <= 0 {
-		t.Errorf("%d bytes a report, peak RSS %d", res.PDFBytesPerReport(), res.PeakRSS)
+	if res.PDFBytesPerReport() < 10_000 || res.PeakRSS <= 0 || res.HarnessRSS <= 0 {
+		t.Errorf("%d bytes a report, peak RSS %d (harness %d)", res.PDFBytesPerReport(), res.PeakRSS, res.HarnessRSS)
 	}
 }
 
@@ -55,8 +60,16 @@ func TestVmHWM(t *testing.T) {
 // included (kaohe bench --counties 14 --villages 40 prints the stages apart).
 func BenchmarkPipeline14(b *testing.B) {
 	for b.Loop() {
-		if _, err := Run(context.Background(), Options{Counties: 14, Villages: 40, Dir: b.TempDir()}); err != nil {
+		if _, err := Run(context.Background(), Options{Counties: 14, Villages: 40, Dir: b.TempDir(), LogLevel: slog.LevelWarn}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMain lets Run start this test binary as its pipeline process.
+func TestMain(m *testing.M) {
+	if code, ok := ChildMain(); ok {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
 }
