@@ -3,7 +3,6 @@ package jobs
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
@@ -178,7 +179,7 @@ func detachNumbers(m map[string]seeds.Number) {
 // Errors: those of json.Marshal.
 func compressResult(res *score.Result) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // klauspost's: ~2× compress/gzip's speed
 	if err != nil {
 		return nil, err
 	}
