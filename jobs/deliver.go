@@ -3,17 +3,21 @@ package jobs
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/internal/store"
 )
 
-// Deliver drains the outbox: due mails are sent in batches over one connection each, at
-// most smtp.rate_per_minute a minute. A mail answered 4xx is retried later with exponential
-// backoff and jitter, up to smtp.max_attempts; one answered 5xx is failed for good and
-// shown to the operator (kaohe outbox). Each mail keeps the Message-ID of its outbox row,
-// so a retry after a crash is recognisable as the same mail.
+// Deliver drains the outbox: due mails are sent in batches over one connection each,
+// over smtp.connections connections at once, at most smtp.rate_per_minute a minute in
+// all. A mail answered 4xx is retried later with exponential backoff and jitter, up to
+// smtp.max_attempts; one answered 5xx is failed for good and shown to the operator
+// (kaohe outbox). Each mail keeps the Message-ID of its outbox row, so a retry after a
+// crash is recognisable as the same mail.
 func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 	counts := Counts{}
 	if d.Sender == nil {
@@ -26,29 +30,57 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 		return counts, nil
 	}
 	cfg := d.Config.SMTP
+	conns := max(1, cfg.Connections)
 	batch := cfg.BatchSize
-	var interval time.Duration
+	var interval time.Duration // per mail, on each connection
 	if cfg.RatePerMinute > 0 {
-		interval = time.Minute / time.Duration(cfg.RatePerMinute)
-		if batch > cfg.RatePerMinute {
-			batch = cfg.RatePerMinute
-		}
+		interval = time.Duration(conns) * time.Minute / time.Duration(cfg.RatePerMinute)
+		batch = max(1, min(batch, cfg.RatePerMinute/conns))
 	}
-	rng := rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x6b616f6865))
+	// The workers claim their batches from the store with a lease (ClaimDue), as a
+	// second kaohe process would: no mail is handed to two of them.
+	var mu sync.Mutex
+	add := func(k string) {
+		mu.Lock()
+		counts[k]++
+		mu.Unlock()
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range conns {
+		g.Go(func() error {
+			rng := rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x6b616f6865+uint64(w)))
+			return d.deliverWorker(gctx, batch, interval, rng, add, func(n int) {
+				mu.Lock()
+				sent := counts["sent"]
+				mu.Unlock()
+				d.progress("deliver", sent, sent+n)
+			})
+		})
+	}
+	err := g.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	return counts, err
+}
+
+// deliverWorker sends batches of due mails over one connection each until none is due,
+// counting each outcome with add ("sent", "failed", "deferred").
+func (d *Deps) deliverWorker(ctx context.Context, batch int, interval time.Duration, rng *rand.Rand, add func(string), progress func(left int)) error {
+	cfg := d.Config.SMTP
 	for {
 		if err := ctx.Err(); err != nil {
-			return counts, err
+			return err
 		}
 		started := d.now()
-		// Claimed with a lease: a second sender (a `kaohe deliver` beside `kaohe serve`)
-		// does not pick the same mails; if this one dies mid-send they are retried after
-		// the lease, with the same Message-ID.
+		// Claimed with a lease: another worker, or a second sender (a `kaohe deliver`
+		// beside `kaohe serve`), does not pick the same mails; if this one dies mid-send
+		// they are retried after the lease, with the same Message-ID.
 		due, err := d.Store.ClaimDue(ctx, started, d.deliverLease(), batch)
 		if err != nil {
-			return counts, err
+			return err
 		}
 		if len(due) == 0 {
-			return counts, nil
+			return nil
 		}
 		msgs := make([]mail.Outgoing, len(due))
 		for i, o := range due {
@@ -65,11 +97,11 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 			switch {
 			case err == nil:
 				e = d.Store.MarkSent(mctx, o.ID, d.now())
-				counts["sent"]++
+				add("sent")
 			case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
 				d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)
 				e = d.Store.MarkFailed(mctx, o.ID, err.Error())
-				counts["failed"]++
+				add("failed")
 			default:
 				// Backoff counts retries from 0. Full jitter may draw ~0; wait at least the
 				// base, so a server answering 4xx is not hammered within this same drain.
@@ -77,7 +109,7 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 				wait := max(base, mail.Backoff(o.Attempts, base, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng))
 				d.Logger.Warn("mail deferred", "key", o.Key, "err", err, "retry_in", wait)
 				e = d.Store.MarkRetry(mctx, o.ID, err.Error(), d.now().Add(wait))
-				counts["deferred"]++
+				add("deferred")
 			}
 			if e != nil && markErr == nil {
 				markErr = e
@@ -92,17 +124,17 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 			}
 		}
 		if markErr != nil {
-			return counts, markErr
+			return markErr
 		}
 		if err != nil {
-			return counts, err
+			return err
 		}
-		d.progress("deliver", counts["sent"], counts["sent"]+len(due))
+		progress(len(due))
 		if interval > 0 {
 			if wait := time.Duration(len(due))*interval - d.now().Sub(started); wait > 0 {
 				select {
 				case <-ctx.Done():
-					return counts, ctx.Err()
+					return ctx.Err()
 				case <-d.clockAfter(wait):
 				}
 			}

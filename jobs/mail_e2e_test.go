@@ -741,3 +741,44 @@ func TestOldPeriodFormRefused(t *testing.T) {
 		t.Fatalf("reply: %+v", got)
 	}
 }
+
+// TestDeliverConnections drains an outbox of many mails over several connections at
+// once, with the server answering 421 to a few of them: every mail reaches the server
+// exactly once, and the store says so.
+func TestDeliverConnections(t *testing.T) {
+	h := newHarness(t)
+	h.d.Config.SMTP.Connections, h.d.Config.SMTP.BatchSize = 3, 7
+	const n = 60
+	for i := range n {
+		if _, _, err := h.d.Store.Enqueue(h.ctx, &store.Outgoing{Key: fmt.Sprintf("test:%02d", i), Kind: "test",
+			To: []string{fmt.Sprintf("c%02d@county.test", i)}, Subject: "测试", Body: "正文", NextAttempt: h.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.sink.FailNext(421, 3) // 421 ends the connection: the rest of its batch waits too
+	c := h.deliver()
+	if c["sent"]+c["deferred"] != n || c["deferred"] < 3 {
+		t.Fatalf("first deliver = %v, want %d sent or deferred, at least 3 deferred", c, n)
+	}
+	h.afterBackoff()
+	if c2 := h.deliver(); c2["sent"] != c["deferred"] {
+		t.Fatalf("second deliver = %v, want the %d deferred sent", c2, c["deferred"])
+	}
+	k := h.keys()
+	if len(k) != n {
+		t.Errorf("the server got %d distinct mails, want %d", len(k), n)
+	}
+	for key, times := range k {
+		if times != 1 {
+			t.Errorf("%s reached the server %d times", key, times)
+		}
+	}
+	for _, o := range h.outbox() {
+		if o.State != store.OutSent {
+			t.Errorf("%s is %s", o.Key, o.State)
+		}
+	}
+	if got := h.sink.Connections(); got < 9 {
+		t.Errorf("%d connections, want at least one a batch (9)", got)
+	}
+}

@@ -99,6 +99,7 @@ type SMTP struct {
 	PasswordFile     string `toml:"password_file"`
 	Helo             string `toml:"helo"`
 	RatePerMinute    int    `toml:"rate_per_minute"`
+	Connections      int    `toml:"connections"`
 	BatchSize        int    `toml:"batch_size"`
 	MaxAttempts      int    `toml:"max_attempts"`
 	RetryBaseSeconds int    `toml:"retry_base_seconds"`
@@ -305,6 +306,9 @@ func (c *Config) check() []string {
 	}
 	if c.SMTP.RatePerMinute < 0 {
 		add("smtp.rate_per_minute must not be negative")
+	}
+	if c.SMTP.Connections < 1 || c.SMTP.Connections > 16 {
+		add("smtp.connections = %d: must be 1 to 16", c.SMTP.Connections)
 	}
 	if c.SMTP.BatchSize < 1 {
 		add("smtp.batch_size must be at least 1")

@@ -100,6 +100,10 @@ func Config(o Options) (*config.Config, error) {
 	}
 	cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.TLS, cfg.IMAP.Username, cfg.IMAP.Password = ih, ip, "plain", "kaohe", "pw"
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.RatePerMinute = sh, sp, "none", 0
+	// One connection: the 1 ms lease below lets a restarted child take over a killed
+	// one's claims at once, but would also let a second connection of the same child
+	// take mails the first has claimed and not yet sent.
+	cfg.SMTP.Connections = 1
 	cfg.Store.Path = filepath.Join(o.Dir, "kaohe.db")
 	cfg.Report.OutDir = filepath.Join(o.Dir, "reports")
 	cfg.Report.Workers = 2
