@@ -854,41 +854,24 @@ type fontDefType struct {
 
 // generateFontID generates a font Id from the font definition
 //
-// kaohe: the ID is the SHA-1 of the definition's JSON as before, but the width table
-// (65,536 entries for a UTF-8 font) is written into the hash directly instead of
-// through encoding/json's reflection: the same bytes, without ~1 ms and ~0.7 MB of
-// garbage per document.
+// kaohe: a UTF-8 font's ID is the SHA-1 of its definition's JSON without the width
+// table (65,536 entries, ~1 ms to write out for every document) followed by the font
+// file, which the widths come from: as unique, and a fraction of the work.
 func generateFontID(fdt fontDefType) (string, error) {
 	// file can be different if generated in different instance
 	fdt.File = ""
-	cw := fdt.Cw
+	if fdt.utf8File == nil || fdt.utf8File.fileReader == nil {
+		b, err := json.Marshal(&fdt)
+		return fmt.Sprintf("%x", sha1.Sum(b)), err
+	}
 	fdt.Cw = nil
 	b, err := json.Marshal(&fdt)
 	if err != nil {
 		return "", err
 	}
-	const hole = `"Cw":null`
-	at := bytes.Index(b, []byte(hole))
-	if cw == nil || at < 0 {
-		return fmt.Sprintf("%x", sha1.Sum(b)), nil
-	}
 	h := sha1.New()
-	h.Write(b[:at])
-	buf := make([]byte, 0, 4096)
-	buf = append(buf, `"Cw":[`...)
-	for i, w := range cw {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = strconv.AppendInt(buf, int64(w), 10)
-		if len(buf) > 4000 {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	buf = append(buf, ']')
-	h.Write(buf)
-	h.Write(b[at+len(hole):])
+	h.Write(b)
+	h.Write(fdt.utf8File.fileReader.array)
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
 }
 
