@@ -132,19 +132,33 @@ type Where struct {
 
 // Tasks returns every task in checklist order.
 func (c *Checklist) Tasks() []*Task {
-	var ts []*Task
+	n := 0
 	for i := range c.Areas {
-		for j := range c.Areas[i].Tasks {
-			ts = append(ts, &c.Areas[i].Tasks[j])
-		}
+		n += len(c.Areas[i].Tasks)
+	}
+	ts := make([]*Task, 0, n)
+	for t := range c.eachTask {
+		ts = append(ts, t)
 	}
 	return ts
+}
+
+// eachTask yields every task in checklist order, without making a list (Indicator and
+// Task are called for every value of every form).
+func (c *Checklist) eachTask(yield func(*Task) bool) {
+	for i := range c.Areas {
+		for j := range c.Areas[i].Tasks {
+			if !yield(&c.Areas[i].Tasks[j]) {
+				return
+			}
+		}
+	}
 }
 
 // Indicators returns the indicators of one level (LevelCounty or LevelVillage) in checklist order.
 func (c *Checklist) Indicators(level string) []*Indicator {
 	var out []*Indicator
-	for _, t := range c.Tasks() {
+	for t := range c.eachTask {
 		for i := range t.Indicators {
 			if t.Indicators[i].Level == level {
 				out = append(out, &t.Indicators[i])
@@ -156,7 +170,7 @@ func (c *Checklist) Indicators(level string) []*Indicator {
 
 // Indicator returns the indicator with the given id, or nil.
 func (c *Checklist) Indicator(id string) *Indicator {
-	for _, t := range c.Tasks() {
+	for t := range c.eachTask {
 		for i := range t.Indicators {
 			if t.Indicators[i].ID == id {
 				return &t.Indicators[i]
@@ -168,7 +182,7 @@ func (c *Checklist) Indicator(id string) *Indicator {
 
 // Task returns the task with the given id, or nil.
 func (c *Checklist) Task(id string) *Task {
-	for _, t := range c.Tasks() {
+	for t := range c.eachTask {
 		if t.ID == id {
 			return t
 		}

@@ -37,9 +37,9 @@ var errFilingCodec = errors.New("filing encoding")
 
 // encodeFiling returns the binary encoding of f.
 func encodeFiling(f *seeds.Filing) []byte {
-	n := 64 + len(f.Tasks)*48 + len(f.Indicators)*40
+	n := 64 + len(f.Tasks)*64 + len(f.Indicators)*48
 	for _, v := range f.Villages {
-		n += 32 + len(v.Values)*36
+		n += 48 + len(v.Values)*40 // key, 8-byte value, set, note, cell (~F12)
 	}
 	e := fenc{b: make([]byte, 0, n)}
 	e.b = append(e.b, filingBinary1)
