@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
@@ -91,18 +92,39 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		}
 		return s
 	}
+	// The store reads and decodes the filings in one goroutine while they are scored,
+	// in the same order, in another; a few filings are in memory at a time.
 	scored := make(map[string]bool, len(d.Roster.Counties))
-	if err := d.Store.EachAccepted(ctx, period, func(a *store.Submission) error {
-		c := d.Roster.County(a.County)
-		if c == nil {
-			return nil // no longer on the roster
+	subs := make(chan score.Submission, 4)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(subs)
+		return d.Store.EachAccepted(gctx, period, func(a *store.Submission) error {
+			c := d.Roster.County(a.County)
+			if c == nil {
+				return nil // no longer on the roster
+			}
+			s := sub(c.Code, c.Name)
+			detachStrings(a.Filing)
+			s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
+			select {
+			case subs <- s:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	g.Go(func() error {
+		for s := range subs {
+			scored[s.County] = true
+			if err := asr.Add(s); err != nil {
+				return err // cancels gctx: the reader stops at its next filing
+			}
 		}
-		s := sub(c.Code, c.Name)
-		detachStrings(a.Filing)
-		s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
-		scored[c.Code] = true
-		return asr.Add(s)
-	}); err != nil {
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
 	for _, c := range d.Roster.Counties {
