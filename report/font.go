@@ -267,15 +267,16 @@ func components(gl []byte) []int {
 }
 
 // subset returns a small TrueType font holding only the glyphs of runes (which the
-// font must map) and their components, with a format 4 cmap for them. Glyphs keep
-// their original order, so the output depends only on the set of runes.
-func (f *ttFont) subset(runes []rune) ([]byte, error) {
+// font must map) and their components, with a format 4 cmap for them, and that cmap
+// (each rune's glyph id in the subset). Glyphs keep their original order, so the
+// output depends only on the set of runes.
+func (f *ttFont) subset(runes []rune) ([]byte, map[rune]uint16, error) {
 	want := map[int]bool{0: true}
 	var stack []int
 	for _, r := range runes {
 		g, ok := f.cmap[r]
 		if !ok {
-			return nil, missingError("subset", []rune{r})
+			return nil, nil, missingError("subset", []rune{r})
 		}
 		if !want[int(g)] {
 			want[int(g)] = true
@@ -346,6 +347,7 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 	rs := slices.Clone(runes)
 	slices.Sort(rs)
 	rs = slices.Compact(rs)
+	runeGlyph := make(map[rune]uint16, len(rs))
 	type seg struct{ start, end, delta int }
 	var segs []seg
 	for _, r := range rs {
@@ -353,6 +355,7 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 			continue // cannot happen: the format 4 cmap only maps the BMP
 		}
 		g := newID[int(f.cmap[r])]
+		runeGlyph[r] = uint16(g)
 		if k := len(segs) - 1; k >= 0 && segs[k].end == int(r)-1 && (segs[k].end+segs[k].delta)&0xFFFF == g-1 {
 			segs[k].end++
 			continue
@@ -362,7 +365,7 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 	segs = append(segs, seg{0xFFFF, 0xFFFF, 1})
 	ns := len(segs)
 	if 16+8*ns > 0xFFFF {
-		return nil, fmt.Errorf("subset: %d cmap segments do not fit a format 4 table", ns)
+		return nil, nil, fmt.Errorf("subset: %d cmap segments do not fit a format 4 table", ns)
 	}
 	var sub []byte
 	u16 := func(v int) { sub = binary.BigEndian.AppendUint16(sub, uint16(v)) }
@@ -398,7 +401,7 @@ func (f *ttFont) subset(runes []rune) ([]byte, error) {
 		"OS/2": f.tables["OS/2"], "cmap": cmap, "glyf": glyf, "head": head, "hhea": hhea,
 		"hmtx": hmtx, "loca": loca, "maxp": maxp, "name": f.tables["name"], "post": post,
 	}
-	return assemble(tables), nil
+	return assemble(tables), runeGlyph, nil
 }
 
 // assemble writes an sfnt file from its tables.

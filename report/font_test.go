@@ -89,7 +89,7 @@ func TestSubset(t *testing.T) {
 		t.Fatal(err)
 	}
 	runes := []rune("乡村振兴ABC123，。↑↓绿黄红")
-	b, err := f.subset(runes)
+	b, runeGlyph, err := f.subset(runes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,13 +100,16 @@ func TestSubset(t *testing.T) {
 	if err != nil {
 		t.Fatalf("subset does not parse: %v", err)
 	}
-	if len(s.cmap) != len(runes) {
-		t.Errorf("subset maps %d runes, want %d", len(s.cmap), len(runes))
+	if len(s.cmap) != len(runes) || len(runeGlyph) != len(runes) {
+		t.Errorf("subset maps %d runes (says %d), want %d", len(s.cmap), len(runeGlyph), len(runes))
 	}
 	for _, r := range runes {
 		g, ok := s.cmap[r]
 		if !ok {
 			t.Fatalf("subset lacks %q", r)
+		}
+		if runeGlyph[r] != g { // what fpdf is told the subset's cmap is
+			t.Errorf("%q: subset says glyph %d, its cmap %d", r, runeGlyph[r], g)
 		}
 		og := int(f.cmap[r])
 		if !bytes.Equal(s.glyph(int(g)), f.glyph(og)) && components(f.glyph(og)) == nil {
@@ -119,14 +122,14 @@ func TestSubset(t *testing.T) {
 		}
 	}
 	// The same set in another order gives the same bytes.
-	b2, err := f.subset([]rune("红黄绿↓↑。，321CBA兴振村乡"))
+	b2, _, err := f.subset([]rune("红黄绿↓↑。，321CBA兴振村乡"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(b, b2) {
 		t.Error("subset depends on the order of the runes")
 	}
-	if _, err := f.subset([]rune{'😀'}); !errors.Is(err, ErrMissingGlyphs) {
+	if _, _, err := f.subset([]rune{'😀'}); !errors.Is(err, ErrMissingGlyphs) {
 		t.Errorf("subset of a missing rune: err = %v", err)
 	}
 }
@@ -138,7 +141,7 @@ func TestConfiguredFont(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	small, err := f.subset([]rune(chrome + "济宁市办公室"))
+	small, _, err := f.subset([]rune(chrome + "济宁市办公室"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +161,7 @@ func FuzzParseFont(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	seed, err := ff.subset([]rune("乡村A1，"))
+	seed, _, err := ff.subset([]rune("乡村A1，"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -175,7 +178,7 @@ func FuzzParseFont(f *testing.F) {
 		}
 		slices.Sort(rs)
 		rs = rs[:min(5, len(rs))]
-		if _, err := p.subset(rs); err != nil {
+		if _, _, err := p.subset(rs); err != nil {
 			t.Logf("subset: %v", err)
 		}
 	})
@@ -202,7 +205,7 @@ func TestNoArrowGlyphs(t *testing.T) {
 			rs = append(rs, r)
 		}
 	}
-	small, err := f.subset(rs)
+	small, _, err := f.subset(rs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,10 @@ type Options struct {
 
 // Renderer typesets reports. It holds the parsed font and is safe for concurrent use.
 type Renderer struct {
-	opt    Options
-	font   *ttFont
-	arrows bool // the font has ↑ and ↓
+	opt     Options
+	font    *ttFont
+	metrics *fpdf.UTF8FontMetrics // the font's widths and metrics, as fpdf reads them, shared by every document
+	arrows  bool                  // the font has ↑ and ↓
 }
 
 // NewRenderer parses the font and checks that it can print every fixed label and, when
@@ -57,7 +58,11 @@ func NewRenderer(o Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{opt: o, font: f}
+	m, err := fpdf.ParseUTF8FontMetrics(data)
+	if err != nil {
+		return nil, fmt.Errorf("report font: %w", err)
+	}
+	r := &Renderer{opt: o, font: f, metrics: m}
 	need := map[rune]bool{}
 	addRunes(need, chrome)
 	addRunes(need, o.Office)
@@ -193,7 +198,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	for c := range runes {
 		list = append(list, c)
 	}
-	sub, err := r.font.subset(list)
+	sub, runeGlyph, err := r.font.subset(list)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +216,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	pdf.SetMargins(marginX, top, marginX)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.AliasNbPages(nbAlias)
-	pdf.AddUTF8FontSubsetFromBytes(fontFamily, "", sub)
+	pdf.AddUTF8FontSubsetWith(fontFamily, "", r.metrics, sub, runeGlyph)
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("report: loading font: %w", err)
 	}

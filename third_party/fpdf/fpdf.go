@@ -2160,6 +2160,85 @@ func (f *Fpdf) AddUTF8FontSubsetFromBytes(familyStr, styleStr string, subset []b
 	}
 }
 
+// UTF8FontMetrics is a TrueType font parsed once, whose metrics and widths documents
+// share when each embeds its own subset of the font (AddUTF8FontSubsetWith), instead
+// of each parsing its subset again. (A kaohe addition to fpdf.)
+type UTF8FontMetrics struct{ f *utf8FontFile }
+
+// ParseUTF8FontMetrics parses a TrueType font for AddUTF8FontSubsetWith. It returns an
+// error when ttf is not a TrueType font fpdf can read.
+func ParseUTF8FontMetrics(ttf []byte) (m *UTF8FontMetrics, err error) {
+	defer func() {
+		if r := recover(); r != nil { // fpdf's parser panics on some malformed fonts
+			m, err = nil, fmt.Errorf("fpdf: parsing font: %v", r)
+		}
+	}()
+	utf := newUTF8Font(&fileReader{array: ttf})
+	if err := utf.parseFile(); err != nil {
+		return nil, err
+	}
+	return &UTF8FontMetrics{f: utf}, nil
+}
+
+// AddUTF8FontSubsetWith is AddUTF8FontSubsetFromBytes without parsing: subset is a
+// TrueType font cut from the font m was parsed from (same metrics, same advance widths),
+// and runeGlyph maps every rune it holds to its glyph id in subset. The widths come
+// from m; the subset is embedded as it is. Every rune printed must be in runeGlyph.
+// (A kaohe addition to fpdf.)
+func (f *Fpdf) AddUTF8FontSubsetWith(familyStr, styleStr string, m *UTF8FontMetrics, subset []byte, runeGlyph map[rune]uint16) {
+	familyStr = fontFamilyEscape(familyStr)
+	fontkey := getFontKey(familyStr, styleStr)
+	if _, ok := f.fonts[fontkey]; ok || f.err != nil {
+		return // as addFontFromBytes: the first font added under a name stays
+	}
+	full := m.f
+	// The document's own width table, as parsing the subset would give it: the runes
+	// of the subset only (fpdf lists every width below 256 it finds in the PDF).
+	cw := make([]int, len(full.CharWidths))
+	rg := make(map[int]int, len(runeGlyph))
+	for r, g := range runeGlyph {
+		rg[int(r)] = int(g)
+		if int(r) < len(cw) {
+			cw[r] = full.CharWidths[r]
+		}
+	}
+	utf := &utf8FontFile{
+		fileReader: &fileReader{array: subset}, subset: true, runeGlyph: rg, CharWidths: cw,
+		Ascent: full.Ascent, Descent: full.Descent, fontElementSize: full.fontElementSize, Bbox: full.Bbox,
+		CapHeight: full.CapHeight, StemV: full.StemV, ItalicAngle: full.ItalicAngle, Flags: full.Flags,
+		UnderlinePosition: full.UnderlinePosition, UnderlineThickness: full.UnderlineThickness,
+		DefaultWidth: full.DefaultWidth,
+	}
+	desc := FontDescType{
+		Ascent:       int(utf.Ascent),
+		Descent:      int(utf.Descent),
+		CapHeight:    utf.CapHeight,
+		Flags:        utf.Flags,
+		FontBBox:     utf.Bbox,
+		ItalicAngle:  utf.ItalicAngle,
+		StemV:        utf.StemV,
+		MissingWidth: round(utf.DefaultWidth),
+	}
+	var sbarr map[int]int
+	if f.aliasNbPagesStr == "" {
+		sbarr = makeSubsetRange(57)
+	} else {
+		sbarr = makeSubsetRange(32)
+	}
+	def := fontDefType{
+		Tp:        "UTF8",
+		Name:      fontkey,
+		Desc:      desc,
+		Up:        int(round(utf.UnderlinePosition)),
+		Ut:        round(utf.UnderlineThickness),
+		Cw:        cw,
+		utf8File:  utf,
+		usedRunes: sbarr,
+	}
+	def.i, _ = generateFontID(def)
+	f.fonts[fontkey] = def
+}
+
 func (f *Fpdf) addFontFromBytes(familyStr, styleStr string, jsonFileBytes, zFileBytes, utf8Bytes []byte) {
 	if f.err != nil {
 		return
