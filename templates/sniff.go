@@ -182,14 +182,16 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		for {
 			n, err := rc.Read(buf)
 			if n > 0 && isXML {
-				lowBuf = asciiLower(asciiLower(lowBuf[:0], carry), buf[:n])
-				chunk := lowBuf
-				if bytes.Contains(chunk, xmlDoctype) || bytes.Contains(chunk, xmlEntity) {
+				chunk := buf[:n]
+				// A declaration split between two reads is seen in the carry plus the
+				// head of this read; the rest in this read alone.
+				lowBuf = append(append(lowBuf[:0], carry...), chunk[:min(len(chunk), 16)]...)
+				if hasDeclaration(lowBuf) || hasDeclaration(chunk) {
 					rc.Close()
 					return fileProblem("文件“%s”含有不安全的内容(XML 实体声明),不是用 Excel 或 WPS 保存的表格。%s", name, msgResend)
 				}
 				if sheet && first {
-					if rows := dimensionRows(chunk); rows > maxRows {
+					if rows := dimensionRows(asciiLower(lowBuf[:0], chunk)); rows > maxRows {
 						rc.Close()
 						return fileProblem("文件“%s”中有工作表的行数超过上限:它的范围到第 %d 行,上限为 %d 行。请删除多余的行(包括设置了格式的空行)后重新保存发送。", name, rows, maxRows)
 					}
@@ -208,6 +210,27 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		rc.Close()
 	}
 	return nil
+}
+
+// hasDeclaration reports whether b holds "<!DOCTYPE" or "<!ENTITY", in any case.
+// Saved workbooks have neither; "<!" itself is rare (CDATA), so b is not lower-cased
+// whole to look.
+func hasDeclaration(b []byte) bool {
+	for {
+		i := bytes.Index(b, []byte("<!"))
+		if i < 0 {
+			return false
+		}
+		b = b[i:]
+		if hasPrefixFold(b, xmlDoctype) || hasPrefixFold(b, xmlEntity) {
+			return true
+		}
+		b = b[2:]
+	}
+}
+
+func hasPrefixFold(b, prefix []byte) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], prefix)
 }
 
 // asciiLower appends b to dst with ASCII letters lower-cased (all the markup compared
