@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
@@ -274,15 +275,34 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	if workers == 0 {
 		workers = runtime.NumCPU()
 	}
-	files, err := report.WriteAll(ctx, dir, r, res, history, workers)
+	// With Queue, each county's report is queued as soon as it is written, while the
+	// others are still rendering; the summary once all are.
+	var each func(i int, pdf []byte) error
+	var mu sync.Mutex
+	queued := 0
+	if o.Queue {
+		each = func(i int, pdf []byte) error {
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf)
+			if added {
+				mu.Lock()
+				queued++
+				mu.Unlock()
+			}
+			return err
+		}
+	}
+	files, err := report.WriteAllEach(ctx, dir, r, res, history, workers, each)
+	counts["queued"] = queued
 	if err != nil {
 		return counts, err
 	}
 	out.Files = files
 	counts["files"] = len(files)
 	if o.Queue {
-		n, err := d.queueReports(ctx, res, filepath.Join(dir, res.Period))
-		counts["queued"] = n
+		added, err := d.queueSummary(ctx, res, filepath.Join(dir, res.Period))
+		if added {
+			counts["queued"]++
+		}
 		if err != nil {
 			return counts, err
 		}
@@ -361,48 +381,43 @@ func (h *historyResult) result() *score.Result {
 	return r
 }
 
-func (d *Deps) queueReports(ctx context.Context, res *score.Result, dir string) (int, error) {
-	n := 0
-	for _, c := range res.Counties {
-		county := d.Roster.County(c.Code)
-		if county == nil {
-			continue
-		}
-		pdf, err := os.ReadFile(filepath.Join(dir, c.Code+".pdf"))
-		if err != nil {
-			return n, err
-		}
-		data := templates.MailData{Office: d.office(), CountyName: c.Name, Period: res.Period, Date: d.now(),
-			Submitted: c.Submitted, Total: fmt.Sprintf("%.2f", c.Total), Grade: c.Grade, Rank: c.Rank, Of: c.Of,
-			ChangeText: changeText(c)}
-		subject, body, err := templates.RenderMail(templates.MailReport, data)
-		if err != nil {
-			return n, err
-		}
-		_, existed, err := d.enqueue(ctx, &store.Outgoing{
-			Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
-			To: county.Emails, Subject: subject, Body: body,
-			Attachments: []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}},
-		})
-		if err != nil {
-			return n, err
-		}
-		if !existed {
-			n++
-		}
+// queueReport queues county c's report (pdf) to the county's addresses, and reports
+// whether it was added (false: queued by an earlier run, or c is not on the roster).
+func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf []byte) (bool, error) {
+	county := d.Roster.County(c.Code)
+	if county == nil {
+		return false, nil
 	}
+	data := templates.MailData{Office: d.office(), CountyName: c.Name, Period: res.Period, Date: d.now(),
+		Submitted: c.Submitted, Total: fmt.Sprintf("%.2f", c.Total), Grade: c.Grade, Rank: c.Rank, Of: c.Of,
+		ChangeText: changeText(*c)}
+	subject, body, err := templates.RenderMail(templates.MailReport, data)
+	if err != nil {
+		return false, err
+	}
+	_, existed, err := d.enqueue(ctx, &store.Outgoing{
+		Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
+		To: county.Emails, Subject: subject, Body: body,
+		Attachments: []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}},
+	})
+	return err == nil && !existed, err
+}
+
+// queueSummary queues the summary PDF and workbook in dir to the leaders, and reports
+// whether it was added.
+func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) (bool, error) {
 	leaders := d.leaders()
 	if len(leaders) == 0 {
 		d.Logger.Warn("no leaders' addresses (report.leaders or the roster's leaders): the summary is not mailed")
-		return n, nil
+		return false, nil
 	}
 	pdf, err := os.ReadFile(filepath.Join(dir, "summary.pdf"))
 	if err != nil {
-		return n, err
+		return false, err
 	}
 	xlsx, err := os.ReadFile(filepath.Join(dir, "summary.xlsx"))
 	if err != nil {
-		return n, err
+		return false, err
 	}
 	cp := res.Completeness
 	data := templates.MailData{Office: d.office(), Period: res.Period, Date: d.now(), Expected: cp.Expected,
@@ -418,7 +433,7 @@ func (d *Deps) queueReports(ctx context.Context, res *score.Result, dir string) 
 	data.Top = ranked
 	subject, body, err := templates.RenderMail(templates.MailSummary, data)
 	if err != nil {
-		return n, err
+		return false, err
 	}
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
 		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
@@ -428,13 +443,7 @@ func (d *Deps) queueReports(ctx context.Context, res *score.Result, dir string) 
 			{Name: fmt.Sprintf("%s_考核排名.xlsx", res.Period), ContentType: xlsxType, Data: xlsx},
 		},
 	})
-	if err != nil {
-		return n, err
-	}
-	if !existed {
-		n++
-	}
-	return n, nil
+	return err == nil && !existed, err
 }
 
 func changeText(c score.CountyResult) string {

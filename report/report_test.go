@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -384,6 +385,40 @@ func TestWriteAll(t *testing.T) {
 	cancel()
 	if _, err := WriteAll(ctx, t.TempDir(), testRenderer(t, false), res, nil, 1); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+// TestWriteAllEach checks that each is called once for every county, with the bytes of
+// its file, and that an error from it stops the run and is returned.
+func TestWriteAllEach(t *testing.T) {
+	res := fixture()
+	dir := t.TempDir()
+	var mu sync.Mutex
+	got := map[int][]byte{}
+	files, err := WriteAllEach(context.Background(), dir, testRenderer(t, false), res, fixtureHistory(), 2, func(i int, pdf []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, dup := got[i]; dup {
+			t.Errorf("county %d reported twice", i)
+		}
+		got[i] = pdf
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(res.Counties) {
+		t.Fatalf("each called for %d counties, want %d", len(got), len(res.Counties))
+	}
+	for i := range res.Counties {
+		b, err := os.ReadFile(files[i])
+		if err != nil || !bytes.Equal(b, got[i]) {
+			t.Errorf("county %d: each got other bytes than %s (%v)", i, files[i], err)
+		}
+	}
+	stop := errors.New("stop")
+	if _, err := WriteAllEach(context.Background(), t.TempDir(), testRenderer(t, false), res, nil, 1, func(int, []byte) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("error from each: err = %v", err)
 	}
 }
 

@@ -24,6 +24,14 @@ var safeName = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
 // (rendering, I/O, an unsafe period or county code, or ctx's error); on error some
 // files may already be in place.
 func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, history []*score.Result, limit int) ([]string, error) {
+	return WriteAllEach(ctx, dir, r, res, history, limit, nil)
+}
+
+// WriteAllEach is WriteAll calling each(i, pdf) as soon as the report of res.Counties[i]
+// is in place, from the rendering goroutines (so concurrently, in no set order): a
+// caller can queue each report while the others are still being rendered. An error
+// from each stops the run and is returned.
+func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Result, history []*score.Result, limit int, each func(i int, pdf []byte) error) ([]string, error) {
 	if !regexp.MustCompile(`^\d{4}-\d{2}$`).MatchString(res.Period) {
 		return nil, fmt.Errorf("report: period %q is not YYYY-MM", res.Period)
 	}
@@ -53,6 +61,7 @@ func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, h
 	files := make([]string, len(res.Counties)+2)
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)
+	n := len(res.Counties)
 	job := func(i int, name string, render func() ([]byte, error)) {
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
@@ -67,6 +76,9 @@ func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, h
 				return err
 			}
 			files[i] = p
+			if each != nil && i < n {
+				return each(i, b)
+			}
 			return nil
 		})
 	}
@@ -74,7 +86,6 @@ func WriteAll(ctx context.Context, dir string, r *Renderer, res *score.Result, h
 		code := res.Counties[i].Code
 		job(i, code+".pdf", func() ([]byte, error) { return r.County(res, code, history) })
 	}
-	n := len(res.Counties)
 	job(n, "summary.pdf", func() ([]byte, error) { return r.Summary(res, history) })
 	job(n+1, "summary.xlsx", func() ([]byte, error) { return SummaryXLSX(res) })
 	if err := g.Wait(); err != nil {
