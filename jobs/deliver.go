@@ -37,8 +37,10 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 		interval = time.Duration(conns) * time.Minute / time.Duration(cfg.RatePerMinute)
 		batch = max(1, min(batch, cfg.RatePerMinute/conns))
 	}
-	// The workers claim their batches from the store with a lease (ClaimDue), as a
-	// second kaohe process would: no mail is handed to two of them.
+	// The workers claim their batches from the store with a lease, as a second kaohe
+	// process would, and only mails due when this drain started (ClaimDueBy): none takes
+	// a mail another has claimed, even where a lease runs out mid-drain.
+	start := d.now()
 	var mu sync.Mutex
 	add := func(k string) {
 		mu.Lock()
@@ -49,7 +51,7 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 	for w := range conns {
 		g.Go(func() error {
 			rng := rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x6b616f6865+uint64(w)))
-			return d.deliverWorker(gctx, batch, interval, rng, add, func(n int) {
+			return d.deliverWorker(gctx, start, batch, interval, rng, add, func(n int) {
 				mu.Lock()
 				sent := counts["sent"]
 				mu.Unlock()
@@ -65,17 +67,20 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 
 // deliverWorker sends batches of due mails over one connection each until none is due,
 // counting each outcome with add ("sent", "failed", "deferred").
-func (d *Deps) deliverWorker(ctx context.Context, batch int, interval time.Duration, rng *rand.Rand, add func(string), progress func(left int)) error {
+func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, interval time.Duration, rng *rand.Rand, add func(string), progress func(left int)) error {
 	cfg := d.Config.SMTP
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		started := d.now()
+		if started.Before(start) {
+			started = start // a clock set back mid-drain
+		}
 		// Claimed with a lease: another worker, or a second sender (a `kaohe deliver`
 		// beside `kaohe serve`), does not pick the same mails; if this one dies mid-send
 		// they are retried after the lease, with the same Message-ID.
-		due, err := d.Store.ClaimDue(ctx, started, d.deliverLease(), batch)
+		due, err := d.Store.ClaimDueBy(ctx, start, started, d.deliverLease(), batch)
 		if err != nil {
 			return err
 		}
@@ -118,7 +123,7 @@ func (d *Deps) deliverWorker(ctx context.Context, batch int, interval time.Durat
 		// Mails the batch never got to are given back at once, not left to their lease.
 		for i, ok := range reported {
 			if !ok {
-				if e := d.Store.Release(context.WithoutCancel(ctx), due[i].ID, started); e != nil && markErr == nil {
+				if e := d.Store.Release(context.WithoutCancel(ctx), due[i].ID, start); e != nil && markErr == nil {
 					markErr = e
 				}
 			}

@@ -231,14 +231,24 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 //
 // Errors: ErrInvalid when limit < 1 or lease <= 0; database errors.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Outgoing, error) {
-	if limit < 1 || lease <= 0 {
-		return nil, fmt.Errorf("%w: limit %d, lease %s", ErrInvalid, limit, lease)
+	return s.ClaimDueBy(ctx, now, now, lease, limit)
+}
+
+// ClaimDueBy is ClaimDue picking only mails due by dueBy (not after now). Senders that
+// drain the outbox together pass the time they started as dueBy: none of them then
+// picks a mail another has claimed meanwhile, even if its lease ran out on a clock
+// that jumped, nor one deferred during the drain.
+//
+// Errors: ErrInvalid when limit < 1, lease <= 0 or dueBy is after now; database errors.
+func (s *Store) ClaimDueBy(ctx context.Context, dueBy, now time.Time, lease time.Duration, limit int) ([]Outgoing, error) {
+	if limit < 1 || lease <= 0 || dueBy.After(now) {
+		return nil, fmt.Errorf("%w: limit %d, lease %s, due by %s after now %s", ErrInvalid, limit, lease, dueBy, now)
 	}
 	var out []Outgoing
 	until := now.Add(lease)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(now), limit)
+		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(dueBy), limit)
 		if err != nil {
 			return err
 		}

@@ -230,3 +230,36 @@ func TestClaimDue(t *testing.T) {
 		t.Errorf("zero lease: %v", err)
 	}
 }
+
+// TestClaimDueBy is two senders draining together from t0 (the workers of one Deliver):
+// when the clock jumps past a lease, neither takes a mail the other claimed, nor one
+// deferred during the drain; one due by t0 is still taken.
+func TestClaimDueBy(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	for _, k := range []string{"a", "b", "c"} {
+		if _, _, err := s.Enqueue(ctx, &Outgoing{Key: k, To: []string{"x@y"}, NextAttempt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Enqueue(ctx, &Outgoing{Key: "later", To: []string{"x@y"}, NextAttempt: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClaimDueBy(ctx, t0, t0, time.Minute, 1) // sender A: "a"
+	if err != nil || len(first) != 1 || first[0].Key != "a" {
+		t.Fatalf("A's claim = %+v, %v", first, err)
+	}
+	jump := t0.Add(time.Hour) // A's lease has run out
+	second, err := s.ClaimDueBy(ctx, t0, jump, time.Minute, 10)
+	if err != nil || len(second) != 2 || second[0].Key != "b" || second[1].Key != "c" {
+		t.Fatalf("B's claim after the jump = %+v, %v; want b and c only", second, err)
+	}
+	// A plain ClaimDue at that time (a sender that starts now) takes what is due.
+	later, err := s.ClaimDue(ctx, jump, time.Minute, 10)
+	if err != nil || len(later) != 2 {
+		t.Fatalf("a new sender's claim = %+v, %v; want a and later", later, err)
+	}
+	if _, err := s.ClaimDueBy(ctx, jump, t0, time.Minute, 1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("due by after now: %v", err)
+	}
+}
