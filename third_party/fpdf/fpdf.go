@@ -4632,8 +4632,15 @@ func (f *Fpdf) putfonts() {
 				f.out("endobj")
 
 				f.newobj()
-				f.out("<</Length " + strconv.Itoa(len(toUnicode)) + ">>")
-				f.putstream([]byte(toUnicode))
+				if f.compress { // kaohe: compressed like every other stream when asked
+					mem := xmem.compress([]byte(toUnicode))
+					f.out("<</Filter /FlateDecode /Length " + strconv.Itoa(len(mem.bytes())) + ">>")
+					f.putstream(mem.bytes())
+					mem.release()
+				} else {
+					f.out("<</Length " + strconv.Itoa(len(toUnicode)) + ">>")
+					f.putstream([]byte(toUnicode))
+				}
 				f.out("endobj")
 
 				// CIDInfo
