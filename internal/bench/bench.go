@@ -98,6 +98,9 @@ func (r *Result) PDFBytesPerReport() int64 {
 
 const secret = "kaohe-bench-secret"
 
+// reportsDir is where the child writes the reports, in the run's directory.
+func reportsDir(dir string) string { return filepath.Join(dir, "reports") }
+
 func (o *Options) defaults() {
 	if o.Counties <= 0 {
 		o.Counties = 2844
@@ -248,7 +251,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// Check the counts against the input.
-	entries, err := os.ReadDir(filepath.Join(dir, "reports", o.Period))
+	entries, err := os.ReadDir(filepath.Join(reportsDir(dir), o.Period))
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ func runPipeline(ctx context.Context, p childParams, report func(Stage) error) e
 	sh, sp := splitAddr(p.SMTP)
 	cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.TLS, cfg.IMAP.Username, cfg.IMAP.Password = ih, ip, "plain", "kaohe", secret
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.RatePerMinute = sh, sp, "none", 0
-	cfg.Report.OutDir = filepath.Join(p.Dir, "reports")
+	cfg.Report.OutDir = reportsDir(p.Dir)
 	cfg.Report.Workers = p.Workers
 	cfg.Store.Path = filepath.Join(p.Dir, "kaohe.db")
 	st, err := store.Open(ctx, cfg.Store.Path, log)
