@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/jining/kaohe/internal/bench"
 )
@@ -36,6 +37,7 @@ type Globals struct {
 	Verbose   bool   `help:"Log debug messages." short:"v"`
 
 	ctx    context.Context
+	hooks  testHooks
 	logger *slog.Logger
 	stdout io.Writer
 	stderr io.Writer
@@ -83,23 +85,44 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWith(args, stdout, stderr, testHooks{})
+}
+
+// testHooks let tests run a command with what the command line cannot give (a fake
+// clock). The zero value is production.
+type testHooks struct {
+	clock clockwork.Clock
+}
+
+// kongExit is how kong's exit (after --help, on a parse error) unwinds out of Parse:
+// help must end the program there, never fall through to running the command.
+type kongExit int
+
+func runWith(args []string, stdout, stderr io.Writer, hooks testHooks) (code int) {
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("kaohe"),
-		kong.Description("kaohe (考核) turns the 乡村振兴 checklist into county forms, reads the filled forms from a mailbox, scores the counties and mails PDF reports."),
+		kong.Description(description),
 		kong.UsageOnError(),
 		kong.Writers(stdout, stderr),
-		kong.Exit(func(int) {}),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "kaohe:", err)
 		return exitInternal
 	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		if errors.Is(err, errHelpShown) || kctx != nil && kctx.Error == nil && len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-			return exitOK
+	if len(args) == 0 {
+		args = []string{"--help"} // kaohe alone: the usage, and nothing run
+	}
+	kctx, err := parseArgs(parser, args)
+	if code, ok := err.(kongExit); ok {
+		// --help printed the usage (exit 0), or kong gave up on the command line.
+		if code != 0 {
+			return exitUsage
 		}
+		return exitOK
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "kaohe:", err)
 		return exitUsage
 	}
@@ -111,11 +134,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cli.ctx = ctx
 	cli.stdout, cli.stderr = stdout, stderr
 	cli.logger = newLogger(stderr, cli.LogFormat, cli.Verbose)
+	cli.hooks = hooks
 	err = kctx.Run(&cli.Globals)
 	return exitCode(ctx, err, stderr)
 }
 
-var errHelpShown = errors.New("help shown")
+// parseArgs is parser.Parse, with kong's exit (after printing help) returned as a
+// kongExit error rather than run on.
+func parseArgs(parser *kong.Kong, args []string) (kctx *kong.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			kctx, err = nil, code
+		}
+	}()
+	return parser.Parse(args)
+}
+
+func (k kongExit) Error() string { return fmt.Sprintf("exit %d", int(k)) }
+
+const description = "kaohe (考核) turns the 乡村振兴 checklist into county forms, reads the filled forms from a mailbox, scores the counties and mails PDF reports."
 
 func newLogger(w io.Writer, format string, verbose bool) *slog.Logger {
 	if verbose {
