@@ -10,7 +10,6 @@ import (
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
-	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/seeds"
 )
@@ -53,7 +52,7 @@ type app struct {
 	*jobs.Deps
 }
 
-func (a *app) Close() error { return a.Store.Close() }
+func (a *app) Close() error { return a.Deps.Close() }
 
 // openApp loads config, checklist and roster, opens the store (syncing the roster into
 // it) and wires the mail clients the config names.
@@ -66,43 +65,26 @@ func (g *Globals) openApp(ctx context.Context) (*app, error) {
 }
 
 func (g *Globals) openAppWith(ctx context.Context, c *config.Config) (*app, error) {
-	cl, r, err := loadData(c)
-	if err != nil {
+	d, err := jobs.Wire(ctx, c, g.logger, jobs.WireOptions{Clock: g.hooks.clock})
+	var we *jobs.WireError
+	switch {
+	case errors.As(err, &we) && we.Part == "store":
+		return nil, &userError{msg: "store " + we.Err.Error(), code: exitUnreachable}
+	case errors.As(err, &we):
+		return nil, &userError{msg: we.Err.Error()}
+	case err != nil:
 		return nil, err
 	}
-	st, err := store.Open(ctx, c.Store.Path, g.logger)
-	if err != nil {
-		return nil, &userError{msg: fmt.Sprintf("store %s: %v", c.Store.Path, err), code: exitUnreachable}
-	}
-	if err := jobs.SyncRoster(ctx, st, r); err != nil {
-		st.Close()
-		return nil, err
-	}
-	d := &jobs.Deps{Config: c, Checklist: cl, Roster: r, Store: st, Logger: g.logger}
-	if c.IMAP.Host != "" {
+	if open := d.OpenMailbox; open != nil {
 		d.OpenMailbox = func(ctx context.Context) (jobs.Mailbox, error) {
-			in, err := mail.DialIMAP(ctx, imapConfig(c), g.logger)
+			in, err := open(ctx)
 			if err != nil {
 				return nil, unreachable(err)
 			}
 			return in, nil
 		}
 	}
-	if c.SMTP.Host != "" {
-		d.Sender = mail.NewSender(smtpConfig(c), g.logger)
-	}
 	return &app{Deps: d}, nil
-}
-
-func imapConfig(c *config.Config) mail.IMAPConfig {
-	return mail.IMAPConfig{Host: c.IMAP.Host, Port: c.IMAP.Port, TLS: c.IMAP.TLS, Username: c.IMAP.Username,
-		Password: c.IMAP.Password, Mailbox: c.IMAP.Mailbox, ProcessedKeyword: c.IMAP.ProcessedKeyword,
-		MoveTo: c.IMAP.MoveTo, Timeout: 30 * time.Second}
-}
-
-func smtpConfig(c *config.Config) mail.SMTPConfig {
-	return mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, TLS: c.SMTP.TLS, Username: c.SMTP.Username,
-		Password: c.SMTP.Password, From: c.Office.From, HeloName: c.SMTP.Helo, Timeout: 30 * time.Second}
 }
 
 // unreachable marks connection failures with exit code 3.

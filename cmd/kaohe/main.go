@@ -92,6 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // clock). The zero value is production.
 type testHooks struct {
 	clock clockwork.Clock
+	ctx   context.Context // the root context instead of context.Background()
 }
 
 // kongExit is how kong's exit (after --help, on a parse error) unwinds out of Parse:
@@ -129,7 +130,11 @@ func runWith(args []string, stdout, stderr io.Writer, hooks testHooks) (code int
 	if kctx.Command() == "" {
 		return exitOK
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	root := context.Background()
+	if hooks.ctx != nil {
+		root = hooks.ctx
+	}
+	ctx, stop := signal.NotifyContext(root, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cli.ctx = ctx
 	cli.stdout, cli.stderr = stdout, stderr

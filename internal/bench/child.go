@@ -20,10 +20,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/jining/kaohe/internal/mail"
-	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/jobs"
-	"github.com/jining/kaohe/seeds"
 )
 
 // EnvChild names the environment variable that makes this executable the bench's child:
@@ -155,22 +152,13 @@ func runPipeline(ctx context.Context, p childParams, report func(Stage) error) e
 	cfg.Report.OutDir = reportsDir(p.Dir)
 	cfg.Report.Workers = p.Workers
 	cfg.Store.Path = filepath.Join(p.Dir, "kaohe.db")
-	st, err := store.Open(ctx, cfg.Store.Path, log)
+	clock := clockwork.NewFakeClockAt(deadline.Add(-time.Hour))
+	// The production wiring (what `kaohe serve` runs), on the bench's servers, roster and clock.
+	d, err := jobs.Wire(ctx, cfg, log, jobs.WireOptions{Roster: roster, Clock: clock, MailTimeout: time.Minute})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
-		return err
-	}
-	clock := clockwork.NewFakeClockAt(deadline.Add(-time.Hour))
-	imapCfg := mail.IMAPConfig{Host: ih, Port: ip, TLS: "plain", Username: "kaohe", Password: secret, Mailbox: "INBOX",
-		ProcessedKeyword: cfg.IMAP.ProcessedKeyword, Timeout: time.Minute}
-	d := &jobs.Deps{
-		Config: cfg, Checklist: seeds.DefaultChecklist(), Roster: roster, Store: st, Logger: log, Clock: clock,
-		OpenMailbox: func(ctx context.Context) (jobs.Mailbox, error) { return mail.DialIMAP(ctx, imapCfg, log) },
-		Sender:      mail.NewSender(mail.SMTPConfig{Host: sh, Port: sp, TLS: "none", From: cfg.Office.From, Timeout: time.Minute}, log),
-	}
+	defer d.Close()
 
 	stage := func(name, unit string, fn func() (int, jobs.Counts, error)) error {
 		t0, c0 := time.Now(), CPUTime()

@@ -18,7 +18,6 @@ import (
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
-	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/seeds"
 )
@@ -104,6 +103,7 @@ func Config(o Options) (*config.Config, error) {
 	// one's claims at once, but would also let a second connection of the same child
 	// take mails the first has claimed and not yet sent.
 	cfg.SMTP.Connections = 1
+	cfg.Forms.Secret = []byte("kaohe-crash-secret") // the harness's own: never the public demo secret
 	cfg.Store.Path = filepath.Join(o.Dir, "kaohe.db")
 	cfg.Report.OutDir = filepath.Join(o.Dir, "reports")
 	cfg.Report.Workers = 2
@@ -138,24 +138,13 @@ func RunChild(ctx context.Context, o Options, phases io.Writer, log *slog.Logger
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Store.Path, log)
+	// The production wiring (what `kaohe serve` runs), on the harness's servers and roster.
+	// One sender at a time here: a killed child's claims may be taken over at once.
+	d, err := jobs.Wire(ctx, cfg, log, jobs.WireOptions{Roster: Roster(o.Counties), DeliverLease: time.Millisecond, MailTimeout: 20 * time.Second})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	roster := Roster(o.Counties)
-	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
-		return err
-	}
-	icfg := IMAPConfig(cfg)
-	d := &jobs.Deps{
-		Config: cfg, Checklist: seeds.DefaultChecklist(), Roster: roster, Store: st, Logger: log,
-		OpenMailbox: func(ctx context.Context) (jobs.Mailbox, error) { return mail.DialIMAP(ctx, icfg, log) },
-		Sender: mail.NewSender(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: "none",
-			From: cfg.Office.From, Timeout: 20 * time.Second}, log),
-		// One sender at a time here: a killed child's claims may be taken over at once.
-		DeliverLease: time.Millisecond,
-	}
+	defer d.Close()
 	phase("collect")
 	if _, err := d.Collect(ctx); err != nil {
 		return fmt.Errorf("collect: %w", err)

@@ -119,25 +119,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	cfg.SMTP.RatePerMinute = 0
 	cfg.Report.OutDir = res.ReportDir
 	cfg.Store.Path = filepath.Join(tmp, "kaohe.db")
+	// The demo's own secret, new each run: the public demo secret is for nothing that
+	// sends mail (kaohe refuses it there).
+	cfg.Forms.Secret = []byte(randomPassword())
 
-	st, err := store.Open(ctx, cfg.Store.Path, log)
+	periodStart, _ := time.ParseInLocation("2006-01", period, cfg.Location) // checked above
+	clock := clockwork.NewFakeClockAt(periodStart.Add(8 * time.Hour))
+	// The production wiring (what `kaohe serve` runs), on the demo's servers and clock.
+	d, err := jobs.Wire(ctx, cfg, log, jobs.WireOptions{Clock: clock, Progress: o.Progress, MailTimeout: 10 * time.Second})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	checklist, roster := seeds.DefaultChecklist(), seeds.DefaultRoster()
-	if err := jobs.SyncRoster(ctx, st, roster); err != nil {
-		return nil, err
-	}
-	periodStart, _ := time.ParseInLocation("2006-01", period, cfg.Location) // checked above
-	clock := clockwork.NewFakeClockAt(periodStart.Add(8 * time.Hour))
-	imapCfg := mail.IMAPConfig{Host: ih, Port: ip, TLS: "plain", Username: "kaohe", Password: pw, Mailbox: "INBOX", ProcessedKeyword: cfg.IMAP.ProcessedKeyword, Timeout: 10 * time.Second}
-	d := &jobs.Deps{
-		Config: cfg, Checklist: checklist, Roster: roster, Store: st, Logger: log, Clock: clock,
-		OpenMailbox: func(ctx context.Context) (jobs.Mailbox, error) { return mail.DialIMAP(ctx, imapCfg, log) },
-		Sender:      mail.NewSender(mail.SMTPConfig{Host: sh, Port: sp, TLS: "none", From: cfg.Office.From, Timeout: 10 * time.Second}, log),
-		Progress:    o.Progress,
-	}
+	defer d.Close()
+	st, checklist, roster := d.Store, d.Checklist, d.Roster
 	rng := mrand.New(mrand.NewPCG(o.Seed, 1))
 	quality := map[string]float64{}
 	for i, c := range roster.Counties {
