@@ -116,6 +116,7 @@ tls = "none"
 `, filepath.Join(dir, "k.db"), ih, imapPort, sh, sp)), 0o644)
 	}
 	t.Setenv("KAOHE_TEST_IMAP_PW", "pw")
+	t.Setenv("KAOHE_FORM_SECRET", "doctor-test-secret") // without one, doctor fails the secret line (TestDoctorSecret)
 	write(ip)
 	code, out, errs := kaohe(t, "--config", cfg, "doctor")
 	if code != 0 || !strings.Contains(out, "ok    imap") || !strings.Contains(out, "ok    smtp") {

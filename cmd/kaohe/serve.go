@@ -16,9 +16,10 @@ import (
 type ServeCmd struct{}
 
 // Run runs dispatch, remind, assess and deliver on their schedules and watches the
-// mailbox, until SIGINT or SIGTERM; then it finishes the step in hand and exits.
+// mailbox, until SIGINT or SIGTERM; then it finishes the step in hand and exits. It
+// refuses the demo secret.
 func (c *ServeCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	return g.withGatedApp(needSecret("serve"), func(ctx context.Context, a *app) error {
 		a.Progress = nil
 		return a.Serve(ctx)
 	})
@@ -77,8 +78,16 @@ func (c *DoctorCmd) Run(g *Globals) error {
 	}
 	line("checklist", nil, fmt.Sprintf("%s %s: %d areas, %d tasks", cl.Name, cl.Version, len(cl.Areas), len(cl.Tasks())))
 	line("roster", nil, fmt.Sprintf("%d counties, %d leaders' addresses", len(r.Counties), len(r.Leaders)))
-	if string(cfg.Forms.Secret) == config.DemoSecret {
-		fmt.Fprintf(g.stdout, "warn  %-9s forms are signed with the public demo secret: set $%s\n", "secret", cfg.Forms.SecretEnv)
+	if cfg.DemoSecretInUse() {
+		// Trying kaohe on the embedded defaults, the demo key is fine; with real servers,
+		// serve, dispatch, collect, remind and deliver refuse it.
+		if cfg.IMAP.Host != "" || cfg.SMTP.Host != "" {
+			line("secret", fmt.Errorf("forms would be signed with the public demo secret: set $%s (forms.secret_env) or forms.secret_file; serve, dispatch, remind, collect and deliver refuse to run until then", cfg.Forms.SecretEnv), "")
+		} else {
+			fmt.Fprintf(g.stdout, "warn  %-9s forms are signed with the public demo secret: set $%s (forms.secret_env) or forms.secret_file before real use\n", "secret", cfg.Forms.SecretEnv)
+		}
+	} else {
+		line("secret", nil, "forms are signed with the configured secret")
 	}
 	var font []byte
 	if cfg.Report.FontTTF != "" {

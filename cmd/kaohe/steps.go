@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/jobs"
@@ -23,9 +24,14 @@ type DispatchCmd struct {
 	DryRun bool   `help:"Build the forms and mails but queue and send nothing."`
 }
 
-// Run queues the forms, then delivers what is due.
+// Run queues the forms, then delivers what is due. It refuses the demo secret unless
+// it is a dry run.
 func (c *DispatchCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	gate := needSecret("dispatch")
+	if c.DryRun {
+		gate = g.warnSecret("dispatch --dry-run")
+	}
+	return g.withGatedApp(gate, func(ctx context.Context, a *app) error {
 		p, err := periodOrNow(c.Period, a.Config)
 		if err != nil {
 			return err
@@ -48,9 +54,14 @@ type RemindCmd struct {
 	DryRun bool   `help:"Say who would be reminded, queue and send nothing."`
 }
 
-// Run queues the reminders, then delivers what is due.
+// Run queues the reminders, then delivers what is due. It refuses the demo secret
+// unless it is a dry run.
 func (c *RemindCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	gate := needSecret("remind")
+	if c.DryRun {
+		gate = g.warnSecret("remind --dry-run")
+	}
+	return g.withGatedApp(gate, func(ctx context.Context, a *app) error {
 		p, err := periodOrNow(c.Period, a.Config)
 		if err != nil {
 			return err
@@ -72,9 +83,9 @@ type CollectCmd struct {
 	Watch bool `help:"Keep watching the mailbox (IDLE, else polling) until interrupted."`
 }
 
-// Run makes one pass (or watches), answering every form.
+// Run makes one pass (or watches), answering every form. It refuses the demo secret.
 func (c *CollectCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	return g.withGatedApp(needSecret("collect"), func(ctx context.Context, a *app) error {
 		if a.OpenMailbox == nil {
 			return userErrorf("collect: no IMAP server configured (imap.host in the config)")
 		}
@@ -94,9 +105,9 @@ func (c *CollectCmd) Run(g *Globals) error {
 // DeliverCmd drains the outbox.
 type DeliverCmd struct{}
 
-// Run sends every due mail.
+// Run sends every due mail. It refuses the demo secret.
 func (c *DeliverCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error { return g.deliverNow(ctx, a) })
+	return g.withGatedApp(needSecret("deliver"), func(ctx context.Context, a *app) error { return g.deliverNow(ctx, a) })
 }
 
 func (g *Globals) deliverNow(ctx context.Context, a *app) error {
@@ -120,9 +131,16 @@ type AssessCmd struct {
 	Queue  bool   `help:"Also queue the reports for delivery (county reports to counties, the summary to leaders)."`
 }
 
-// Run scores, optionally renders and queues, and prints.
+// Run scores, optionally renders and queues, and prints. With --queue and an SMTP
+// server configured it refuses the demo secret.
 func (c *AssessCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	gate := func(cfg *config.Config) error {
+		if c.Queue && cfg.SMTP.Host != "" {
+			return needSecret("assess --queue")(cfg)
+		}
+		return nil
+	}
+	return g.withGatedApp(gate, func(ctx context.Context, a *app) error {
 		p, err := periodOrNow(c.Period, a.Config)
 		if err != nil {
 			return err
@@ -327,7 +345,7 @@ type ImportCmd struct {
 
 // Run imports each file; exit 1 if any was rejected.
 func (c *ImportCmd) Run(g *Globals) error {
-	return g.withApp(func(ctx context.Context, a *app) error {
+	return g.withGatedApp(g.warnSecret("import"), func(ctx context.Context, a *app) error {
 		bad := 0
 		for _, f := range c.Files {
 			data, err := os.ReadFile(f)
@@ -427,10 +445,48 @@ func (c *OutboxCmd) Run(g *Globals) error {
 
 // withApp opens the app for fn and closes it after.
 func (g *Globals) withApp(fn func(ctx context.Context, a *app) error) error {
-	a, err := g.openApp(g.ctx)
+	return g.withGatedApp(nil, fn)
+}
+
+// withGatedApp is withApp for a command that may refuse to start: gate sees the config
+// before anything is opened and may return an error instead.
+func (g *Globals) withGatedApp(gate func(c *config.Config) error, fn func(ctx context.Context, a *app) error) error {
+	c, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	if gate != nil {
+		if err := gate(c); err != nil {
+			return err
+		}
+	}
+	a, err := g.openAppWith(g.ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	return fn(g.ctx, a)
+}
+
+// needSecret is the gate of a command that mails forms to counties or reads them back:
+// it refuses to run on the public demo secret (exit 1).
+func needSecret(cmd string) func(c *config.Config) error {
+	return func(c *config.Config) error {
+		if err := c.RequireSecret(cmd); err != nil {
+			return &userError{msg: err.Error()}
+		}
+		return nil
+	}
+}
+
+// warnSecret is the gate of a command that signs or checks forms without mailing them
+// (a dry run, template, check, import): it runs, saying at WARN that the demo key is used.
+func (g *Globals) warnSecret(cmd string) func(c *config.Config) error {
+	return func(c *config.Config) error {
+		if c.DemoSecretInUse() {
+			g.logger.Warn(cmd+": forms are signed and checked with the public demo key: fine to try kaohe, not for real forms",
+				"set", "$"+c.Forms.SecretEnv+" (forms.secret_env) or forms.secret_file")
+		}
+		return nil
+	}
 }

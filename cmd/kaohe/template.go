@@ -29,6 +29,9 @@ func (c *TemplateCmd) Run(g *Globals) error {
 	if err := jobs.CheckPeriod(c.Period); err != nil {
 		return &userError{msg: "template: " + err.Error(), code: exitUsage}
 	}
+	if err := g.warnSecret("template")(cfg); err != nil {
+		return err
+	}
 	var form []byte
 	var prefilled bool
 	build := func(ctx context.Context, a *app) error {
@@ -87,6 +90,9 @@ type CheckCmd struct {
 func (c *CheckCmd) Run(g *Globals) error {
 	cfg, err := g.loadConfig()
 	if err != nil {
+		return err
+	}
+	if err := g.warnSecret("check")(cfg); err != nil {
 		return err
 	}
 	cl, ro, err := loadData(cfg)

@@ -130,6 +130,30 @@ type Schedule struct {
 // Load warns about it through Warnings.
 const DemoSecret = "kaohe-demo-secret-do-not-use"
 
+// DemoSecretInUse reports whether forms are signed and checked with the public demo
+// secret: no secret is configured (Load then falls back to DemoSecret), or the one
+// configured is DemoSecret itself.
+func (c *Config) DemoSecretInUse() bool {
+	return len(c.Forms.Secret) == 0 || string(c.Forms.Secret) == DemoSecret
+}
+
+// RequireSecret returns an error naming what to set when DemoSecretInUse: a command that
+// mails forms to counties or reads them back must not run on the public demo secret,
+// which would let anyone sign a form as another county's. what names the command.
+func (c *Config) RequireSecret(what string) error {
+	if !c.DemoSecretInUse() {
+		return nil
+	}
+	env := "the environment variable forms.secret_env names"
+	if c.Forms.SecretEnv != "" {
+		env = "$" + c.Forms.SecretEnv + " (named by forms.secret_env)"
+	}
+	return fmt.Errorf("%s: refusing to run without a form secret: forms would be signed and checked with the public demo secret, "+
+		"so anyone could pass a form off as another county's. Set %s or forms.secret_file "+
+		"to a long random value of your own (e.g. from `openssl rand -hex 32`) and keep it: forms already sent are checked with it",
+		what, env)
+}
+
 // Default returns the configuration with every default, as documented in config.example.toml.
 func Default() *Config {
 	var c Config

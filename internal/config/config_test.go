@@ -82,3 +82,48 @@ password_file = "`+pw+`"
 		t.Errorf("password %q secret %q warnings %v", c.IMAP.Password, c.Forms.Secret, warn)
 	}
 }
+
+func TestRequireSecret(t *testing.T) {
+	dir := t.TempDir()
+	demoFile := filepath.Join(dir, "demo")
+	os.WriteFile(demoFile, []byte(DemoSecret+"\n"), 0o600)
+	ownFile := filepath.Join(dir, "own")
+	os.WriteFile(ownFile, []byte("a secret of our own\n"), 0o600)
+	cfgWith := func(secretFile string) string {
+		p := secretFile + ".toml"
+		os.WriteFile(p, []byte("[forms]\nsecret_file = \""+secretFile+"\"\n"), 0o600)
+		return p
+	}
+	tests := []struct {
+		name   string
+		path   string
+		env    Env
+		refuse bool
+	}{
+		{"nothing set", "", noEnv, true},
+		{"the demo secret in the variable", "", func(k string) (string, bool) { return DemoSecret, k == "KAOHE_FORM_SECRET" }, true},
+		{"the demo secret in the file", cfgWith(demoFile), noEnv, true},
+		{"an empty variable", "", func(k string) (string, bool) { return "", k == "KAOHE_FORM_SECRET" }, true},
+		{"a secret in the variable", "", func(k string) (string, bool) { return "s3cret", k == "KAOHE_FORM_SECRET" }, false},
+		{"a secret in the file", cfgWith(ownFile), noEnv, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := Load(tt.path, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.RequireSecret("serve")
+			if c.DemoSecretInUse() != tt.refuse || (err != nil) != tt.refuse {
+				t.Fatalf("DemoSecretInUse %v, RequireSecret %v; want refused: %v", c.DemoSecretInUse(), err, tt.refuse)
+			}
+			if err != nil {
+				for _, want := range []string{"serve: ", "forms.secret_env", "forms.secret_file", "$KAOHE_FORM_SECRET", "demo secret"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("message lacks %q: %s", want, err)
+					}
+				}
+			}
+		})
+	}
+}
