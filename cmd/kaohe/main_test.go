@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jining/kaohe/internal/mail"
 )
@@ -133,5 +134,61 @@ tls = "none"
 	code, out, _ = kaohe(t, "--config", cfg, "doctor")
 	if code != exitUser || !strings.Contains(out, "FAIL  imap") {
 		t.Errorf("doctor with a wrong password: exit %d\n%s", code, out)
+	}
+}
+
+// TestOutputEndsWithNewline: what version and template print ends with a newline, so a
+// shell prompt never follows it on the same line.
+func TestOutputEndsWithNewline(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"version"},
+		{"--store", filepath.Join(dir, "k.db"), "template", "--county", "370811", "--period", "2026-11", "-o", filepath.Join(dir, "f.xlsx")},
+	} {
+		code, out, errs := kaohe(t, args...)
+		if code != exitOK || !strings.HasSuffix(out, "\n") || strings.HasSuffix(out, "\n\n") {
+			t.Errorf("%v: exit %d, output %q\n%s", args, code, out, errs)
+		}
+	}
+}
+
+// TestImportReceived: --received sets the received time (RFC 3339, or office time);
+// without it the file's modification time is used.
+func TestImportReceived(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	// Three copies of an empty form for three counties (each is refused, and recorded as
+	// received when it was).
+	mtime := time.Date(2026, 11, 19, 8, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	for _, c := range []string{"370811", "370812", "370826"} {
+		f := filepath.Join(dir, c+".xlsx")
+		if code, out, errs := kaohe(t, "--store", db, "template", "--county", c, "--period", "2026-11", "-o", f); code != 0 {
+			t.Fatalf("template: %d %s %s", code, out, errs)
+		}
+		if err := os.Chtimes(f, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs := kaohe(t, "--store", db, "import", "--received", "2026-11-20 15:04", filepath.Join(dir, "370811.xlsx")); code != exitUser {
+		t.Fatalf("import: exit %d %s", code, errs)
+	}
+	if code, _, errs := kaohe(t, "--store", db, "import", "--received", "2026-11-26T01:02:00Z", filepath.Join(dir, "370812.xlsx")); code != exitUser {
+		t.Fatalf("import: exit %d %s", code, errs)
+	}
+	if code, _, errs := kaohe(t, "--store", db, "import", filepath.Join(dir, "370826.xlsx")); code != exitUser {
+		t.Fatalf("import: exit %d %s", code, errs)
+	}
+	if code, _, errs := kaohe(t, "--store", db, "import", "--received", "20.11.2026", filepath.Join(dir, "370826.xlsx")); code != exitUsage || !strings.Contains(errs, "--received") {
+		t.Errorf("a malformed --received: exit %d %s", code, errs)
+	}
+	code, out, errs := kaohe(t, "--store", db, "status", "--period", "2026-11")
+	if code != 0 {
+		t.Fatalf("status: %d %s", code, errs)
+	}
+	// status prints received times in office time (Asia/Shanghai).
+	for _, want := range []string{"11-20 15:04  import", "11-26 09:02  import", "11-19 08:30  import"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -340,23 +340,56 @@ func (c *StatusCmd) Run(g *Globals) error {
 
 // ImportCmd stores forms from files, validated as the mail intake would.
 type ImportCmd struct {
-	Files []string `arg:"" type:"existingfile" help:"Filled forms (.xlsx)."`
+	Files    []string `arg:"" type:"existingfile" help:"Filled forms (.xlsx)."`
+	Received string   `help:"When the forms were received, which decides whether they are late: RFC 3339 (2026-11-20T15:04:00+08:00) or \"2026-11-20 15:04\" in office time (office.timezone). Default: each file's modification time." placeholder:"TIME"`
+}
+
+// Help is the detail of kaohe import --help.
+func (c *ImportCmd) Help() string {
+	return "Each form is checked as the mail intake would check it and stored as accepted or rejected. " +
+		"Its received time, which decides whether it was on time or late (迟报), is --received when given, " +
+		"else the file's modification time, which a copy (from a USB stick, a download) may have changed: then give --received."
+}
+
+// parseReceived parses --received: RFC 3339, or "2006-01-02 15:04" in loc.
+func parseReceived(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", s, loc); err == nil {
+		return t, nil
+	}
+	return time.Time{}, &userError{msg: fmt.Sprintf("import: --received %q: want RFC 3339 (2026-11-20T15:04:00+08:00) or \"2026-11-20 15:04\" (office time)", s), code: exitUsage}
 }
 
 // Run imports each file; exit 1 if any was rejected.
 func (c *ImportCmd) Run(g *Globals) error {
-	return g.withGatedApp(g.warnSecret("import"), func(ctx context.Context, a *app) error {
+	var received time.Time
+	gate := func(cfg *config.Config) error {
+		if c.Received != "" {
+			var err error
+			if received, err = parseReceived(c.Received, cfg.Location); err != nil {
+				return err
+			}
+		}
+		return g.warnSecret("import")(cfg)
+	}
+	return g.withGatedApp(gate, func(ctx context.Context, a *app) error {
 		bad := 0
 		for _, f := range c.Files {
 			data, err := os.ReadFile(f)
 			if err != nil {
 				return err
 			}
-			st, err := os.Stat(f)
-			if err != nil {
-				return err
+			at := received
+			if at.IsZero() {
+				st, err := os.Stat(f)
+				if err != nil {
+					return err
+				}
+				at = st.ModTime()
 			}
-			sub, dup, problems, err := a.Import(ctx, filepath.Base(f), data, st.ModTime())
+			sub, dup, problems, err := a.Import(ctx, filepath.Base(f), data, at)
 			if err != nil {
 				return err
 			}
