@@ -41,7 +41,9 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 		}
 	}
 	out := filepath.Join(dir, res.Period)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	// Owner-only, like the store: the reports hold every county's scores before they
+	// are published.
+	if err := os.MkdirAll(out, 0o700); err != nil {
 		return nil, err
 	}
 	// Temporary files left by a run that was killed while writing are never reports:
@@ -117,7 +119,7 @@ func writeFileAtomic(path string, b []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
+	if err = os.Chmod(f.Name(), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(f.Name(), path)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
@@ -36,14 +37,33 @@ func (c *InitCmd) Run(g *Globals) error {
 	if _, err := os.Stat(c.Out); err == nil && !c.Force {
 		return userErrorf("%s exists; use --force to overwrite it", c.Out)
 	}
-	if err := os.MkdirAll(filepath.Dir(c.Out), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(c.Out), 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(c.Out, config.Example(), 0o644); err != nil {
+	if err := os.WriteFile(c.Out, config.Example(), 0o600); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "wrote %s: edit it, then run `kaohe doctor --config %s`\n", c.Out, c.Out)
 	return nil
+}
+
+// privacyWarnings says which of the store's files (and its directory) others than its
+// owner may read: the store holds every raw mail and the roster's names. Nothing on
+// Windows, where the mode bits do not tell.
+func privacyWarnings(path string) []string {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	var out []string
+	if fi, err := os.Stat(filepath.Dir(path)); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		out = append(out, fmt.Sprintf("directory %s is readable by group or others (mode %04o): chmod 700 it", filepath.Dir(path), fi.Mode().Perm()))
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			out = append(out, fmt.Sprintf("%s is open to group or others (mode %04o): chmod 600 it; the store holds every mail and the roster's names", p, fi.Mode().Perm()))
+		}
+	}
+	return out
 }
 
 // DoctorCmd checks the config, the store, the font and the mail servers.
@@ -105,6 +125,9 @@ func (c *DoctorCmd) Run(g *Globals) error {
 	}
 	defer a.Close()
 	line("store", nil, cfg.Store.Path)
+	for _, w := range privacyWarnings(a.Store.Path()) {
+		fmt.Fprintf(g.stdout, "warn  %-9s %s\n", "store", w)
+	}
 	if a.OpenMailbox == nil {
 		fmt.Fprintf(g.stdout, "skip  %-9s no imap.host: no intake\n", "imap")
 	} else {

@@ -71,7 +71,7 @@ func (c *TemplateCmd) Run(g *Globals) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(c.Out, form, 0o644); err != nil {
+	if err := os.WriteFile(c.Out, form, 0o600); err != nil { // the roster's names: the owner's to share
 		return userErrorf("template: %v", err)
 	}
 	fmt.Fprintf(g.stdout, "wrote %s (%d bytes, prefilled: %v)\n", c.Out, len(form), prefilled)

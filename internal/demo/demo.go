@@ -90,7 +90,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.RemoveAll(res.MailDir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(res.MailDir, 0o755); err != nil {
+	if err := os.MkdirAll(res.MailDir, 0o700); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "kaohe-demo-")

@@ -79,7 +79,7 @@ type fault struct{ code, n int }
 // listen or create opts.Dir.
 func StartSMTPSink(ctx context.Context, logger *slog.Logger, opts SinkOptions) (*SMTPSink, error) {
 	if opts.Dir != "" {
-		if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 			return nil, fmt.Errorf("smtp sink: %w", err)
 		}
 	}
@@ -194,7 +194,7 @@ func (s *SMTPSink) deliver(r Received) error {
 	s.mu.Unlock()
 	if s.opts.Dir != "" {
 		name := fmt.Sprintf("%06d_%s.eml", seq, sanitizeID(r.MessageID))
-		if err := os.WriteFile(filepath.Join(s.opts.Dir, name), r.Data, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(s.opts.Dir, name), r.Data, 0o600); err != nil {
 			return fmt.Errorf("smtp sink: %w", err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // lockFile takes an exclusive advisory lock on path (created if needed), waiting until
 // ctx is done. The lock goes away with the process, so a crash never leaves it behind.
 func lockFile(ctx context.Context, path string) (unlock func() error, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateFile)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,9 @@ func dsn(path string) string {
 }
 
 // Open opens the SQLite store at path, creating the file and its directory if needed, and
-// brings the schema up to date. Several processes may open the same path; migrations are
+// brings the schema up to date. What it creates is private, as the store holds every raw
+// mail and the roster's names: the directory 0700, the database, its WAL and shared-memory
+// files and the lock file 0600, whatever the umask (an existing store keeps its modes). Several processes may open the same path; migrations are
 // run by one of them at a time (a lock file next to the database).
 //
 // Errors: the directory or file cannot be created or opened, the file is not an SQLite
@@ -96,10 +98,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("store path %q: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("creating store directory: %w", err)
 	}
-	if err := create(ctx, abs); err != nil {
+	created, err := create(ctx, abs)
+	if err != nil {
 		return nil, fmt.Errorf("creating store %s: %w", abs, err)
 	}
 	db, err := sql.Open("sqlite", dsn(abs))
@@ -119,8 +122,20 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		}
 		return nil, err
 	}
+	if created {
+		// SQLite gives the WAL and shared-memory files the database file's mode; make
+		// sure of it, as they hold the same data.
+		for _, p := range []string{abs + "-wal", abs + "-shm"} {
+			if err := os.Chmod(p, privateFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.Join(fmt.Errorf("store %s: %w", abs, err), db.Close())
+			}
+		}
+	}
 	return s, nil
 }
+
+// privateFile is the mode of the files the store creates: the owner's alone.
+const privateFile fs.FileMode = 0o600
 
 // pageSize is the page size of a new store. SQLite's default, 4 KiB, splits each stored
 // form (raw mail, filing, values: ~300 KB at 172 villages) into ~75 pages, each written
@@ -128,11 +143,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 // make a quarter of the calls.
 const pageSize = 16384
 
-// create makes a new, empty database file at path with pageSize pages in WAL mode; a file
-// that exists is left alone. The page size has to be set before WAL mode, and the DSN's
-// pragmas are not applied in the order given. Processes creating the same store at once
-// take turns on the migration lock.
-func create(ctx context.Context, path string) (err error) {
+// create makes a new, empty database file at path (mode privateFile) with pageSize pages
+// in WAL mode, and reports whether it did; a file that exists is left alone. The page
+// size has to be set before WAL mode, and the DSN's pragmas are not applied in the order
+// given. Processes creating the same store at once take turns on the migration lock.
+func create(ctx context.Context, path string) (created bool, err error) {
 	exists := func() (bool, error) {
 		fi, err := os.Stat(path)
 		if err == nil {
@@ -143,11 +158,11 @@ func create(ctx context.Context, path string) (err error) {
 		return false, err
 	}
 	if ok, err := exists(); ok || err != nil {
-		return err
+		return false, err
 	}
 	unlock, err := lockFile(ctx, path+".migrate-lock")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if uerr := unlock(); err == nil {
@@ -155,20 +170,32 @@ func create(ctx context.Context, path string) (err error) {
 		}
 	}()
 	if ok, err := exists(); ok || err != nil {
-		return err // another process made it meanwhile
+		return false, err // another process made it meanwhile
+	}
+	// The file first, owner-only: SQLite would create it with 0644 less the umask, and
+	// creates its WAL and shared-memory files with the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateFile)
+	if err != nil {
+		return false, err
+	}
+	if err := f.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Chmod(path, privateFile); err != nil { // an empty file left by a crash here
+		return false, err
 	}
 	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path}).String())
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1) // both pragmas on one connection
 	for _, q := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
 		if _, err := db.Exec(q); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return db.Close()
+	return true, db.Close()
 }
 
 func (s *Store) migrate(ctx context.Context) error {
