@@ -26,6 +26,13 @@ func (c *ServeCmd) Run(g *Globals) error {
 	})
 }
 
+// Help is the detail of kaohe serve --help.
+func (c *ServeCmd) Help() string {
+	return "Runs dispatch, remind, assess and deliver on the cron schedules of [schedule] (office.timezone) " +
+		"and watches the mailbox, answering each form within seconds, until SIGINT or SIGTERM; " +
+		"then it finishes the step in hand. " + secretHelp
+}
+
 // InitCmd writes the documented sample config.
 type InitCmd struct {
 	Out   string `arg:"" optional:"" default:"kaohe.toml" help:"Where to write it." type:"path"`

@@ -523,3 +523,37 @@ func (g *Globals) warnSecret(cmd string) func(c *config.Config) error {
 		return nil
 	}
 }
+
+// secretHelp is the part of the help of the commands that mail forms or read them back.
+const secretHelp = "It refuses to run (exit 1) on the public demo secret: set the form secret first " +
+	"(the variable forms.secret_env names, $KAOHE_FORM_SECRET by default, or forms.secret_file)."
+
+// Help is the detail of kaohe dispatch --help.
+func (c *DispatchCmd) Help() string {
+	return "Queues each county's form (prefilled from its last accepted one) in the outbox, then sends what is due. " +
+		secretHelp + " --dry-run builds the forms and sends nothing, with or without a secret."
+}
+
+// Help is the detail of kaohe remind --help.
+func (c *RemindCmd) Help() string {
+	return "Queues a reminder, with the form attached, to every county with no accepted form for the period, then sends what is due. " +
+		secretHelp + " --dry-run says who would be reminded and sends nothing."
+}
+
+// Help is the detail of kaohe collect --help.
+func (c *CollectCmd) Help() string {
+	return "Stores every new message of the intake mailbox, checks the forms attached and answers each sender " +
+		"(a receipt, or the problems marked in their own workbook). " + secretHelp
+}
+
+// Help is the detail of kaohe deliver --help.
+func (c *DeliverCmd) Help() string {
+	return "Sends the outbox's due mail through the configured SMTP server. " + secretHelp
+}
+
+// Help is the detail of kaohe assess --help.
+func (c *AssessCmd) Help() string {
+	return "Scores every county for the period from its accepted form and prints the league table. " +
+		"--out writes the PDF reports and the summary workbook; --queue also queues them for delivery, " +
+		"and with an SMTP server configured needs the form secret, as deliver does."
+}
