@@ -112,13 +112,13 @@ func reasonOf(ts *score.TaskScore) string {
 // taskTable is the county's task table: a reason only for yellow and red tasks.
 func taskTable(c *score.CountyResult) *Table {
 	t := &Table{Columns: []Column{
-		{Title: "编号", Width: 0.065, Align: "C"},
-		{Title: "任务", Width: 0.165, Align: "L"},
-		{Title: "目标", Width: 0.2, Align: "L"},
+		{Title: "编号", Width: 0.075, Align: "C"},
+		{Title: "任务", Width: 0.16, Align: "L"},
+		{Title: "目标", Width: 0.195, Align: "L"},
 		{Title: "报送值", Width: 0.1, Align: "L"},
 		{Title: "序时要求", Width: 0.1, Align: "L"},
-		{Title: "得分", Width: 0.07, Align: "C"},
-		{Title: "灯", Width: 0.06, Align: "C", Light: true},
+		{Title: "得分", Width: 0.075, Align: "C"},
+		{Title: "灯", Width: 0.055, Align: "C", Light: true},
 		{Title: "主要原因", Width: 0.24, Align: "L"},
 	}}
 	for i := range c.Tasks {
@@ -144,7 +144,7 @@ func basisBlocks(c *score.CountyResult) []Block {
 	for _, ts := range c.Tasks {
 		t.Rows = append(t.Rows, Row{Cells: []string{ts.Task, fullWidthPunct(ts.Explanation)}})
 	}
-	return []Block{{Kind: BlockHeading, Text: "附表：各项任务评分依据"}, {Kind: BlockTable, Table: t}}
+	return []Block{{Kind: BlockAttach, Label: "附表", Text: "各项任务评分依据"}, {Kind: BlockTable, Table: t}}
 }
 
 var cnOrdinal = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
@@ -496,7 +496,7 @@ func lightMatrix(res *score.Result) []Block {
 			cols = append(cols, Column{Title: n, Align: "C", Fill: true})
 		}
 		widths(cols, []float64{0.25}, 0)
-		t := &Table{Columns: cols, Size: 9.5}
+		t := &Table{Columns: cols, Size: 9.5, Keep: true}
 		for i := range res.Counties {
 			c := &res.Counties[i]
 			if !c.Submitted {

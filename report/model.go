@@ -130,6 +130,7 @@ type Table struct {
 	Columns []Column `json:"columns"`
 	Rows    []Row    `json:"rows"`
 	Size    float64  `json:"size,omitempty"` // font size, pt; 0: the document's table size
+	Keep    bool     `json:"keep,omitempty"` // start on a new page rather than split, when it fits one
 }
 
 // Column describes one table column.
@@ -529,10 +530,10 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		add(Block{Kind: BlockText, NoIndent: true, Text: "本期无红灯任务。"})
 	} else {
 		rt := &Table{Columns: []Column{
-			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "编号", Width: 0.1, Align: "C"},
 			{Title: "任务", Width: 0.27, Align: "L"},
 			{Title: "红灯县数", Width: 0.1, Align: "C"},
-			{Title: "县（市、区）", Width: 0.55, Align: "L"},
+			{Title: "县（市、区）", Width: 0.53, Align: "L"},
 		}}
 		for _, r := range res.RedTasks {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})

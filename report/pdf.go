@@ -102,7 +102,10 @@ func NewRenderer(o Options) (*Renderer, error) {
 	addRunes(need, chrome)
 	addRunes(need, o.Office)
 	// Without ↑↓ the league table draws triangles instead.
-	r.arrows = r.faces[faceSong].font.Has('↑') && r.faces[faceSong].font.Has('↓')
+	r.arrows = true
+	for _, f := range []faceID{faceSong, faceHei} {
+		r.arrows = r.arrows && r.faces[f].font.Has('↑') && r.faces[f].font.Has('↓')
+	}
 	delete(need, '↑')
 	delete(need, '↓')
 	if o.TaskTexts {
@@ -110,8 +113,10 @@ func NewRenderer(o Options) (*Renderer, error) {
 			addRunes(need, t.ID+t.Title+t.Text)
 		}
 	}
-	if miss := r.faces[faceSong].font.missing(need); len(miss) > 0 {
-		return nil, missingError("report font", miss)
+	for _, f := range []faceID{faceSong, faceHei} {
+		if miss := r.faces[f].font.missing(need); len(miss) > 0 {
+			return nil, missingError("report font", miss)
+		}
 	}
 	return r, nil
 }
@@ -233,16 +238,31 @@ type doc struct {
 	family [nFaces]string
 	cw     [nFaces]map[rune]int // glyph widths in 1/1000 em
 	face   faceID
+	stats  *layoutStats
+	tf     faceID  // the face of text and tables
 	size   float64 // current font size, pt
 	arrows bool    // the font has ↑ and ↓
 	y      float64
 	err    error
 }
 
+// textFace is the face of a model's text and tables: Song in the 通报; 黑体 in the
+// denser county report, whose many table cells in Song would double its size (an AR PL
+// UMing glyph takes twice the bytes of a WenQuanYi one).
+func (m *Model) textFace() faceID {
+	if m.Kind == "summary" {
+		return faceSong
+	}
+	return faceHei
+}
+
 // faceStrings calls fn with every piece of text of m and the face it is printed in.
 func (m *Model) faceStrings(fn func(faceID, string)) {
-	song := func(s string) { fn(faceSong, s) }
-	song(m.Title)
+	tf := m.textFace()
+	song := func(s string) { fn(tf, s) }
+	fn(faceSong, m.Title)
+	fn(faceSong, m.Subtitle)
+	fn(faceSong, periodText(m.Period)+" ")
 	song(m.Subtitle)
 	song(m.Office)
 	song(periodText(m.Period))
@@ -256,7 +276,7 @@ func (m *Model) faceStrings(fn func(faceID, string)) {
 			fn(faceKai, b.Text)
 		case BlockAttach:
 			fn(faceHei, b.Label)
-			song(b.Text)
+			fn(faceSong, b.Text)
 		default:
 			song(b.Text)
 		}
@@ -266,7 +286,28 @@ func (m *Model) faceStrings(fn func(faceID, string)) {
 
 // render typesets a model into PDF bytes.
 func (r *Renderer) render(m *Model) ([]byte, error) {
-	d := &doc{m: m, g: countyGeom, arrows: r.arrows}
+	b, _, err := r.renderStats(m)
+	return b, err
+}
+
+
+// layoutStats records how the tables of a document fell on its pages, for tests.
+type layoutStats struct {
+	frags     []tableFrag // each part of a table on one page
+	splitRows int         // rows split across pages
+}
+
+// tableFrag is the part of a table on one page.
+type tableFrag struct{ page, rows, tableRows int }
+
+// renderStats is render, also returning the layout statistics.
+func (r *Renderer) renderStats(m *Model) ([]byte, *layoutStats, error) {
+	b, st, err := r.renderDoc(m)
+	return b, st, err
+}
+
+func (r *Renderer) renderDoc(m *Model) ([]byte, *layoutStats, error) {
+	d := &doc{m: m, g: countyGeom, arrows: r.arrows, tf: m.textFace(), stats: &layoutStats{}}
 	if m.Kind == "summary" {
 		d.g = summaryGeom
 	}
@@ -278,7 +319,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 		d.runes[i] = map[rune]bool{}
 		d.cw[i] = map[rune]int{}
 	}
-	addRunes(d.runes[faceSong], chrome)
+	addRunes(d.runes[d.tf], chrome)
 	addRunes(d.runes[faceHei], heiChrome)
 	m.faceStrings(func(f faceID, s string) { addRunes(d.runes[f], s) })
 	for i := range d.runes {
@@ -332,7 +373,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 			}
 		}
 		if miss := gr.f.font.missing(union); len(miss) > 0 {
-			return nil, missingError(fmt.Sprintf("report %s %s", m.Kind, m.Subtitle), miss)
+			return nil, nil, missingError(fmt.Sprintf("report %s %s", m.Kind, m.Subtitle), miss)
 		}
 		list := make([]rune, 0, len(union))
 		for c := range union {
@@ -342,7 +383,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 		}
 		sub, runeGlyph, err := gr.f.font.subset(list)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		family := faceNames[gr.ids[0]]
 		pdf.AddUTF8FontSubsetWith(family, "", gr.f.metrics, sub, runeGlyph)
@@ -352,25 +393,25 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 		}
 	}
 	if err := pdf.Error(); err != nil {
-		return nil, fmt.Errorf("report: loading font: %w", err)
+		return nil, nil, fmt.Errorf("report: loading font: %w", err)
 	}
 	d.pdf = pdf
 	pdf.SetHeaderFunc(d.header)
 	pdf.SetFooterFunc(d.footer)
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 	d.newPage()
 	d.title()
 	for i := range m.Blocks {
 		d.block(m.Blocks, i)
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, nil, d.err
 	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
-		return nil, fmt.Errorf("report: writing PDF: %w", err)
+		return nil, nil, fmt.Errorf("report: writing PDF: %w", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), d.stats, nil
 }
 
 // periodDate is the creation date of a period's reports when the result names no
@@ -467,7 +508,7 @@ func (d *doc) header() {
 		return
 	}
 	f, save := d.face, d.size
-	d.setFont(faceSong, 8)
+	d.setFont(d.tf, 8)
 	d.color(cMuted)
 	x, w := d.g.left, d.g.width
 	d.text(x, 10, w/2, d.m.Office, "L")
@@ -485,7 +526,7 @@ func (d *doc) header() {
 // left on even ones, one character in from the text block's edge (GB/T 9704).
 func (d *doc) footer() {
 	f, save := d.face, d.size
-	d.setFont(faceSong, d.g.footPt)
+	d.setFont(d.tf, d.g.footPt)
 	d.color(cText)
 	s := fmt.Sprintf("— %d —", d.pdf.PageNo())
 	in := d.g.footPt * ptMM
@@ -521,7 +562,7 @@ func (d *doc) title() {
 			d.y += d.lh()
 		}
 		d.y += d.lh() / 2
-		d.setFont(faceSong, d.g.body)
+		d.setFont(d.tf, d.g.body)
 		return
 	}
 	d.setFont(faceSong, d.g.title)
@@ -592,10 +633,15 @@ func (d *doc) minHeight(blocks []Block, i int) float64 {
 		_, _, _, _, lines := d.headingLines(b)
 		return float64(len(lines))*d.lh() + 3 + d.minHeight(blocks, i+1)
 	case BlockText, BlockQuote:
+		// A heading takes the first line of a short paragraph, two of a longer one.
 		lines := d.textLines(b)
-		return float64(min(2, len(lines)))*d.lh() + 1
+		k := 1
+		if len(lines) > 2 {
+			k = 2
+		}
+		return float64(k)*d.lh() + 1
 	case BlockFacts:
-		d.setFont(faceSong, d.g.body)
+		d.setFont(d.tf, d.g.body)
 		return math.Min(float64(len(b.Facts))*d.lh()+5, 60)
 	case BlockBars:
 		return d.barsHeight(b.Bars)
@@ -603,6 +649,9 @@ func (d *doc) minHeight(blocks []Block, i int) float64 {
 		return d.trendHeight(b.Trend)
 	case BlockTable:
 		p := d.planTable(b.Table)
+		if b.Table.Keep && p.headH+p.total() <= d.g.bottom-d.g.top {
+			return p.headH + p.total()
+		}
 		return p.headH + p.firstRows()
 	}
 	return 0
@@ -641,15 +690,23 @@ func (d *doc) block(blocks []Block, i int) {
 		}
 	case BlockText, BlockQuote:
 		x, w := d.textBox(b)
-		for _, l := range d.textLines(b) {
+		if d.g.indent && strings.HasPrefix(b.Text, "附件：") {
+			d.y += d.lh() // 附件说明: one blank line below the text (GB/T 9704)
+		}
+		lines := d.textLines(b)
+		for k, l := range lines {
 			d.need(d.lh())
-			d.text(x, d.y, w, l, "L")
+			if k < len(lines)-1 {
+				d.justify(x, d.y, w, l)
+			} else {
+				d.text(x, d.y, w, l, "L")
+			}
 			d.y += d.lh()
 		}
 		if !d.g.indent {
 			d.y += 1.5
 		}
-		d.setFont(faceSong, d.g.body)
+		d.setFont(d.tf, d.g.body)
 	case BlockFacts:
 		d.facts(b.Facts)
 	case BlockBars:
@@ -665,9 +722,37 @@ func (d *doc) block(blocks []Block, i int) {
 	}
 }
 
+// justify prints a full line of a paragraph spread to the width w: the space left
+// is shared between the tokens (a number with its unit stays one token), as 公文 text
+// is set flush on both sides. A line well short of w (its paragraph's end, or one
+// ended early by 避头尾 by more than two characters) is printed as it is.
+func (d *doc) justify(x, y, w float64, line string) {
+	for strings.HasPrefix(line, "\u3000") {
+		em := d.size * ptMM
+		x, w = x+em, w-em
+		line = line[len("\u3000"):]
+	}
+	toks := tokenize(line, d.measure)
+	nat := 0.0
+	for _, t := range toks {
+		nat += t.w
+	}
+	extra := w - nat
+	em := d.size * ptMM
+	if len(toks) < 2 || extra <= 0.05 || extra > 2.5*em {
+		d.text(x, y, w, line, "L")
+		return
+	}
+	gap := extra / float64(len(toks)-1)
+	for _, t := range toks {
+		d.text(x, y, t.w+0.5, t.s, "L")
+		x += t.w + gap
+	}
+}
+
 // textBox sets the font of a text block and returns its left edge and width.
 func (d *doc) textBox(b *Block) (x, w float64) {
-	f := faceSong
+	f := d.tf
 	if b.Kind == BlockQuote {
 		f = faceKai
 	}
@@ -693,7 +778,7 @@ func (d *doc) textLines(b *Block) []string {
 // sign prints the 落款: the issuing office centred over the 成文日期, which stands four
 // characters in from the right edge (GB/T 9704), after one blank line.
 func (d *doc) sign(b *Block) {
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 	office := b.Text
 	if office == "" {
 		office = d.m.Office
@@ -739,11 +824,11 @@ func (d *doc) attach(b *Block) {
 		d.y += d.lh()
 	}
 	d.y += 3
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 }
 
 func (d *doc) facts(fs []Fact) {
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 	lw := 30.0
 	if d.g.indent {
 		lw = 40
@@ -775,7 +860,7 @@ func (d *doc) facts(fs []Fact) {
 const barRowH = 9.0
 
 func (d *doc) barsHeight(bs []Bar) float64 {
-	d.setFont(faceSong, 7.5)
+	d.setFont(d.tf, 7.5)
 	return float64(len(bs))*barRowH + 2*d.lh() + 5
 }
 
@@ -783,7 +868,7 @@ func (d *doc) barsHeight(bs []Bar) float64 {
 // (▲ below the bar) and the best unit (│ across it) when known.
 func (d *doc) bars(bs []Bar) {
 	d.need(d.barsHeight(bs))
-	d.setFont(faceSong, 9.5)
+	d.setFont(d.tf, 9.5)
 	const labelW, valueW = 42.0, 26.0
 	x0, tw := d.g.left, d.g.width
 	trackW := tw - labelW - valueW - 4
@@ -791,7 +876,7 @@ func (d *doc) bars(bs []Bar) {
 	marks := false
 	for i, b := range bs {
 		y := y0 + float64(i)*barRowH
-		d.setFont(faceSong, 9.5)
+		d.setFont(d.tf, 9.5)
 		d.color(cText)
 		d.text(x0, y+(barRowH-1.5-d.lh())/2, labelW, b.Label, "L")
 		x := x0 + labelW
@@ -819,7 +904,7 @@ func (d *doc) bars(bs []Bar) {
 			d.pdf.Polygon([]fpdf.PointType{{X: ax - 1.1, Y: y + barRowH - 1.0}, {X: ax + 1.1, Y: y + barRowH - 1.0}, {X: ax, Y: y + barRowH - 2.8}}, "F")
 		}
 	}
-	d.setFont(faceSong, 7.5)
+	d.setFont(d.tf, 7.5)
 	d.color(cMuted)
 	d.draw(cRule)
 	d.pdf.SetLineWidth(0.1)
@@ -848,7 +933,7 @@ func (d *doc) bars(bs []Bar) {
 		d.y += d.lh()
 	}
 	d.y += 3
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 }
 
 const cellPadX, cellPadY = 1.2, 1.0
@@ -879,7 +964,7 @@ func (d *doc) tableSize(t *Table) float64 {
 
 func (d *doc) planTable(t *Table) *tablePlan {
 	size := d.tableSize(t)
-	d.setFont(faceSong, size)
+	d.setFont(d.tf, size)
 	p := &tablePlan{t: t, size: size, lh: d.lh()}
 	p.dot = p.lh * 0.45
 	p.ws = make([]float64, len(t.Columns))
@@ -920,6 +1005,15 @@ func (d *doc) planTable(t *Table) *tablePlan {
 	return p
 }
 
+// total is the height of all rows.
+func (p *tablePlan) total() float64 {
+	s := 0.0
+	for _, h := range p.h {
+		s += h
+	}
+	return s
+}
+
 // firstRows is the height of the rows that must start a table on a page: all of a
 // table of fewer than six rows (so that it is never split into parts of fewer than
 // three), else the first three.
@@ -941,8 +1035,12 @@ func (p *tablePlan) firstRows() float64 {
 // rows of a longer one go over together.
 func (d *doc) table(t *Table) {
 	p := d.planTable(t)
-	d.setFont(faceSong, p.size)
-	d.need(p.headH + p.firstRows())
+	d.setFont(d.tf, p.size)
+	if t.Keep && p.headH+p.total() <= d.g.bottom-d.g.top {
+		d.need(p.headH + p.total())
+	} else {
+		d.need(p.headH + p.firstRows())
+	}
 	d.drawHead(p)
 	n := len(p.h)
 	placed := 0
@@ -955,12 +1053,14 @@ func (d *doc) table(t *Table) {
 			breakHere = d.y+tail > d.g.bottom+1e-6
 		}
 		if breakHere && placed > 0 {
+			d.stats.frags = append(d.stats.frags, tableFrag{d.pdf.PageNo(), placed, n})
 			d.newPage()
 			d.drawHead(p)
 			placed = 0
 		}
 		if h > full+1e-6 {
 			// Taller than a page: the only case a row is split.
+			d.stats.splitRows++
 			d.splitRow(p, i)
 			placed++
 			continue
@@ -968,8 +1068,11 @@ func (d *doc) table(t *Table) {
 		d.row(p, i, 0, p.n[i])
 		placed++
 	}
+	if placed > 0 {
+		d.stats.frags = append(d.stats.frags, tableFrag{d.pdf.PageNo(), placed, n})
+	}
 	d.y += 3
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 }
 
 func (d *doc) splitRow(p *tablePlan, i int) {
@@ -988,7 +1091,7 @@ func (d *doc) splitRow(p *tablePlan, i int) {
 
 func (d *doc) drawHead(p *tablePlan) {
 	t := p.t
-	d.setFont(faceSong, p.size)
+	d.setFont(d.tf, p.size)
 	x := d.g.left
 	d.fill(cHeadBg)
 	d.draw(cRule)
@@ -1009,7 +1112,7 @@ func (d *doc) drawHead(p *tablePlan) {
 func (d *doc) row(p *tablePlan, ri, from, to int) {
 	t, row, cells, n := p.t, &p.t.Rows[ri], p.cells[ri], p.n[ri]
 	lh, dot, ws := p.lh, p.dot, p.ws
-	d.setFont(faceSong, p.size)
+	d.setFont(d.tf, p.size)
 	h := float64(to-from)*lh + 2*cellPadY
 	x := d.g.left
 	d.draw(cRule)
@@ -1136,11 +1239,11 @@ func (d *doc) trend(tr *Trend) {
 	for pi, p := range tr.Panels {
 		px := d.g.left + float64(pi%trendCols)*(pw+gap)
 		py := y0 + float64(pi/trendCols)*(trendPanelH+4)
-		d.setFont(faceSong, 8.5)
+		d.setFont(d.tf, 8.5)
 		d.color(cText)
 		d.text(px, py, pw, p.Name+"（满分"+trim0(p.Max)+"）", "L")
 		top := py + d.lh() + 3.5
-		d.setFont(faceSong, 7)
+		d.setFont(d.tf, 7)
 		lh := d.lh()
 		base := py + trendPanelH - lh - 1
 		h := base - top
@@ -1175,7 +1278,7 @@ func (d *doc) trend(tr *Trend) {
 		}
 	}
 	d.y = y0 + d.trendHeight(tr)
-	d.setFont(faceSong, d.g.body)
+	d.setFont(d.tf, d.g.body)
 	d.color(cText)
 }
 
