@@ -290,7 +290,6 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 	return b, err
 }
 
-
 // layoutStats records how the tables of a document fell on its pages, for tests.
 type layoutStats struct {
 	frags     []tableFrag // each part of a table on one page
