@@ -130,6 +130,10 @@ func checkLayout(t *testing.T, r *Renderer, m *Model) []byte {
 		t.Fatal(err)
 	}
 	name := m.Kind + " " + m.Subtitle
+	// Size budgets (issue 13): a county report under 150 KB, the summary under 400 KB.
+	if limit := map[string]int{"county": 150_000, "summary": 400_000}[m.Kind]; len(pdf) >= limit {
+		t.Errorf("%s: %d bytes, budget %d", name, len(pdf), limit)
+	}
 	if st.splitRows > 0 {
 		t.Errorf("%s: %d table rows split across pages", name, st.splitRows)
 	}

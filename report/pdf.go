@@ -256,6 +256,25 @@ func (m *Model) textFace() faceID {
 	return faceHei
 }
 
+// subFace is the face of 二级标题: 楷体 in the 通报; 黑体 in the county report, whose
+// size budget (150 KB) a third embedded face would break.
+func (m *Model) subFace() faceID {
+	if m.Kind == "summary" {
+		return faceKai
+	}
+	return faceHei
+}
+
+// quoteFace is the face of the counties' own words: 楷体 in the 通报; the text face in
+// the county report, where they are long and many (a UKai glyph, like a UMing one,
+// takes twice the bytes of a WenQuanYi one).
+func (m *Model) quoteFace() faceID {
+	if m.Kind == "summary" {
+		return faceKai
+	}
+	return m.textFace()
+}
+
 // faceStrings calls fn with every piece of text of m and the face it is printed in.
 func (m *Model) faceStrings(fn func(faceID, string)) {
 	tf := m.textFace()
@@ -272,8 +291,10 @@ func (m *Model) faceStrings(fn func(faceID, string)) {
 		switch b.Kind {
 		case BlockHeading:
 			fn(faceHei, b.Text)
-		case BlockSubheading, BlockQuote:
-			fn(faceKai, b.Text)
+		case BlockSubheading:
+			fn(m.subFace(), b.Text)
+		case BlockQuote:
+			fn(m.quoteFace(), b.Text)
 		case BlockAttach:
 			fn(faceHei, b.Label)
 			fn(faceSong, b.Text)
@@ -602,7 +623,7 @@ func wrapBalanced(s string, width float64, measure func(string) float64) []strin
 func (d *doc) headingLines(b *Block) (face faceID, size float64, x, w float64, lines []string) {
 	face, size = faceHei, d.g.head
 	if b.Kind == BlockSubheading {
-		face = faceKai
+		face = d.m.subFace()
 		if !d.g.indent {
 			size = d.g.body + 0.5
 		}
@@ -753,7 +774,7 @@ func (d *doc) justify(x, y, w float64, line string) {
 func (d *doc) textBox(b *Block) (x, w float64) {
 	f := d.tf
 	if b.Kind == BlockQuote {
-		f = faceKai
+		f = d.m.quoteFace()
 	}
 	d.setFont(f, d.g.body)
 	x, w = d.g.left, d.g.width
