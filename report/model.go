@@ -447,13 +447,14 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
 	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单"}
+	list := "附件："
 	for i, a := range attachments {
-		if i == 0 {
-			add(Block{Kind: BlockText, Text: fmt.Sprintf("附件：%d．%s", i+1, a)})
-			continue
+		if i > 0 {
+			list += "\n　　　　　" // under the first item's number
 		}
-		add(Block{Kind: BlockText, Text: fmt.Sprintf("　　　%d．%s", i+1, a)})
+		list += fmt.Sprintf("%d．%s", i+1, a)
 	}
+	add(Block{Kind: BlockText, Text: list})
 	add(Block{Kind: BlockSign})
 	n := 0
 	heading := func(s string) {

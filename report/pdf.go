@@ -239,6 +239,8 @@ type doc struct {
 	cw     [nFaces]map[rune]int // glyph widths in 1/1000 em
 	face   faceID
 	stats  *layoutStats
+	chrome bool    // drawing the page header or footer
+	cur    int     // the block being drawn
 	tf     faceID  // the face of text and tables
 	size   float64 // current font size, pt
 	arrows bool    // the font has ↑ and ↓
@@ -315,6 +317,7 @@ func (r *Renderer) render(m *Model) ([]byte, error) {
 type layoutStats struct {
 	frags     []tableFrag // each part of a table on one page
 	splitRows int         // rows split across pages
+	page      []int       // the page each block of the model starts on
 }
 
 // tableFrag is the part of a table on one page.
@@ -421,6 +424,7 @@ func (r *Renderer) renderDoc(m *Model) ([]byte, *layoutStats, error) {
 	d.setFont(d.tf, d.g.body)
 	d.newPage()
 	d.title()
+	d.stats.page = make([]int, len(m.Blocks))
 	for i := range m.Blocks {
 		d.block(m.Blocks, i)
 	}
@@ -502,6 +506,9 @@ func (d *doc) text(x, y, w float64, s, align string) {
 	if s == "" {
 		return // CellFormat would print nothing
 	}
+	if !d.chrome && d.stats.page != nil && d.stats.page[d.cur] == 0 {
+		d.stats.page[d.cur] = d.pdf.PageNo()
+	}
 	d.pdf.SetXY(x, y)
 	d.pdf.CellFormat(w, d.lh(), s, "", 0, align+"M", false, 0, "")
 }
@@ -527,6 +534,8 @@ func (d *doc) header() {
 	if !d.g.header {
 		return
 	}
+	d.chrome = true
+	defer func() { d.chrome = false }()
 	f, save := d.face, d.size
 	d.setFont(d.tf, 8)
 	d.color(cMuted)
@@ -545,6 +554,8 @@ func (d *doc) header() {
 // footer prints the page number "— 1 —" at the outside corner: right on odd pages,
 // left on even ones, one character in from the text block's edge (GB/T 9704).
 func (d *doc) footer() {
+	d.chrome = true
+	defer func() { d.chrome = false }()
 	f, save := d.face, d.size
 	d.setFont(d.tf, d.g.footPt)
 	d.color(cText)
@@ -561,20 +572,8 @@ func (d *doc) footer() {
 
 func (d *doc) title() {
 	if d.m.Kind == "summary" {
-		// 版头: the issuing office in red over a red rule.
-		size := 26.0
-		d.setFont(faceSong, size)
-		if w := d.measure(d.m.Office); w > d.g.width {
-			size = math.Floor(size * d.g.width / w)
-			d.setFont(faceSong, size)
-		}
-		d.color(cRed)
-		d.text(d.g.left, d.y, d.g.width, d.m.Office, "C")
-		d.y += d.lh() + 1
-		d.draw(cRed)
-		d.pdf.SetLineWidth(0.8)
-		d.pdf.Line(d.g.left, d.y, d.g.left+d.g.width, d.y)
-		d.y += 10
+		// The title of a 通报, then the text; the office signs at the end (落款).
+		d.y += 2
 		d.setFont(faceSong, d.g.title)
 		d.color(cText)
 		for _, l := range wrapBalanced(d.m.Title, d.g.width, d.measure) {
@@ -654,7 +653,11 @@ func (d *doc) minHeight(blocks []Block, i int) float64 {
 		return float64(len(lines))*d.lh() + 3 + d.minHeight(blocks, i+1)
 	case BlockText, BlockQuote:
 		// A heading takes the first line of a short paragraph, two of a longer one.
-		lines := d.textLines(b)
+		lines, _ := d.textLines(b)
+		if isIntro(blocks, i) {
+			// An introduction to a chart or table stays with its start.
+			return float64(len(lines))*d.lh() + 1.5 + d.minHeight(blocks, i+1)
+		}
 		k := 1
 		if len(lines) > 2 {
 			k = 2
@@ -677,8 +680,22 @@ func (d *doc) minHeight(blocks []Block, i int) float64 {
 	return 0
 }
 
+// isIntro reports whether blocks[i] is a short text introducing the chart or table
+// that follows it.
+func isIntro(blocks []Block, i int) bool {
+	if blocks[i].Kind != BlockText || len([]rune(blocks[i].Text)) > 120 || i+1 >= len(blocks) {
+		return false
+	}
+	switch blocks[i+1].Kind {
+	case BlockTable, BlockBars, BlockTrend, BlockFacts:
+		return true
+	}
+	return false
+}
+
 func (d *doc) block(blocks []Block, i int) {
 	b := &blocks[i]
+	d.cur = i
 	switch b.Kind {
 	case BlockHeading, BlockSubheading:
 		// Keep a heading with what follows: never the last line of a page.
@@ -713,10 +730,25 @@ func (d *doc) block(blocks []Block, i int) {
 		if d.g.indent && strings.HasPrefix(b.Text, "附件：") {
 			d.y += d.lh() // 附件说明: one blank line below the text (GB/T 9704)
 		}
-		lines := d.textLines(b)
+		lines, ends := d.textLines(b)
+		if isIntro(blocks, i) {
+			d.need(d.minHeight(blocks, i))
+			d.textBox(b)
+		}
+		tail := d.signTail(blocks, i+1)
+		if tail > 0 && strings.HasPrefix(b.Text, "附件：") {
+			// The 附件说明 stays with the 落款.
+			d.need(float64(len(lines))*d.lh() + tail)
+			tail = 0
+		}
 		for k, l := range lines {
+			// The 落款 (and the 附件说明 before it) never stand alone on a page: when
+			// they do not fit below this block, its last two lines go over with them.
+			if rest := len(lines) - k; tail > 0 && k > 0 && rest <= 2 && d.y+float64(rest)*d.lh()+tail > d.g.bottom {
+				d.newPage()
+			}
 			d.need(d.lh())
-			if k < len(lines)-1 {
+			if !ends[k] {
 				d.justify(x, d.y, w, l)
 			} else {
 				d.text(x, d.y, w, l, "L")
@@ -758,8 +790,7 @@ func (d *doc) justify(x, y, w float64, line string) {
 		nat += t.w
 	}
 	extra := w - nat
-	em := d.size * ptMM
-	if len(toks) < 2 || extra <= 0.05 || extra > 2.5*em {
+	if len(toks) < 2 || extra <= 0.05 || extra > w/4 {
 		d.text(x, y, w, line, "L")
 		return
 	}
@@ -768,6 +799,24 @@ func (d *doc) justify(x, y, w float64, line string) {
 		d.text(x, y, t.w+0.5, t.s, "L")
 		x += t.w + gap
 	}
+}
+
+// signTail is the height of the 附件说明 and 落款 that follow blocks[i-1] directly,
+// or 0 when they do not.
+func (d *doc) signTail(blocks []Block, i int) float64 {
+	defer d.setFont(d.face, d.size)
+	d.setFont(d.tf, d.g.body)
+	lh := d.lh()
+	h := 0.0
+	if i < len(blocks) && blocks[i].Kind == BlockText && strings.HasPrefix(blocks[i].Text, "附件：") {
+		lines, _ := d.textLines(&blocks[i])
+		h += float64(len(lines)+1) * lh
+		i++
+	}
+	if i < len(blocks) && blocks[i].Kind == BlockSign {
+		return h + 3*lh
+	}
+	return 0
 }
 
 // textBox sets the font of a text block and returns its left edge and width.
@@ -785,14 +834,22 @@ func (d *doc) textBox(b *Block) (x, w float64) {
 	return x, w
 }
 
-// textLines wraps a text block: in the 通报 a paragraph starts two characters in.
-func (d *doc) textLines(b *Block) []string {
+// textLines wraps a text block: in the 通报 a paragraph starts two characters in. A
+// line ending a paragraph (the block's last, or one before a newline) is marked.
+func (d *doc) textLines(b *Block) (lines []string, ends []bool) {
 	_, w := d.textBox(b)
 	s := b.Text
 	if d.g.indent && !b.NoIndent {
 		s = "　　" + s
 	}
-	return wrap(s, w, d.measure)
+	for para := range strings.SplitSeq(s, "\n") {
+		ls := wrap(para, w, d.measure)
+		lines = append(lines, ls...)
+		for k := range ls {
+			ends = append(ends, k == len(ls)-1)
+		}
+	}
+	return lines, ends
 }
 
 // sign prints the 落款: the issuing office centred over the 成文日期, which stands four
