@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -45,7 +46,7 @@ func assessedMonths(t testing.TB, counties []seeds.County, periods []string, mis
 				s.Received = deadline.Add(3 * 24 * time.Hour)
 				fallthrough
 			default:
-				q := 0.35 + 0.6*float64((i*7+pi*3)%10)/10
+				q := 0.2 + 0.6*float64((i*7+pi*3)%10)/10
 				s.Filing = score.Synthetic(cl, c, p, rng, q)
 			}
 			subs = append(subs, s)
@@ -301,5 +302,39 @@ func TestFaceCoverage(t *testing.T) {
 		if miss := f.font.missing(set); len(miss) > 0 {
 			t.Errorf("face %s lacks %d characters: %q", faceNames[id], len(miss), string(miss))
 		}
+	}
+}
+
+// TestSummaryBrief: the brief as plain text names what leaders look for, with the
+// period's figures, and no ASCII punctuation between Chinese characters.
+func TestSummaryBrief(t *testing.T) {
+	res, hist := demoMonth(t)
+	office := seeds.DefaultRoster().Office
+	s := SummaryBrief(res, hist, office)
+	first, last := res.Counties[0], res.Counties[res.Assessed-1]
+	st := res.Stats["total"]
+	want := []string{
+		summaryTitleOf(res.Period), "平均得分" + f1(st.Mean) + "分", "前三名", "后三名",
+		first.Name + "（" + f1(first.Total) + "分）", last.Name + "（" + f1(last.Total) + "分）",
+		"未报送的是" + res.Counties[len(res.Counties)-1].Name, "迟报", fullWidthPunct(office), dateText(issued(res)),
+	}
+	if pm, _, ok := previousMean(res, hist); ok && math.Round((st.Mean-pm)*10) != 0 {
+		want = append(want, "较2026年11月（"+f1(pm)+"分）")
+	}
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("brief lacks %q:\n%s", w, s)
+		}
+	}
+	for _, r := range systemic(res) {
+		if !strings.Contains(s, r.Title) {
+			t.Errorf("brief lacks the systemic weak task %s %s", r.Task, r.Title)
+		}
+	}
+	if len(systemic(res)) == 0 || !strings.Contains(s, "”（") {
+		t.Errorf("the demo month should quote the counties' words on a systemic weak task:\n%s", s)
+	}
+	if m := regexp.MustCompile(`\p{Han}[,;:()?]|[,;:()?]\p{Han}`).FindString(s); m != "" {
+		t.Errorf("ASCII punctuation next to a Chinese character: %q", m)
 	}
 }
