@@ -61,6 +61,7 @@ def main():
         s.subset(font)
         cmap = font["cmap"]
         cmap.tables = [t for t in cmap.tables if (t.platformID, t.platEncID, t.format) == (3, 1, 4)]
+        font.recalcTimestamp = False  # keep the source font's dates: the same input gives the same bytes
         font.save(out, reorderTables=True)
         have = font.getBestCmap()
         miss = sorted(c for c in chars if ord(c) not in have)
