@@ -239,8 +239,9 @@ type doc struct {
 	cw     [nFaces]map[rune]int // glyph widths in 1/1000 em
 	face   faceID
 	stats  *layoutStats
-	chrome bool    // drawing the page header or footer
-	cur    int     // the block being drawn
+	chrome bool // drawing the page header or footer
+	cur    int  // the block being drawn
+	plans  map[*Table]*tablePlan
 	tf     faceID  // the face of text and tables
 	size   float64 // current font size, pt
 	arrows bool    // the font has ↑ and ↓
@@ -1042,7 +1043,14 @@ func (d *doc) tableSize(t *Table) float64 {
 func (d *doc) planTable(t *Table) *tablePlan {
 	size := d.tableSize(t)
 	d.setFont(d.tf, size)
+	if p, ok := d.plans[t]; ok {
+		return p // planned for a heading's keep-with-next, now drawn
+	}
 	p := &tablePlan{t: t, size: size, lh: d.lh()}
+	if d.plans == nil {
+		d.plans = map[*Table]*tablePlan{}
+	}
+	d.plans[t] = p
 	p.dot = p.lh * 0.45
 	p.ws = make([]float64, len(t.Columns))
 	for i, c := range t.Columns {
