@@ -179,7 +179,7 @@ func TestHistorySlim(t *testing.T) {
 			t.Errorf("%s: county report model differs with the history read back", c.Code)
 		}
 		for _, b := range blocksOf(ms) {
-			if b.Lines != nil && len(b.Lines.X) >= 2 {
+			if b.Trend != nil && len(b.Trend.X) >= 2 {
 				trends++
 			}
 		}

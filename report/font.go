@@ -9,11 +9,23 @@ import (
 	"strings"
 )
 
-// embeddedFont is face 0 of Debian's fonts-wqy-microhei .ttc (WenQuanYi Micro Hei,
-// Apache-2.0, see fonts/LICENSE), saved as a standalone TrueType file.
-//
-//go:embed fonts/wqy-microhei.ttf
-var embeddedFont []byte
+// The embedded faces (see fonts/LICENSE and fonts/LICENSE-arphic):
+//   - heiFont: face 0 of Debian's fonts-wqy-microhei .ttc (WenQuanYi Micro Hei,
+//     Apache-2.0), saved as a standalone TrueType file: 黑体, for 一级标题.
+//   - songFont: AR PL UMing CN (明体/Song style), kaiFont: AR PL UKai CN (楷体), face 0
+//     of Debian's fonts-arphic-uming/ukai .ttc (Arphic Public License), cut by
+//     tools/cutfonts.py to ASCII, GB 2312 and the characters kaohe's texts use.
+var (
+	//go:embed fonts/wqy-microhei.ttf
+	heiFont []byte
+	//go:embed fonts/uming.ttf
+	songFont []byte
+	//go:embed fonts/ukai.ttf
+	kaiFont []byte
+)
+
+// embeddedFont is the font the font-level tests take apart.
+var embeddedFont = heiFont
 
 // ErrMissingGlyphs is wrapped by the error returned when the font lacks a glyph for a
 // character that is to be printed.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jining/kaohe/internal/score"
 )
@@ -13,12 +14,16 @@ import (
 // Model is what a report shows, page content in reading order, independent of the
 // typesetting: the PDF renderer draws it, and golden tests compare it.
 type Model struct {
-	Kind     string  `json:"kind"` // "county" or "summary"
-	Title    string  `json:"title"`
-	Subtitle string  `json:"subtitle"`
-	Period   string  `json:"period"` // YYYY-MM
-	Office   string  `json:"office,omitempty"`
-	Blocks   []Block `json:"blocks"`
+	Kind     string `json:"kind"` // "county" or "summary"
+	Title    string `json:"title"`
+	Subtitle string `json:"subtitle"`
+	Period   string `json:"period"` // YYYY-MM
+	Office   string `json:"office,omitempty"`
+	// Issued is when the assessment was made (the latest accepted form), zero when
+	// unknown: the PDF's creation date and, in office time, the 成文日期 (Date).
+	Issued time.Time `json:"issued,omitzero"`
+	Date   string    `json:"date,omitempty"`
+	Blocks []Block   `json:"blocks"`
 }
 
 // eachString calls fn with every piece of text of the model.
@@ -27,9 +32,17 @@ func (m *Model) eachString(fn func(string)) {
 	fn(m.Subtitle)
 	fn(m.Office)
 	fn(periodText(m.Period))
+	fn(m.Date)
 	for i := range m.Blocks {
-		b := &m.Blocks[i]
-		fn(b.Text)
+		fn(m.Blocks[i].Text)
+		fn(m.Blocks[i].Label)
+		m.Blocks[i].eachString(fn)
+	}
+}
+
+// eachString calls fn with every piece of text of b but its Text and Label.
+func (b *Block) eachString(fn func(string)) {
+	{
 		for _, f := range b.Facts {
 			fn(f.Label)
 			fn(f.Value)
@@ -47,14 +60,24 @@ func (m *Model) eachString(fn func(string)) {
 				}
 			}
 		}
-		if l := b.Lines; l != nil {
-			fn(l.YLabel)
-			for _, x := range l.X {
+		if tr := b.Trend; tr != nil {
+			for _, x := range tr.X {
 				fn(x)
+				fn(shortPeriod(x))
 			}
-			for _, s := range l.Series {
-				fn(s.Name)
+			for _, p := range tr.Panels {
+				fn(p.Name)
+				fn(trim0(p.Max))
+				for _, v := range p.Values {
+					if v != nil {
+						fn(f1(*v))
+					}
+				}
 			}
+			fn("满分未报送")
+		}
+		if len(b.Bars) > 0 {
+			fn("本单位得分全市平均最高")
 		}
 	}
 }
@@ -66,17 +89,25 @@ const (
 	BlockFacts   = "facts"
 	BlockBars    = "bars"
 	BlockTable   = "table"
-	BlockLines   = "lines"
+	BlockTrend   = "trend"
+	// Blocks of the 通报 layout.
+	BlockSubheading = "subheading" // 二级标题, in 楷体
+	BlockQuote      = "quote"      // the counties' own words, in 楷体
+	BlockSign       = "sign"       // 落款 and 成文日期; Text: the office ("" for the renderer's)
+	BlockAttach     = "attach"     // starts an attachment on a new page: Label 附件N, Text its title
 )
 
 // Block is one element of a report, drawn top to bottom.
 type Block struct {
-	Kind  string     `json:"kind"`
-	Text  string     `json:"text,omitempty"`
-	Facts []Fact     `json:"facts,omitempty"`
-	Bars  []Bar      `json:"bars,omitempty"`
-	Table *Table     `json:"table,omitempty"`
-	Lines *LineChart `json:"lines,omitempty"`
+	Kind  string `json:"kind"`
+	Text  string `json:"text,omitempty"`
+	Facts []Fact `json:"facts,omitempty"`
+	Bars  []Bar  `json:"bars,omitempty"`
+	Table *Table `json:"table,omitempty"`
+	Trend *Trend `json:"trend,omitempty"`
+	Label string `json:"label,omitempty"`
+	// NoIndent: a text line of the 通报 that does not start a paragraph.
+	NoIndent bool `json:"no_indent,omitempty"`
 }
 
 // Fact is one label/value pair of a facts block (the cover block).
@@ -90,12 +121,16 @@ type Bar struct {
 	Label  string  `json:"label"`
 	Score  float64 `json:"score"`
 	Weight float64 `json:"weight"`
+	Avg    float64 `json:"avg,omitempty"`  // the city average
+	Best   float64 `json:"best,omitempty"` // the best unit's score
 }
 
 // Table is a table whose header repeats on every page it spans.
 type Table struct {
 	Columns []Column `json:"columns"`
 	Rows    []Row    `json:"rows"`
+	Size    float64  `json:"size,omitempty"` // font size, pt; 0: the document's table size
+	Keep    bool     `json:"keep,omitempty"` // start on a new page rather than split, when it fits one
 }
 
 // Column describes one table column.
@@ -105,6 +140,7 @@ type Column struct {
 	Align string  `json:"align"`           // L, C or R
 	Light bool    `json:"light,omitempty"` // cells are 绿/黄/红: a coloured dot goes before the text
 	Heat  bool    `json:"heat,omitempty"`  // cells are filled by Row.Heat
+	Fill  bool    `json:"fill,omitempty"`  // cells are 绿/黄/红 or empty: the cell is filled in the light's colour
 }
 
 // Row is one table row.
@@ -114,16 +150,16 @@ type Row struct {
 	Heat  []float64 `json:"heat,omitempty"` // per cell 0–1 for Heat columns; -1: none
 }
 
-// LineChart is a trend chart on a 0–100 scale.
-type LineChart struct {
-	X      []string `json:"x"`
-	Series []Series `json:"series"`
-	YLabel string   `json:"y_label"`
+// Trend is a set of small bar charts over the same periods, one per series.
+type Trend struct {
+	X      []string `json:"x"` // periods, oldest first, as 2019年9月
+	Panels []Panel  `json:"panels"`
 }
 
-// Series is one line of a chart; nil values are gaps.
-type Series struct {
+// Panel is one series of a Trend on its own scale, 0 to Max; nil values are gaps.
+type Panel struct {
 	Name   string     `json:"name"`
+	Max    float64    `json:"max"`
 	Values []*float64 `json:"values"`
 }
 
@@ -192,7 +228,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	if c == nil {
 		return nil
 	}
-	m := &Model{Kind: "county", Title: countyTitle, Subtitle: c.Name, Period: res.Period}
+	m := &Model{Kind: "county", Title: countyTitle, Subtitle: c.Name, Period: res.Period, Issued: issued(res)}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
 
@@ -223,6 +259,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		} {
 			add(Block{Kind: BlockText, Text: s})
 		}
+		add(Block{Kind: BlockSign})
 		return m
 	}
 
@@ -246,28 +283,14 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	heading("一、分领域得分")
 	var bars []Bar
 	for _, a := range c.Areas {
-		bars = append(bars, Bar{Label: fmt.Sprintf("%s（%s分）", a.Name, trim0(a.Weight)), Score: a.Score, Weight: a.Weight})
+		avg, best := areaAvgBest(res, a.ID)
+		bars = append(bars, Bar{Label: fmt.Sprintf("%s（%s分）", a.Name, trim0(a.Weight)), Score: a.Score, Weight: a.Weight, Avg: avg, Best: best})
 	}
 	add(Block{Kind: BlockBars, Bars: bars})
 
 	heading("二、重点任务完成情况")
-	t := &Table{Columns: []Column{
-		{Title: "编号", Width: 0.07, Align: "C"},
-		{Title: "任务", Width: 0.15, Align: "L"},
-		{Title: "目标", Width: 0.17, Align: "L"},
-		{Title: "报送值", Width: 0.11, Align: "L"},
-		{Title: "序时要求", Width: 0.11, Align: "L"},
-		{Title: "得分", Width: 0.07, Align: "C"},
-		{Title: "灯", Width: 0.06, Align: "C", Light: true},
-		{Title: "说明", Width: 0.26, Align: "L"},
-	}}
-	for _, ts := range c.Tasks {
-		t.Rows = append(t.Rows, Row{Cells: []string{
-			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected,
-			f1(ts.Score) + "/" + trim0(ts.Weight), string(ts.Light), ts.Explanation,
-		}})
-	}
-	add(Block{Kind: BlockTable, Table: t})
+	add(Block{Kind: BlockText, Text: "黄灯、红灯任务列出主要原因；各项任务的评分依据和数据所在单元格见文末附表。"})
+	add(Block{Kind: BlockTable, Table: taskTable(c)})
 
 	heading("三、村级指标达标情况")
 	if len(c.Villages) == 0 {
@@ -318,39 +341,19 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	add(Block{Kind: BlockFacts, Facts: facts})
 
 	heading("五、下月工作重点")
-	if len(c.DueNext) == 0 {
-		add(Block{Kind: BlockText, Text: "各项任务均按序时推进，下月无到期任务。"})
+	if focus := focusBlocks(c); len(focus) > 0 {
+		m.Blocks = append(m.Blocks, focus...)
 	} else {
-		dt := &Table{Columns: []Column{
-			{Title: "编号", Width: 0.08, Align: "C"},
-			{Title: "任务", Width: 0.22, Align: "L"},
-			{Title: "目标", Width: 0.32, Align: "L"},
-			{Title: "灯", Width: 0.08, Align: "C", Light: true},
-			{Title: "提示", Width: 0.30, Align: "L"},
-		}}
-		for _, id := range c.DueNext {
-			ts := taskOf(c, id)
-			if ts == nil {
-				dt.Rows = append(dt.Rows, Row{Cells: []string{id, "", "", "", "下月到期"}})
-				continue
-			}
-			hint := "下月到期，请按目标抓好落实"
-			switch ts.Light {
-			case score.Red:
-				hint = fmt.Sprintf("红灯：落后序时%s个百分点，请重点推进", f1(ts.Behind))
-			case score.Yellow:
-				hint = fmt.Sprintf("黄灯：落后序时%s个百分点，请加快进度", f1(ts.Behind))
-			}
-			dt.Rows = append(dt.Rows, Row{Cells: []string{ts.Task, ts.Title, ts.Target, string(ts.Light), hint}})
-		}
-		add(Block{Kind: BlockTable, Table: dt})
+		add(Block{Kind: BlockText, Text: "各项任务均已得满分，请保持工作进度。"})
 	}
 
-	if lc := trend(res, code, history); lc != nil {
+	if tr := trend(res, code, history); tr != nil {
 		heading("六、得分趋势")
-		add(Block{Kind: BlockText, Text: "近期总分及各领域得分率（得分÷分值）变化如下图。"})
-		add(Block{Kind: BlockLines, Lines: lc})
+		add(Block{Kind: BlockText, Text: "近期总分及各领域得分，每个小图以该项满分为上限，深色为本期。"})
+		add(Block{Kind: BlockTrend, Trend: tr})
 	}
+	add(Block{Kind: BlockSign})
+	m.Blocks = append(m.Blocks, basisBlocks(c)...)
 	return m
 }
 
@@ -383,10 +386,9 @@ func taskOf(c *score.CountyResult, id string) *score.TaskScore {
 	return nil
 }
 
-// trend returns the chart of the county's total and area score rates over the last
-// trendPeriods periods up to res.Period, or nil when fewer than two periods have a
-// score.
-func trend(res *score.Result, code string, history []*score.Result) *LineChart {
+// trend returns the county's total and area scores over the last trendPeriods
+// periods up to res.Period, or nil when fewer than two periods have a score.
+func trend(res *score.Result, code string, history []*score.Result) *Trend {
 	byPeriod := map[string]*score.Result{res.Period: res}
 	for _, h := range history {
 		if h != nil && h.Period < res.Period {
@@ -403,57 +405,62 @@ func trend(res *score.Result, code string, history []*score.Result) *LineChart {
 	if len(periods) > trendPeriods {
 		periods = periods[len(periods)-trendPeriods:]
 	}
-	lc := &LineChart{YLabel: "总分 / 得分率（%）"}
-	series := []Series{{Name: "总分"}}
+	tr := &Trend{}
+	panels := []Panel{{Name: "总分", Max: 100}}
 	for _, a := range res.Areas {
-		series = append(series, Series{Name: a.Name + "得分率"})
+		panels = append(panels, Panel{Name: a.Name, Max: a.Weight})
 	}
 	points := 0
 	for _, p := range periods {
-		lc.X = append(lc.X, periodText(p))
+		tr.X = append(tr.X, periodText(p))
 		c := findCounty(byPeriod[p], code)
 		if c == nil || !c.Submitted {
-			for i := range series {
-				series[i].Values = append(series[i].Values, nil)
+			for i := range panels {
+				panels[i].Values = append(panels[i].Values, nil)
 			}
 			continue
 		}
 		points++
-		v := c.Total
-		series[0].Values = append(series[0].Values, &v)
+		v := math.Round(c.Total*10) / 10
+		panels[0].Values = append(panels[0].Values, &v)
 		for i, a := range res.Areas {
 			var val *float64
 			for _, ca := range c.Areas {
-				if ca.ID == a.ID && ca.Weight > 0 {
-					x := math.Round(ca.Score/ca.Weight*1000) / 10
+				if ca.ID == a.ID {
+					x := math.Round(ca.Score*10) / 10
 					val = &x
 				}
 			}
-			series[i+1].Values = append(series[i+1].Values, val)
+			panels[i+1].Values = append(panels[i+1].Values, val)
 		}
 	}
 	if points < 2 {
 		return nil
 	}
-	lc.Series = series
-	return lc
+	tr.Panels = panels
+	return tr
 }
 
 // SummaryModel returns the content of the summary report for leaders.
 func SummaryModel(res *score.Result, history []*score.Result) *Model {
-	m := &Model{Kind: "summary", Title: summaryTitle, Subtitle: "全市汇总", Period: res.Period}
+	m := &Model{Kind: "summary", Title: summaryTitleOf(res.Period), Subtitle: "全市汇总", Period: res.Period, Issued: issued(res)}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
-	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
-	cp := res.Completeness
-	facts := []Fact{
-		{"考核期", periodText(res.Period)},
-		{"报送情况", fmt.Sprintf("应报%d个，已报%d个（按时%d个、迟报%d个），未报送%d个，被退回未重报%d个", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)},
+	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
+	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单"}
+	list := "附件："
+	for i, a := range attachments {
+		if i > 0 {
+			list += "\n　　　　　" // under the first item's number
+		}
+		list += fmt.Sprintf("%d．%s", i+1, a)
 	}
-	if st, ok := res.Stats["total"]; ok && res.Assessed > 0 {
-		facts = append(facts, Fact{"总分", fmt.Sprintf("平均%s分，最高%s分，最低%s分", f1(st.Mean), f1(st.Max), f1(st.Min))})
+	add(Block{Kind: BlockText, Text: list})
+	add(Block{Kind: BlockSign})
+	n := 0
+	heading := func(s string) {
+		n++
+		add(Block{Kind: BlockAttach, Label: fmt.Sprintf("附件%d", n), Text: attachments[n-1]})
 	}
-	add(Block{Kind: BlockFacts, Facts: facts})
-
 	heading("一、综合排名")
 	cols := []Column{
 		{Title: "位次", Align: "C"},
@@ -490,7 +497,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	add(Block{Kind: BlockTable, Table: lt})
 
 	heading("二、分领域得分热力图")
-	add(Block{Kind: BlockText, Text: "单元格为领域得分，底色按得分率（得分÷分值）由红到绿渐变。"})
+	add(Block{Kind: BlockText, NoIndent: true, Text: "单元格为领域得分，底色按得分率（得分÷分值）由红到绿渐变。"})
 	hc := []Column{{Title: "县（市、区）", Align: "L"}}
 	for _, a := range res.Areas {
 		hc = append(hc, Column{Title: a.Name, Align: "C", Heat: true})
@@ -516,38 +523,24 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	}
 	add(Block{Kind: BlockTable, Table: ht})
 
-	heading("三、报送情况")
-	names := func(l []string) string {
-		if len(l) == 0 {
-			return "无"
-		}
-		return strings.Join(l, "、")
-	}
-	add(Block{Kind: BlockTable, Table: &Table{
-		Columns: []Column{{Title: "类别", Width: 0.15, Align: "C"}, {Title: "数量", Width: 0.1, Align: "C"}, {Title: "县（市、区）", Width: 0.75, Align: "L"}},
-		Rows: []Row{
-			{Cells: []string{"未报送", strconv.Itoa(cp.Missing), names(cp.MissList)}},
-			{Cells: []string{"迟报", strconv.Itoa(cp.Late), names(cp.LateList)}},
-			{Cells: []string{"被退回", strconv.Itoa(cp.Rejected), names(cp.RejList)}},
-		},
-	}})
+	heading("三、任务亮灯情况")
+	m.Blocks = append(m.Blocks, lightMatrix(res)...)
 
 	heading("四、红灯较多的任务")
 	if len(res.RedTasks) == 0 {
-		add(Block{Kind: BlockText, Text: "本期无红灯任务。"})
+		add(Block{Kind: BlockText, NoIndent: true, Text: "本期无红灯任务。"})
 	} else {
 		rt := &Table{Columns: []Column{
-			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "编号", Width: 0.1, Align: "C"},
 			{Title: "任务", Width: 0.27, Align: "L"},
 			{Title: "红灯县数", Width: 0.1, Align: "C"},
-			{Title: "县（市、区）", Width: 0.55, Align: "L"},
+			{Title: "县（市、区）", Width: 0.53, Align: "L"},
 		}}
 		for _, r := range res.RedTasks {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
 		}
 		add(Block{Kind: BlockTable, Table: rt})
 	}
-	_ = history // the summary has no trend chart yet; history is accepted for symmetry with CountyModel
 	return m
 }
 

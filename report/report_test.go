@@ -72,12 +72,12 @@ func TestCountyModelContent(t *testing.T) {
 	for _, b := range m.Blocks {
 		kinds = append(kinds, b.Kind)
 	}
-	for _, k := range []string{BlockFacts, BlockBars, BlockTable, BlockLines} {
+	for _, k := range []string{BlockFacts, BlockBars, BlockTable, BlockTrend} {
 		if !slices.Contains(kinds, k) {
 			t.Errorf("county model lacks a %s block: %v", k, kinds)
 		}
 	}
-	if m := CountyModel(res, "370811", nil); slices.ContainsFunc(m.Blocks, func(b Block) bool { return b.Kind == BlockLines }) {
+	if m := CountyModel(res, "370811", nil); slices.ContainsFunc(m.Blocks, func(b Block) bool { return b.Kind == BlockTrend }) {
 		t.Error("trend chart without history")
 	}
 	un := CountyModel(res, "370826", nil)
@@ -207,14 +207,15 @@ func TestCountyTextComplete(t *testing.T) {
 		edges = append(edges, x)
 	}
 	titles := column(ws, edges[1], edges[2], "任务")
-	expl := column(ws, edges[7], edges[8], "说明")
 	all := column(ws, 0, pageW, "")
+	basis := column(ws, marginX+0.08*textW, pageW, "")
 	for _, ts := range c.Tasks {
 		if !strings.Contains(titles, stripSpace(ts.Title)) {
 			t.Errorf("task %s: title %q not found in the title column", ts.Task, ts.Title)
 		}
-		if !strings.Contains(expl, stripSpace(ts.Explanation)) {
-			t.Errorf("task %s: explanation not found in full in the explanation column:\n%s", ts.Task, ts.Explanation)
+		// The full explanation, cell references included, is in the 附表.
+		if !strings.Contains(basis, stripSpace(fullWidthPunct(ts.Explanation))) {
+			t.Errorf("task %s: explanation not found in full in the report:\n%s", ts.Task, ts.Explanation)
 		}
 	}
 	for _, tk := range cl.Tasks() {
@@ -222,17 +223,21 @@ func TestCountyTextComplete(t *testing.T) {
 			t.Errorf("task %s: full text not found in the appendix", tk.ID)
 		}
 	}
-	// Every page carries the footer 第 X 页 共 Y 页 with the right total.
+	// Every page carries its number "— N —" at the outside corner: right on odd
+	// pages, left on even ones.
 	pages := ws[len(ws)-1].page
-	var foot strings.Builder
-	for _, w := range ws {
-		if w.y0 > bottom {
-			foot.WriteString(w.s)
-		}
-	}
 	for p := 1; p <= pages; p++ {
-		if want := "第" + strconv.Itoa(p) + "页共" + strconv.Itoa(pages) + "页"; !strings.Contains(foot.String(), want) {
-			t.Errorf("footer %q missing", want)
+		found := false
+		for _, w := range ws {
+			if w.page == p && w.y0 > bottom && w.s == strconv.Itoa(p) {
+				found = true
+				if odd := p%2 == 1; odd != (w.x0 > pageW/2) {
+					t.Errorf("page %d: number at x = %.0f mm, not at the outside corner", p, w.x0)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("page %d: no page number", p)
 		}
 	}
 }
@@ -245,7 +250,7 @@ func TestSummaryAndUnsubmittedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := column(extractWords(t, sum), 0, pageW, "")
-	for _, want := range []string{"综合排名", "任城区", "兖州区", "微山县", "未报送", "↑1", "热力图", "被退回", stripSpace(res.RedTasks[0].Title)} {
+	for _, want := range []string{"综合排名", "任城区", "兖州区", "微山县", "未报送", "↑1", "分领域得分", "被退回", "附件1", "附件4", "前二名", "迟报的是任城区（迟报2天）", stripSpace(res.RedTasks[0].Title)} {
 		if !strings.Contains(all, want) {
 			t.Errorf("summary lacks %q", want)
 		}

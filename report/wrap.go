@@ -24,6 +24,14 @@ func isWordRune(r rune) bool {
 	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".%/:-+_#&@'", r))
 }
 
+// units are the units a number is kept with on one line, longest first where one
+// is the start of another.
+var units = []string{
+	"个百分点", "个村", "个单位", "万元", "亿元", "平方米", "立方米", "公里", "学时", "千瓦", "万人",
+	"元", "万", "亿", "个", "分", "天", "村", "户", "人", "亩", "吨", "米", "项", "次", "家", "处",
+	"所", "座", "名", "位", "岁", "年", "月", "日", "时", "倍", "条", "套", "期", "版", "份",
+}
+
 // token is an unbreakable unit: one CJK character, a Latin word or number, or a run
 // of spaces.
 type token struct {
@@ -49,6 +57,15 @@ func tokenize(s string, measure func(string) float64) []token {
 		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			for j < len(s) && isWordRune(rune(s[j])) {
 				j++
+			}
+			// A number keeps its unit: 3.45万元, 12个百分点, 2026年.
+			if unicode.IsDigit(rune(s[j-1])) || s[j-1] == '%' {
+				for _, u := range units {
+					if strings.HasPrefix(s[j:], u) {
+						j += len(u)
+						break
+					}
+				}
 			}
 			toks = append(toks, token{s: s[i:j]})
 		default:
@@ -134,7 +151,7 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 		ts = append(ts, token{s: cur.String(), w: cw})
 	}
 
-	var lines []string
+	var lines [][]token
 	line := make([]token, 0, len(ts))
 	var lw float64
 	flush := func() {
@@ -142,17 +159,8 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 		for len(line) > 0 && line[len(line)-1].space {
 			line = line[:len(line)-1]
 		}
-		n := 0
-		for _, t := range line {
-			n += len(t.s)
-		}
-		var b strings.Builder
-		b.Grow(n)
-		for _, t := range line {
-			b.WriteString(t.s)
-		}
-		lines = append(lines, b.String())
-		line, lw = line[:0], 0
+		lines = append(lines, line)
+		line, lw = line[len(line):], 0
 	}
 	for i := 0; i < len(ts); i++ {
 		t := ts[i]
@@ -206,5 +214,97 @@ func wrapPara(s string, width float64, measure func(string) float64) []string {
 		i-- // place t (or the first moved token) on the new line
 	}
 	flush()
-	return lines
+	widow(lines, width)
+	out := make([]string, len(lines))
+	for k, l := range lines {
+		n := 0
+		for _, t := range l {
+			n += len(t.s)
+		}
+		var b strings.Builder
+		b.Grow(n)
+		for _, t := range l {
+			b.WriteString(t.s)
+		}
+		out[k] = b.String()
+	}
+	return out
+}
+
+// widow avoids a last line of a single character (or one character and closing
+// punctuation): it moves the previous line's last token down when that keeps the
+// 避头尾 rules and leaves at least two tokens above.
+func widow(lines [][]token, width float64) {
+	n := len(lines)
+	if n < 2 {
+		return
+	}
+	last, prev := lines[n-1], lines[n-2]
+	chars := 0
+	var w float64
+	for _, t := range last {
+		w += t.w
+		if !isNoStart(firstRune(t.s)) {
+			chars += utf8.RuneCountInString(t.s)
+		}
+	}
+	if chars != 1 || len(prev) < 3 {
+		return
+	}
+	m := prev[len(prev)-1]
+	rest := prev[len(prev)-2]
+	if m.space || rest.space || isNoStart(firstRune(m.s)) || isNoEnd(lastRune(rest.s)) || w+m.w > width+1e-9 {
+		return
+	}
+	// prev and last share one backing array, in order: rebuild last.
+	moved := make([]token, 0, len(last)+1)
+	moved = append(moved, m)
+	moved = append(moved, last...)
+	lines[n-2] = prev[:len(prev)-1]
+	lines[n-1] = moved
+}
+
+// fullWidthPunct replaces the ASCII punctuation , ; : ? ( ) next to a Chinese
+// character by its full-width form (GB/T 15834): 济宁市委组织部(办公室) becomes
+// 济宁市委组织部（办公室）. Punctuation between Latin letters or digits is kept.
+func fullWidthPunct(s string) string {
+	if !strings.ContainsAny(s, ",;:?()") {
+		return s
+	}
+	rs := []rune(s)
+	cjk := func(i int) bool {
+		return i >= 0 && i < len(rs) && (unicode.Is(unicode.Han, rs[i]) || (rs[i] >= 0x3000 && rs[i] < 0x3040) || (rs[i] >= 0xFF00 && rs[i] < 0xFF60) || rs[i] == '“' || rs[i] == '”')
+	}
+	full := map[rune]rune{',': '，', ';': '；', ':': '：', '?': '？', '(': '（', ')': '）'}
+	var open []int // indexes of '(' not yet closed
+	for i, r := range rs {
+		switch r {
+		case ',', ';', ':', '?':
+			if cjk(i-1) || cjk(i+1) {
+				rs[i] = full[r]
+			}
+		case '(':
+			open = append(open, i)
+		case ')':
+			if len(open) == 0 {
+				if cjk(i - 1) {
+					rs[i] = '）'
+				}
+				continue
+			}
+			o := open[len(open)-1]
+			open = open[:len(open)-1]
+			inner := false
+			for k := o + 1; k < i; k++ {
+				if cjk(k) {
+					inner = true
+					break
+				}
+			}
+			if inner || cjk(o-1) || cjk(i+1) {
+				rs[o], rs[i] = '（', '）'
+			}
+		}
+	}
+	return string(rs)
 }

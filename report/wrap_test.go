@@ -31,7 +31,7 @@ func TestWrap(t *testing.T) {
 		{"fits", "乡村振兴", 10, []string{"乡村振兴"}},
 		{"plain", "一二三四五六七八九十", 4, []string{"一二三四", "五六七八", "九十"}},
 		{"no comma at line start", "一二三四，五六", 4, []string{"一二三", "四，五六"}},
-		{"no two punctuation at line start", "一二三四。）五六", 4, []string{"一二三", "四。）五", "六"}},
+		{"no two punctuation at line start", "一二三四。）五六", 4, []string{"一二三", "四。）", "五六"}}, // no single character alone on the last line
 		{"no opening bracket at line end", "一二三（四五）", 4, []string{"一二三", "（四五）"}},
 		{"opening quote", "一二三“四五”六", 4, []string{"一二三", "“四五”", "六"}},
 		{"ascii punctuation", "一二三四,五", 4, []string{"一二三", "四,五"}},

@@ -85,6 +85,7 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 	cell := ""
 	if rep != nil {
 		st, cell = rep.Status, rep.Cell
+		ts.Problems, ts.NextSteps = rep.Problems, rep.NextSteps
 	}
 	ts.Status = st.String()
 

@@ -224,6 +224,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
 		}
 		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"("+what+")")
+		sum.Short[i].Secretaries = append(sum.Short[i].Secretaries, v.Secretary)
 	}
 	for i := range f.Villages {
 		v := &f.Villages[i]

@@ -71,8 +71,14 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		case x > 1-0.15*(1-quality):
 			st = seeds.StatusNotStarted
 		}
-		f.Tasks = append(f.Tasks, seeds.TaskReport{Task: t.ID, Status: st,
-			Progress: "按计划推进", Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i)})
+		tr := seeds.TaskReport{Task: t.ID, Status: st,
+			Progress: "按计划推进", Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i)}
+		if st != seeds.StatusDone {
+			// The county's own words, chosen without drawing from r (the values stay as they were).
+			k := (i + len(county.Code) + int(county.Code[len(county.Code)-1])) % len(synProblems)
+			tr.Problems, tr.NextSteps = synProblems[k][0], synProblems[k][1]
+		}
+		f.Tasks = append(f.Tasks, tr)
 	}
 
 	// value draws one number for an indicator.
@@ -141,6 +147,15 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 }
 
 // clampLE keeps every indicator with an le bound at or below the indicator it names.
+// synProblems are the 存在问题 and 下步打算 a synthetic county writes for a task not done.
+var synProblems = [][2]string{
+	{"项目资金尚未拨付到位，部分工程进度滞后", "协调财政部门加快拨付，倒排工期，下月底前完成主体工程"},
+	{"部分村干部积极性不高，工作推进较慢", "召开专题推进会，对进度靠后的村逐一约谈"},
+	{"受季节影响，施工条件不足", "天气转暖后集中施工，抓紧补齐进度"},
+	{"村级台账不够规范，数据统计口径不一", "组织乡镇业务培训，统一统计口径，逐村核对"},
+	{"部分群众参与度不高，宣传发动不够", "通过村民会议和入户走访加强宣传，提高群众参与度"},
+}
+
 func clampLE(c *seeds.Checklist, level string, vals map[string]seeds.Number) {
 	for _, ind := range c.Indicators(level) {
 		if ind.LE == "" {

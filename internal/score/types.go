@@ -130,6 +130,9 @@ type TaskScore struct {
 	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
 	Explanation string     `json:"explanation"`
 	Parts       []RulePart `json:"parts,omitempty"`
+	// The county's own words on the form (存在问题, 下步打算), as written.
+	Problems  string `json:"problems,omitempty"`
+	NextSteps string `json:"next_steps,omitempty"`
 }
 
 // RulePart is the result of one rule of a task.
@@ -163,6 +166,9 @@ type VillageRuleSummary struct {
 type TownShortfall struct {
 	Town     string   `json:"town"`
 	Villages []string `json:"villages"` // 村名(数值)
+	// Secretaries holds each village's 第一书记 ("" when the form names none), in the
+	// order of Villages.
+	Secretaries []string `json:"secretaries,omitempty"`
 }
 
 // Completeness is who sent what for a period.
