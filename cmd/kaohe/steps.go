@@ -382,7 +382,11 @@ func (c *RunsCmd) Run(g *Globals) error {
 			if !r.Finished.IsZero() {
 				dur = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
 			}
-			fmt.Fprintf(g.stdout, "%4d %-8s %-7s %s %8s %-7s %v %s\n", r.ID, r.Job, r.Period, r.Started.In(a.Config.Location).Format("2006-01-02 15:04:05"), dur, r.Outcome, formatCounts(r.Counts), r.Error)
+			outcome := r.Outcome
+			if r.Cause != "" {
+				outcome += " (" + r.Cause + ")"
+			}
+			fmt.Fprintf(g.stdout, "%4d %-8s %-7s %s %8s %-7s %v %s\n", r.ID, r.Job, r.Period, r.Started.In(a.Config.Location).Format("2006-01-02 15:04:05"), dur, outcome, formatCounts(r.Counts), r.Error)
 		}
 		return nil
 	})
