@@ -31,8 +31,9 @@ const catchUpRetryAfter = time.Hour
 //     1st 07:00 does not dispatch the month before, and December's first days catch up
 //     November's assessment but never October's;
 //   - the job is run when the period has no successful run (by hand or scheduled; a
-//     failed run, retries included, is not one; a run shown running by a process that
-//     still runs is in hand, one left running by a dead process is not);
+//     failed run, retries included, is not one, nor a preview such as dispatch
+//     --dry-run; a run shown running by a process that still runs is in hand, one left
+//     running by a dead process is not);
 //   - a run of the period that failed is tried again only catchUpRetryAfter after it;
 //   - dispatch and remind are not caught up once the period's deadline has passed: the
 //     form or reminder would come after the date it announces, and after the
@@ -103,16 +104,23 @@ func (c *catchUp) checkJob(j *scheduled) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range runs {
+	var last *store.Run // the latest run that was not a preview
+	for i, r := range runs {
+		if r.Cause == store.RunPreview {
+			continue
+		}
 		if r.Outcome == store.RunOK {
 			return nil
 		}
+		if last == nil {
+			last = &runs[i]
+		}
 	}
-	if len(runs) > 0 {
-		last := runs[0]
+	if last != nil {
 		if last.Outcome == store.RunRunning {
-			if h, ok := store.ParseHolder(last.Holder); !ok || h.Running() {
-				return nil // in hand (or logged before holders were recorded: left to its schedule)
+			h, ok := store.ParseHolder(last.Holder)
+			if ok && h.Running() || !ok && now.Sub(last.Started) < catchUpRetryAfter {
+				return nil // in hand (a run logged without its holder: for an hour)
 			}
 		} else if at := last.Finished; !at.IsZero() && now.Sub(at) < catchUpRetryAfter {
 			return nil
@@ -128,7 +136,7 @@ func (c *catchUp) checkJob(j *scheduled) error {
 			return err
 		}
 		for _, r := range dispatched {
-			armed = armed || r.Outcome == store.RunOK
+			armed = armed || r.Outcome == store.RunOK && r.Cause != store.RunPreview
 		}
 	}
 	if !armed {
@@ -158,7 +166,7 @@ func (c *catchUp) caughtUp(j *scheduled, fired time.Time, period string) bool {
 		return false
 	}
 	for _, r := range runs {
-		if r.Outcome == store.RunOK && !r.Started.Before(fired) {
+		if r.Outcome == store.RunOK && r.Cause != store.RunPreview && !r.Started.Before(fired) {
 			c.d.Logger.Info("late activation skipped: its run was caught up", "job", j.name, "period", period, "fired", fired)
 			return true
 		}

@@ -255,6 +255,26 @@ func TestCatchUpRules(t *testing.T) {
 	logCycle(t, h, "2026-11")
 	check(dec(25, 18, 0), map[string][]string{})
 	check(dec(27, 9, 0), map[string][]string{"assess": {"2026-12"}})
+
+	// A preview by hand (dispatch --dry-run) is not the period's run; a run left running
+	// with no holder recorded is in hand for an hour, then not.
+	h4 := newHarness(t)
+	h.d, h.ctx = h4.d, h4.ctx
+	h.d.Config.Schedule.Retries = 0
+	logCycle(t, h, "2026-11")
+	if _, err := h.d.Store.LogRun(h.ctx, store.Run{Job: "dispatch", Period: "2026-12", Started: dec(1, 7, 0), Finished: dec(1, 7, 1),
+		Outcome: store.RunOK, Cause: store.RunPreview}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.d.Store.StartRun(h.ctx, "remind", "2026-12", dec(22, 9, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.d.Store.DB().ExecContext(h.ctx, `UPDATE runs SET holder = '' WHERE outcome = 'running'`); err != nil {
+		t.Fatal(err)
+	}
+	check(dec(1, 9, 0), map[string][]string{"dispatch": {"2026-12"}})
+	check(dec(22, 9, 30), none)
+	check(dec(22, 10, 1), map[string][]string{"remind": {"2026-12"}})
 }
 
 // TestCollectPassQuiet: an idle mailbox check logs no run; a pass that handled a message

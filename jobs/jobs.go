@@ -111,11 +111,12 @@ type Counts map[string]int
 // RunLogged runs fn as job name for period, recording the run in the store (start, end,
 // outcome, counts, error). It returns fn's error.
 func (d *Deps) RunLogged(ctx context.Context, job, period string, fn func(ctx context.Context) (Counts, error)) (Counts, error) {
-	return d.runLogged(ctx, job, period, "", fn)
+	return d.RunLoggedCause(ctx, job, period, "", fn)
 }
 
-// runLogged is RunLogged recording why the run was started (store.RunCatchUp, or "").
-func (d *Deps) runLogged(ctx context.Context, job, period, cause string, fn func(ctx context.Context) (Counts, error)) (Counts, error) {
+// RunLoggedCause is RunLogged recording why the run was started (store.RunCatchUp,
+// store.RunPreview, or "").
+func (d *Deps) RunLoggedCause(ctx context.Context, job, period, cause string, fn func(ctx context.Context) (Counts, error)) (Counts, error) {
 	id, err := d.Store.StartRunCause(ctx, job, period, cause, d.now())
 	if err != nil {
 		return nil, fmt.Errorf("recording run of %s: %w", job, err)

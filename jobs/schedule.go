@@ -277,7 +277,7 @@ func firedAt(sched cron.Schedule, now time.Time) time.Time {
 // with runCtx; once stop is done no further attempt is made.
 func (d *Deps) runWithRetries(stop, runCtx context.Context, name, period, cause string, run func(ctx context.Context, period string) (Counts, error)) {
 	for attempt := 0; ; attempt++ {
-		_, err := d.runLogged(runCtx, name, period, cause, func(ctx context.Context) (Counts, error) { return run(ctx, period) })
+		_, err := d.RunLoggedCause(runCtx, name, period, cause, func(ctx context.Context) (Counts, error) { return run(ctx, period) })
 		if err == nil {
 			return
 		}

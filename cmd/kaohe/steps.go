@@ -30,7 +30,7 @@ func (c *DispatchCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		counts, err := a.RunLogged(ctx, "dispatch", p, func(ctx context.Context) (jobs.Counts, error) { return a.Dispatch(ctx, p, c.DryRun) })
+		counts, err := a.RunLoggedCause(ctx, "dispatch", p, previewIf(c.DryRun), func(ctx context.Context) (jobs.Counts, error) { return a.Dispatch(ctx, p, c.DryRun) })
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (c *RemindCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		counts, err := a.RunLogged(ctx, "remind", p, func(ctx context.Context) (jobs.Counts, error) { return a.Remind(ctx, p, c.DryRun) })
+		counts, err := a.RunLoggedCause(ctx, "remind", p, previewIf(c.DryRun), func(ctx context.Context) (jobs.Counts, error) { return a.Remind(ctx, p, c.DryRun) })
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (c *AssessCmd) Run(g *Globals) error {
 		}
 		o := jobs.AssessOptions{OutDir: c.Out, Render: c.Out != "", Queue: c.Queue}
 		var res *jobs.Assessment
-		_, err = a.RunLogged(ctx, "assess", p, func(ctx context.Context) (jobs.Counts, error) {
+		_, err = a.RunLoggedCause(ctx, "assess", p, previewIf(!c.Queue), func(ctx context.Context) (jobs.Counts, error) {
 			r, counts, err := a.Assess(ctx, p, o)
 			res = r
 			return counts, err
@@ -390,6 +390,15 @@ func (c *RunsCmd) Run(g *Globals) error {
 		}
 		return nil
 	})
+}
+
+// previewIf is the run cause of a run by hand that sends nothing (store.RunPreview), so
+// the scheduler's catch-up does not take it for the period's run.
+func previewIf(preview bool) string {
+	if preview {
+		return store.RunPreview
+	}
+	return ""
 }
 
 func formatCounts(m map[string]int) string {

@@ -27,12 +27,18 @@ type Run struct {
 	Counts   map[string]int
 	Error    string
 	Holder   string // the process that logged it (Holder.ID; "" for runs logged before it was recorded)
-	Cause    string // why it ran: "" by hand or on its schedule, RunCatchUp
+	Cause    string // why it ran: "" by hand or on its schedule, RunCatchUp, RunPreview
 }
 
-// RunCatchUp is the Cause of a run the scheduler started because the job's scheduled
-// time had passed with no successful run for the period (the machine was off).
-const RunCatchUp = "catch-up"
+// Run causes.
+const (
+	// RunCatchUp: the scheduler started the run because the job's scheduled time had
+	// passed with no successful run for the period (the machine was off).
+	RunCatchUp = "catch-up"
+	// RunPreview: a run by hand that sent nothing (dispatch/remind --dry-run, assess
+	// without --queue); it does not count as the period's run for the catch-up.
+	RunPreview = "preview"
+)
 
 // StartRun logs the start of a job run and returns its id.
 //
