@@ -242,7 +242,7 @@ func TestCatchUpRules(t *testing.T) {
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	holder := store.Holder{Host: store.Self().Host, PID: dead.ProcessState.Pid(), Nonce: "dead"}
+	holder := store.Holder{Host: store.Self().Host, PID: dead.ProcessState.Pid(), PIDNS: store.Self().PIDNS, Nonce: "dead"}
 	if _, err := h.d.Store.DB().ExecContext(h.ctx, `UPDATE runs SET holder = ? WHERE job = 'remind' AND outcome = 'running'`, holder.ID()); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestServeLock(t *testing.T) {
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(store.Holder{Host: me.Host, PID: dead.ProcessState.Pid(), Nonce: "dead", Since: me.Since})
+	b, _ := json.Marshal(store.Holder{Host: me.Host, PID: dead.ProcessState.Pid(), PIDNS: me.PIDNS, Nonce: "dead", Since: me.Since})
 	if err := os.WriteFile(store.ServeLockPath(db), b, 0o600); err != nil {
 		t.Fatal(err)
 	}

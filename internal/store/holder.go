@@ -15,11 +15,13 @@ import (
 
 // Holder is a kaohe process as the store records it: beside the outbox mails it claimed
 // (their lease), in the runs it logged, and in the serve lock file. Host and PID say
-// where it runs; Nonce, random per process, tells apart two lives of one pid on one host
-// (kaohe restarted as pid 1 of a container).
+// where it runs; PIDNS, the pid namespace on Linux ("" elsewhere), keeps two containers
+// that share a store and a host name from taking each other's pids; Nonce, random per
+// process, tells apart two lives of one pid (kaohe restarted as pid 1 of a container).
 type Holder struct {
 	Host  string    `json:"host"`
 	PID   int       `json:"pid"`
+	PIDNS string    `json:"pidns,omitempty"`
 	Nonce string    `json:"nonce"`
 	Since time.Time `json:"since"` // when the process started using the store (lock file only)
 }
@@ -42,26 +44,38 @@ func Self() Holder {
 			panic(err) // crypto/rand does not fail on supported platforms
 		}
 		self = Holder{Host: host, PID: os.Getpid(), Nonce: hex.EncodeToString(b[:]), Since: time.Now().UTC().Truncate(time.Second)}
+		if ns, err := os.Readlink("/proc/self/ns/pid"); err == nil { // "pid:[4026531836]"
+			self.PIDNS = strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+		}
 	})
 	return self
 }
 
-// ID is how the holder is stored in a row: "HOST PID NONCE" (host names have no spaces).
+// ID is how the holder is stored in a row: "HOST PID NONCE", or "HOST PID NONCE PIDNS"
+// (host names have no spaces).
 func (h Holder) ID() string {
-	return h.Host + " " + strconv.Itoa(h.PID) + " " + h.Nonce
+	id := h.Host + " " + strconv.Itoa(h.PID) + " " + h.Nonce
+	if h.PIDNS != "" {
+		id += " " + h.PIDNS
+	}
+	return id
 }
 
 // ParseHolder reads back Holder.ID; ok is false for "" or anything malformed.
 func ParseHolder(id string) (h Holder, ok bool) {
 	f := strings.Fields(id)
-	if len(f) != 3 {
+	if len(f) != 3 && len(f) != 4 {
 		return h, false
 	}
 	pid, err := strconv.Atoi(f[1])
 	if err != nil || pid <= 0 {
 		return h, false
 	}
-	return Holder{Host: f[0], PID: pid, Nonce: f[2]}, true
+	h = Holder{Host: f[0], PID: pid, Nonce: f[2]}
+	if len(f) == 4 {
+		h.PIDNS = f[3]
+	}
+	return h, true
 }
 
 // String names the holder for people: "pid 4242 on host since 2026-12-01T08:00:00Z".
@@ -74,11 +88,12 @@ func (h Holder) String() string {
 }
 
 // Running reports whether h may still be running. It says false only when sure: h is
-// on this host and its pid runs no process, or is this process's pid with another
-// nonce (an earlier life of this pid). A holder on another host is taken to be running.
+// on this host (and pid namespace) and its pid runs no process, or is this process's pid
+// with another nonce (an earlier life of this pid). A holder on another host or in
+// another pid namespace is taken to be running.
 func (h Holder) Running() bool {
 	me := Self()
-	if h.Host != me.Host {
+	if h.Host != me.Host || h.PIDNS != me.PIDNS {
 		return true
 	}
 	if h.PID == me.PID {

@@ -20,7 +20,7 @@ func deadHolder(t *testing.T) Holder {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	h := Holder{Host: Self().Host, PID: cmd.ProcessState.Pid(), Nonce: "0123456789abcdef", Since: t0}
+	h := Holder{Host: Self().Host, PID: cmd.ProcessState.Pid(), PIDNS: Self().PIDNS, Nonce: "0123456789abcdef", Since: t0}
 	if h.Running() {
 		t.Skipf("pid %d was reused at once", h.PID)
 	}
@@ -32,10 +32,10 @@ func TestHolder(t *testing.T) {
 	if me != Self() || me.PID != os.Getpid() || me.Host == "" || len(me.Nonce) != 16 || strings.ContainsAny(me.Host, " \t") {
 		t.Fatalf("Self() = %+v", me)
 	}
-	if h, ok := ParseHolder(me.ID()); !ok || h.Host != me.Host || h.PID != me.PID || h.Nonce != me.Nonce {
+	if h, ok := ParseHolder(me.ID()); !ok || h.Host != me.Host || h.PID != me.PID || h.Nonce != me.Nonce || h.PIDNS != me.PIDNS {
 		t.Fatalf("ParseHolder(%q) = %+v, %v", me.ID(), h, ok)
 	}
-	for _, bad := range []string{"", "host", "host x nonce", "host 0 n", "a b c d"} {
+	for _, bad := range []string{"", "host", "host x nonce", "host 0 n", "a b c d e"} {
 		if _, ok := ParseHolder(bad); ok {
 			t.Errorf("ParseHolder(%q) ok", bad)
 		}
@@ -43,14 +43,21 @@ func TestHolder(t *testing.T) {
 	if !me.Running() {
 		t.Error("this process is not running")
 	}
-	if earlier := (Holder{Host: me.Host, PID: me.PID, Nonce: "ffffffffffffffff"}); earlier.Running() {
+	if earlier := (Holder{Host: me.Host, PID: me.PID, PIDNS: me.PIDNS, Nonce: "ffffffffffffffff"}); earlier.Running() {
 		t.Error("an earlier life of this pid (another nonce) is running")
 	}
 	if other := (Holder{Host: me.Host + "-elsewhere", PID: 1 << 22, Nonce: "x"}); !other.Running() {
 		t.Error("a holder on another host is taken for dead")
 	}
-	if dead := deadHolder(t); dead.Running() {
+	dead := deadHolder(t)
+	if dead.Running() {
 		t.Errorf("exited pid %d running", dead.PID)
+	}
+	if other := dead; me.PIDNS != "" {
+		other.PIDNS = "another-namespace"
+		if !other.Running() {
+			t.Error("a holder in another pid namespace is taken for dead")
+		}
 	}
 }
 
