@@ -88,7 +88,7 @@ func (d *Deps) watchOnce(ctx context.Context, poll time.Duration) error {
 	}
 	defer mb.Close()
 	for ctx.Err() == nil {
-		if _, err := d.RunLogged(ctx, "collect", "", func(ctx context.Context) (Counts, error) { return d.CollectFrom(ctx, mb) }); err != nil {
+		if err := d.collectPass(ctx, mb); err != nil {
 			return err
 		}
 		if d.Sender != nil {

@@ -37,6 +37,17 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 		interval = time.Duration(conns) * time.Minute / time.Duration(cfg.RatePerMinute)
 		batch = max(1, min(batch, cfg.RatePerMinute/conns))
 	}
+	// Mails a sender of this host claimed and did not send before it died (killed,
+	// crashed, the machine reset) are taken back at once rather than after their lease.
+	if n, dead, err := d.Store.ReleaseDead(ctx, d.now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		holders := make([]string, len(dead))
+		for i, h := range dead {
+			holders[i] = h.String()
+		}
+		d.Logger.Info("deliver: took back the mails of senders that no longer run", "mails", n, "holders", holders)
+	}
 	// The workers claim their batches from the store with a lease, as a second kaohe
 	// process would, and only mails due when this drain started (ClaimDueBy): none takes
 	// a mail another has claimed, even where a lease runs out mid-drain.

@@ -111,7 +111,13 @@ type Counts map[string]int
 // RunLogged runs fn as job name for period, recording the run in the store (start, end,
 // outcome, counts, error). It returns fn's error.
 func (d *Deps) RunLogged(ctx context.Context, job, period string, fn func(ctx context.Context) (Counts, error)) (Counts, error) {
-	id, err := d.Store.StartRun(ctx, job, period, d.now())
+	return d.RunLoggedCause(ctx, job, period, "", fn)
+}
+
+// RunLoggedCause is RunLogged recording why the run was started (store.RunCatchUp,
+// store.RunPreview, or "").
+func (d *Deps) RunLoggedCause(ctx context.Context, job, period, cause string, fn func(ctx context.Context) (Counts, error)) (Counts, error) {
+	id, err := d.Store.StartRunCause(ctx, job, period, cause, d.now())
 	if err != nil {
 		return nil, fmt.Errorf("recording run of %s: %w", job, err)
 	}
@@ -124,7 +130,11 @@ func (d *Deps) RunLogged(ctx context.Context, job, period string, fn func(ctx co
 	if err := d.Store.FinishRun(context.WithoutCancel(ctx), id, d.now(), outcome, counts, msg); err != nil {
 		d.Logger.Error("recording end of run", "job", job, "err", err)
 	}
-	d.Logger.Info("run finished", "job", job, "period", period, "outcome", outcome, "counts", fmt.Sprint(map[string]int(counts)), "err", msg)
+	args := []any{"job", job, "period", period, "outcome", outcome, "counts", fmt.Sprint(map[string]int(counts)), "err", msg}
+	if cause != "" {
+		args = append(args, "cause", cause)
+	}
+	d.Logger.Info("run finished", args...)
 	return counts, ferr
 }
 

@@ -23,6 +23,10 @@ type scheduled struct {
 	// period says which period a run that fired at fired works on ("" for none).
 	period func(fired time.Time) string
 	run    func(ctx context.Context, period string) (Counts, error)
+	// catchUp: a missed run of the job is caught up (dispatch, remind, assess).
+	catchUp bool
+	// busy is held while the job runs, scheduled or caught up: one run at a time.
+	busy sync.Mutex
 }
 
 // Serve runs the scheduler until ctx is done: dispatch, remind, assess and deliver on
@@ -35,6 +39,11 @@ type scheduled struct {
 //
 // Deliveries started by Serve (the deliver job and the watcher's) never run side by side.
 //
+// Serve catches up missed runs (see catchUp): at start, and after every activation of a
+// scheduled job, a dispatch, remind or assess whose scheduled time in the current period
+// has passed with no successful run for that period in the run log is run once, logged
+// as a catch-up. It also prunes the run log (store.run_log_days) at start and daily.
+//
 // Serve returns an error when a cron expression is invalid or the scheduler cannot start
 // or stop cleanly; failed runs are logged, not returned.
 func (d *Deps) Serve(ctx context.Context) error { return d.serve(ctx, serveHooks{}) }
@@ -42,7 +51,8 @@ func (d *Deps) Serve(ctx context.Context) error { return d.serve(ctx, serveHooks
 // serveHooks let tests follow the scheduler.
 type serveHooks struct {
 	// done is called when a scheduled job's task has finished with the activation fired
-	// (its retries included, or skipped), after the job is free to run again.
+	// (its retries included, or skipped, and the catch-up check that follows it), after
+	// the job is free to run again; and with job "start" when the check at start is done.
 	done func(job string, fired time.Time)
 }
 
@@ -67,12 +77,12 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 		return d.Deliver(ctx)
 	}
 	sc := d.Config.Schedule
-	jobs := []scheduled{
-		{name: "dispatch", cron: sc.Dispatch, period: CurrentPeriod,
+	jobs := []*scheduled{
+		{name: "dispatch", cron: sc.Dispatch, period: CurrentPeriod, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) { return d.Dispatch(ctx, p, false) }},
-		{name: "remind", cron: sc.Remind, period: CurrentPeriod,
+		{name: "remind", cron: sc.Remind, period: CurrentPeriod, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) { return d.Remind(ctx, p, false) }},
-		{name: "assess", cron: sc.Assess, period: d.assessPeriod,
+		{name: "assess", cron: sc.Assess, period: d.assessPeriod, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) {
 				_, c, err := d.Assess(ctx, p, AssessOptions{Queue: true})
 				return c, err
@@ -104,9 +114,11 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 		if err != nil {
 			return fmt.Errorf("schedule %s (%q): %w", j.name, j.cron, err)
 		}
+	}
+	cu := &catchUp{d: d, jobs: jobs, stop: ctx, runCtx: runCtx, told: map[string]bool{}}
+	for _, j := range jobs {
 		// The job's own lock rather than gocron's singleton mode: the job is free again
 		// exactly when its task says so, which the tests can follow.
-		var busy sync.Mutex
 		_, err := s.NewJob(gocron.CronJob(j.cron, false),
 			gocron.NewTask(func() {
 				if !begin() {
@@ -114,12 +126,18 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 				}
 				defer inFlight.Done()
 				fired := firedAt(j.sched, d.now())
-				if busy.TryLock() {
-					d.runWithRetries(ctx, runCtx, j.name, j.period(fired), j.run)
-					busy.Unlock()
-				} else {
+				period := j.period(fired)
+				switch {
+				case cu.caughtUp(j, fired, period):
+					// A late activation (the machine slept through it) whose run was
+					// caught up meanwhile: nothing runs twice.
+				case j.busy.TryLock():
+					d.runWithRetries(ctx, runCtx, j.name, period, "", j.run)
+					j.busy.Unlock()
+				default:
 					d.Logger.Warn("previous run still in hand: this activation is skipped", "job", j.name, "fired", fired)
 				}
+				cu.check()
 				if hooks.done != nil {
 					hooks.done(j.name, fired)
 				}
@@ -142,6 +160,16 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 	}
 	s.Start()
 	d.Logger.Info("scheduler started", "timezone", loc.String())
+	if begin() {
+		started := d.now()
+		go func() {
+			defer inFlight.Done()
+			cu.check()
+			if hooks.done != nil {
+				hooks.done("start", started)
+			}
+		}()
+	}
 	<-ctx.Done()
 	d.Logger.Info("shutting down: finishing the step in hand")
 	mu.Lock()
@@ -184,7 +212,7 @@ func (d *Deps) watchPasses(ctx context.Context, poll time.Duration, deliver func
 		}
 	}()
 	for ctx.Err() == nil {
-		if _, err := d.RunLogged(ctx, "collect", "", func(ctx context.Context) (Counts, error) { return d.CollectFrom(ctx, mb) }); err != nil {
+		if err := d.collectPass(ctx, mb); err != nil {
 			return err
 		}
 		if d.Sender != nil {
@@ -244,11 +272,12 @@ func firedAt(sched cron.Schedule, now time.Time) time.Time {
 }
 
 // runWithRetries runs one scheduled step for period, retrying a failure schedule.retries
-// times, schedule.retry_delay_seconds apart. Every attempt is a logged run. Attempts run
+// times, schedule.retry_delay_seconds apart. Every attempt is a logged run (with cause,
+// e.g. store.RunCatchUp). Attempts run
 // with runCtx; once stop is done no further attempt is made.
-func (d *Deps) runWithRetries(stop, runCtx context.Context, name, period string, run func(ctx context.Context, period string) (Counts, error)) {
+func (d *Deps) runWithRetries(stop, runCtx context.Context, name, period, cause string, run func(ctx context.Context, period string) (Counts, error)) {
 	for attempt := 0; ; attempt++ {
-		_, err := d.RunLogged(runCtx, name, period, func(ctx context.Context) (Counts, error) { return run(ctx, period) })
+		_, err := d.RunLoggedCause(runCtx, name, period, cause, func(ctx context.Context) (Counts, error) { return run(ctx, period) })
 		if err == nil {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/report"
 )
 
@@ -18,10 +19,28 @@ type ServeCmd struct{}
 
 // Run runs dispatch, remind, assess and deliver on their schedules and watches the
 // mailbox, until SIGINT or SIGTERM; then it finishes the step in hand and exits. It
-// refuses the demo secret.
+// refuses the demo secret. It holds the store's serve lock meanwhile: a second serve on
+// the store exits 1 naming the holder; a lock left by a process that no longer runs is
+// taken over.
 func (c *ServeCmd) Run(g *Globals) error {
 	return g.withGatedApp(needSecret("serve"), func(ctx context.Context, a *app) error {
 		a.Progress = nil
+		lock, err := store.LockServe(a.Store.Path())
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			return userErrorf("kaohe serve: %v: one scheduler per store; stop that one first (one-shot commands such as kaohe deliver may run beside it)", err)
+		} else if err != nil {
+			return fmt.Errorf("serve lock: %w", err)
+		}
+		defer func() {
+			if err := lock.Release(); err != nil {
+				a.Logger.Error("releasing the serve lock", "lock", lock.Path(), "err", err)
+			}
+		}()
+		if p := lock.Previous; p != nil {
+			a.Logger.Warn("took over a stale serve lock: its process no longer runs", "holder", p.String(), "lock", lock.Path())
+		}
+		a.Logger.Info("serve lock taken", "lock", lock.Path(), "holder", store.Self().String())
 		return a.Serve(ctx)
 	})
 }

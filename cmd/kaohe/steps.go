@@ -36,7 +36,7 @@ func (c *DispatchCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		counts, err := a.RunLogged(ctx, "dispatch", p, func(ctx context.Context) (jobs.Counts, error) { return a.Dispatch(ctx, p, c.DryRun) })
+		counts, err := a.RunLoggedCause(ctx, "dispatch", p, previewIf(c.DryRun), func(ctx context.Context) (jobs.Counts, error) { return a.Dispatch(ctx, p, c.DryRun) })
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (c *RemindCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		counts, err := a.RunLogged(ctx, "remind", p, func(ctx context.Context) (jobs.Counts, error) { return a.Remind(ctx, p, c.DryRun) })
+		counts, err := a.RunLoggedCause(ctx, "remind", p, previewIf(c.DryRun), func(ctx context.Context) (jobs.Counts, error) { return a.Remind(ctx, p, c.DryRun) })
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (c *AssessCmd) Run(g *Globals) error {
 		}
 		o := jobs.AssessOptions{OutDir: c.Out, Render: c.Out != "", Queue: c.Queue}
 		var res *jobs.Assessment
-		_, err = a.RunLogged(ctx, "assess", p, func(ctx context.Context) (jobs.Counts, error) {
+		_, err = a.RunLoggedCause(ctx, "assess", p, previewIf(!c.Queue), func(ctx context.Context) (jobs.Counts, error) {
 			r, counts, err := a.Assess(ctx, p, o)
 			res = r
 			return counts, err
@@ -433,10 +433,23 @@ func (c *RunsCmd) Run(g *Globals) error {
 			if !r.Finished.IsZero() {
 				dur = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
 			}
-			fmt.Fprintf(g.stdout, "%4d %-8s %-7s %s %8s %-7s %v %s\n", r.ID, r.Job, r.Period, r.Started.In(a.Config.Location).Format("2006-01-02 15:04:05"), dur, r.Outcome, formatCounts(r.Counts), r.Error)
+			outcome := r.Outcome
+			if r.Cause != "" {
+				outcome += " (" + r.Cause + ")"
+			}
+			fmt.Fprintf(g.stdout, "%4d %-8s %-7s %s %8s %-7s %v %s\n", r.ID, r.Job, r.Period, r.Started.In(a.Config.Location).Format("2006-01-02 15:04:05"), dur, outcome, formatCounts(r.Counts), r.Error)
 		}
 		return nil
 	})
+}
+
+// previewIf is the run cause of a run by hand that sends nothing (store.RunPreview), so
+// the scheduler's catch-up does not take it for the period's run.
+func previewIf(preview bool) string {
+	if preview {
+		return store.RunPreview
+	}
+	return ""
 }
 
 func formatCounts(m map[string]int) string {

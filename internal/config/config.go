@@ -62,6 +62,8 @@ type Period struct {
 // Store is where the SQLite database lives.
 type Store struct {
 	Path string `toml:"path"`
+	// RunLogDays: runs older than this many days are pruned from the run log (0: kept).
+	RunLogDays int `toml:"run_log_days"`
 }
 
 // Forms configures form signing and intake limits.
@@ -287,6 +289,9 @@ func (c *Config) check() []string {
 	}
 	if c.Store.Path == "" {
 		add("store.path is empty (hint: kaohe.db)")
+	}
+	if c.Store.RunLogDays != 0 && c.Store.RunLogDays < 62 {
+		add("store.run_log_days = %d: must be 0 (keep every run) or at least 62: the scheduler's catch-up reads the last months' runs (hint: 400)", c.Store.RunLogDays)
 	}
 	if c.Forms.MaxAttachmentMB < 1 || c.Forms.MaxAttachmentMB > 100 {
 		add("forms.max_attachment_mb = %d: must be 1–100", c.Forms.MaxAttachmentMB)

@@ -127,3 +127,19 @@ func TestRequireSecret(t *testing.T) {
 		})
 	}
 }
+
+func TestRunLogDays(t *testing.T) {
+	c, _, err := Load("", noEnv)
+	if err != nil || c.Store.RunLogDays != 400 {
+		t.Fatalf("default run_log_days = %v, %v; want 400", c, err)
+	}
+	dir := t.TempDir()
+	for v, ok := range map[string]bool{"0": true, "62": true, "400": true, "30": false, "-1": false} {
+		p := filepath.Join(dir, "k.toml")
+		os.WriteFile(p, []byte("[store]\nrun_log_days = "+v+"\n"), 0o600)
+		_, _, err := Load(p, noEnv)
+		if (err == nil) != ok || (!ok && !strings.Contains(err.Error(), "store.run_log_days = "+v)) {
+			t.Errorf("run_log_days = %s: %v", v, err)
+		}
+	}
+}

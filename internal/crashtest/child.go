@@ -29,7 +29,13 @@ type Options struct {
 	SMTP     string // host:port of the SMTP sink (no TLS, no AUTH)
 	Period   string // the period to assess
 	Counties int    // the first Counties counties of the demo roster (all when 0)
+	Mode     string // "" for the whole run (RunChild), ModeDeliver to only drain the outbox
 }
+
+// ModeDeliver makes the child only drain the outbox, with the default lease: a killed
+// child's claims are then taken back by the next one because it no longer runs, not
+// because a short lease ran out.
+const ModeDeliver = "deliver"
 
 // Environment variables passing Options to the child.
 const (
@@ -39,12 +45,13 @@ const (
 	envSMTP     = "KAOHE_CRASH_SMTP"
 	envPeriod   = "KAOHE_CRASH_PERIOD"
 	envCounties = "KAOHE_CRASH_COUNTIES"
+	envMode     = "KAOHE_CRASH_MODE"
 )
 
 // Env returns o as environment entries for the child.
 func (o Options) Env() []string {
 	return []string{EnvChild + "=1", envDir + "=" + o.Dir, envIMAP + "=" + o.IMAP, envSMTP + "=" + o.SMTP,
-		envPeriod + "=" + o.Period, envCounties + "=" + strconv.Itoa(o.Counties)}
+		envPeriod + "=" + o.Period, envCounties + "=" + strconv.Itoa(o.Counties), envMode + "=" + o.Mode}
 }
 
 // OptionsFromEnv reads Options from the environment (lookup is os.LookupEnv in the child).
@@ -68,6 +75,10 @@ func OptionsFromEnv(lookup func(string) (string, bool)) (Options, error) {
 			return o, fmt.Errorf("crash child: $%s: %w", envCounties, err)
 		}
 		o.Counties = n
+	}
+	o.Mode, _ = lookup(envMode)
+	if o.Mode != "" && o.Mode != ModeDeliver {
+		return o, fmt.Errorf("crash child: $%s = %q", envMode, o.Mode)
 	}
 	return o, jobs.CheckPeriod(o.Period)
 }
@@ -126,7 +137,8 @@ func IMAPConfig(cfg *config.Config) mail.IMAPConfig {
 }
 
 // RunChild does the work the parent kills: open the store, then one collect pass, deliver,
-// assess o.Period (render and queue the reports), deliver. It writes "phase NAME" lines to
+// assess o.Period (render and queue the reports), deliver (in ModeDeliver: only deliver,
+// then a line "sent N"). It writes "phase NAME" lines to
 // phases as it goes ("start", "collect", "deliver", "assess", "deliver2", "done"), so the
 // parent can aim its kills.
 //
@@ -145,6 +157,17 @@ func RunChild(ctx context.Context, o Options, phases io.Writer, log *slog.Logger
 		return err
 	}
 	defer d.Close()
+	if o.Mode == ModeDeliver {
+		d.DeliverLease = 0
+		phase("deliver")
+		c, err := d.Deliver(ctx)
+		if err != nil {
+			return fmt.Errorf("deliver: %w", err)
+		}
+		fmt.Fprintf(phases, "sent %d\n", c["sent"])
+		phase("done")
+		return nil
+	}
 	phase("collect")
 	if _, err := d.Collect(ctx); err != nil {
 		return fmt.Errorf("collect: %w", err)

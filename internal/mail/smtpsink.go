@@ -39,6 +39,10 @@ type SinkOptions struct {
 	// message without its Data (envelope, Message-ID and connection kept). Dir and
 	// OnMessage still get the whole message. For runs of many large mails (the bench).
 	DropData bool
+	// Hold, if set, is called with every message before it is accepted, in the server's
+	// goroutine, and may block (a server slow to answer DATA, for tests that kill the
+	// sender meanwhile). A non-nil error rejects the message with a 451: it is not kept.
+	Hold func(Received) error
 }
 
 // Received is one message the sink accepted.
@@ -261,6 +265,11 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		mh := gomail.Header{Header: message.Header{Header: h}}
 		if id, err := mh.MessageID(); err == nil && id != "" {
 			rec.MessageID = "<" + id + ">"
+		}
+	}
+	if hold := ss.s.opts.Hold; hold != nil {
+		if err := hold(rec); err != nil {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "held: " + err.Error()}
 		}
 	}
 	if err := ss.s.deliver(rec); err != nil {

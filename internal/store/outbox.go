@@ -226,8 +226,9 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 
 // ClaimDue is DueOutgoing for senders that may run side by side (several processes): in
 // one transaction it picks the due mails and moves their next attempt to now+lease, so no
-// other sender picks them until the lease runs out. A sender that dies mid-send leaves
-// them to be retried after the lease, with the same Message-ID.
+// other sender picks them until the lease runs out, and records this process as their
+// holder. A sender that dies mid-send leaves them to be retried after the lease, or at
+// once by the next sender on its host (ReleaseDead), with the same Message-ID.
 //
 // Errors: ErrInvalid when limit < 1 or lease <= 0; database errors.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Outgoing, error) {
@@ -253,7 +254,7 @@ func (s *Store) ClaimDueBy(ctx context.Context, dueBy, now time.Time, lease time
 			return err
 		}
 		for i := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ? WHERE id = ?`, ms(until), out[i].ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ?, claimed_by = ? WHERE id = ?`, ms(until), s.holder, out[i].ID); err != nil {
 				return err
 			}
 			out[i].NextAttempt = fromMS(ms(until))
@@ -296,7 +297,7 @@ func (s *Store) transition(ctx context.Context, id int64, also, set string, args
 //
 // Errors: ErrNotFound; ErrState when the mail failed permanently; database errors.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	if _, err := s.transition(ctx, id, OutSent, `state = ?, sent_at = ?, attempts = attempts + 1, last_error = ''`, OutSent, ms(at)); err != nil {
+	if _, err := s.transition(ctx, id, OutSent, `state = ?, sent_at = ?, attempts = attempts + 1, last_error = '', claimed_by = ''`, OutSent, ms(at)); err != nil {
 		return fmt.Errorf("mark outgoing %d sent: %w", id, err)
 	}
 	return nil
@@ -307,7 +308,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 //
 // Errors: ErrNotFound; ErrState when the mail is not queued; database errors.
 func (s *Store) MarkRetry(ctx context.Context, id int64, errMsg string, next time.Time) error {
-	if _, err := s.transition(ctx, id, "", `attempts = attempts + 1, last_error = ?, next_attempt = ?`, errMsg, ms(next)); err != nil {
+	if _, err := s.transition(ctx, id, "", `attempts = attempts + 1, last_error = ?, next_attempt = ?, claimed_by = ''`, errMsg, ms(next)); err != nil {
 		return fmt.Errorf("mark outgoing %d for retry: %w", id, err)
 	}
 	return nil
@@ -318,7 +319,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, errMsg string, next tim
 //
 // Errors: ErrNotFound; ErrState when the mail is not queued; database errors.
 func (s *Store) MarkFailed(ctx context.Context, id int64, errMsg string) error {
-	if _, err := s.transition(ctx, id, "", `state = ?, attempts = attempts + 1, last_error = ?`, OutFailed, errMsg); err != nil {
+	if _, err := s.transition(ctx, id, "", `state = ?, attempts = attempts + 1, last_error = ?, claimed_by = ''`, OutFailed, errMsg); err != nil {
 		return fmt.Errorf("mark outgoing %d failed: %w", id, err)
 	}
 	return nil
@@ -330,7 +331,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, errMsg string) error {
 // Errors: ErrNotFound; ErrState when the mail has not failed; database errors.
 func (s *Store) Requeue(ctx context.Context, id int64, next time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outgoing SET state = ?, next_attempt = ? WHERE id = ? AND state = ?`, OutQueued, ms(next), id, OutFailed)
+		res, err := tx.ExecContext(ctx, `UPDATE outgoing SET state = ?, next_attempt = ?, claimed_by = '' WHERE id = ? AND state = ?`, OutQueued, ms(next), id, OutFailed)
 		if err := affected(res, err); !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -378,11 +379,65 @@ func (s *Store) Outbox(ctx context.Context, state, period string) ([]Outgoing, e
 // Errors: database errors.
 func (s *Store) Release(ctx context.Context, id int64, next time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ? WHERE id = ? AND state = ?`, ms(next), id, OutQueued)
+		_, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = ?, claimed_by = '' WHERE id = ? AND state = ?`, ms(next), id, OutQueued)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("release outgoing %d: %w", id, err)
 	}
 	return nil
+}
+
+// ReleaseDead gives back at once, due at now, the queued mails claimed by a holder that
+// no longer runs (Holder.Running: a process of this host that died, or an earlier life
+// of this pid), instead of leaving them to their lease. Each keeps its Message-ID, and a
+// mail the dead sender got through is recorded sent, not queued, so none goes twice
+// except the one in flight when it died (sent but not yet marked). It returns how many
+// mails it released and from which holders.
+//
+// Errors: database errors.
+func (s *Store) ReleaseDead(ctx context.Context, now time.Time) (released int, dead []Holder, err error) {
+	var ids []string
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT claimed_by FROM outgoing WHERE claimed_by <> '' AND state = ?`, OutQueued)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("release dead claims: %w", err)
+	}
+	for _, id := range ids {
+		if id == s.holder {
+			continue
+		}
+		h, ok := ParseHolder(id)
+		if !ok || h.Running() {
+			continue
+		}
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE outgoing SET next_attempt = CASE WHEN next_attempt > ? THEN ? ELSE next_attempt END,
+				claimed_by = '' WHERE claimed_by = ? AND state = ?`, ms(now), ms(now), id, OutQueued)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			released += int(n)
+			return err
+		})
+		if err != nil {
+			return released, dead, fmt.Errorf("release claims of %s: %w", h, err)
+		}
+		dead = append(dead, h)
+	}
+	return released, dead, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -25,19 +26,38 @@ type Run struct {
 	Outcome  string    // RunRunning, RunOK or RunFailed
 	Counts   map[string]int
 	Error    string
+	Holder   string // the process that logged it (Holder.ID; "" for runs logged before it was recorded)
+	Cause    string // why it ran: "" by hand or on its schedule, RunCatchUp, RunPreview
 }
+
+// Run causes.
+const (
+	// RunCatchUp: the scheduler started the run because the job's scheduled time had
+	// passed with no successful run for the period (the machine was off).
+	RunCatchUp = "catch-up"
+	// RunPreview: a run by hand that sent nothing (dispatch/remind --dry-run, assess
+	// without --queue); it does not count as the period's run for the catch-up.
+	RunPreview = "preview"
+)
 
 // StartRun logs the start of a job run and returns its id.
 //
 // Errors: ErrInvalid when job is empty; database errors.
 func (s *Store) StartRun(ctx context.Context, job, period string, at time.Time) (int64, error) {
+	return s.StartRunCause(ctx, job, period, "", at)
+}
+
+// StartRunCause is StartRun recording why the run was started (e.g. RunCatchUp).
+//
+// Errors: ErrInvalid when job is empty; database errors.
+func (s *Store) StartRunCause(ctx context.Context, job, period, cause string, at time.Time) (int64, error) {
 	if job == "" {
 		return 0, fmt.Errorf("%w: run without job", ErrInvalid)
 	}
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO runs (job, period, started, outcome) VALUES (?, ?, ?, ?) RETURNING id`,
-			job, period, ms(at), RunRunning).Scan(&id)
+		return tx.QueryRowContext(ctx, `INSERT INTO runs (job, period, started, outcome, holder, cause) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			job, period, ms(at), RunRunning, s.holder, cause).Scan(&id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("start run %s: %w", job, err)
@@ -71,17 +91,92 @@ func (s *Store) FinishRun(ctx context.Context, id int64, at time.Time, outcome s
 	return nil
 }
 
+// LogRun records a run that has finished (Started, Finished, Outcome RunOK or RunFailed,
+// Counts, Error, Cause) in one write, for runs logged only when they did something (an
+// idle mailbox check is not logged). It returns the new id.
+//
+// Errors: ErrInvalid when Job is empty or Outcome is not RunOK or RunFailed; database errors.
+func (s *Store) LogRun(ctx context.Context, r Run) (int64, error) {
+	if r.Job == "" || (r.Outcome != RunOK && r.Outcome != RunFailed) {
+		return 0, fmt.Errorf("%w: run of %q with outcome %q", ErrInvalid, r.Job, r.Outcome)
+	}
+	if r.Counts == nil {
+		r.Counts = map[string]int{}
+	}
+	cj, err := json.Marshal(r.Counts)
+	if err != nil {
+		return 0, fmt.Errorf("log run %s: counts: %w", r.Job, err)
+	}
+	var id int64
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO runs (job, period, started, finished, outcome, counts, error, holder, cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.Job, r.Period, ms(r.Started), ms(r.Finished), r.Outcome, string(cj), r.Error, s.holder, r.Cause).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("log run %s: %w", r.Job, err)
+	}
+	return id, nil
+}
+
+// PruneRuns deletes the runs that started before before, whatever their outcome, and
+// returns how many it deleted.
+//
+// Errors: database errors.
+func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE started < ?`, ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune runs: %w", err)
+	}
+	return n, nil
+}
+
+// JobRuns returns the runs of job for period, newest first.
+//
+// Errors: database errors.
+func (s *Store) JobRuns(ctx context.Context, job, period string) ([]Run, error) {
+	return s.queryRuns(ctx, `WHERE job = ? AND period = ? ORDER BY started DESC, id DESC`, job, period)
+}
+
+// RanBefore reports whether job has a successful run for a period before period
+// ("YYYY-MM" periods compare as strings).
+//
+// Errors: database errors.
+func (s *Store) RanBefore(ctx context.Context, job, period string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE job = ? AND outcome = ? AND period <> '' AND period < ? LIMIT 1`,
+		job, RunOK, period).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("runs of %s before %s: %w", job, period, err)
+	}
+	return true, nil
+}
+
 // Runs returns the most recent runs, newest first, at most limit (all when limit <= 0).
 //
 // Errors: database errors.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
-	q := `SELECT id, job, period, started, finished, outcome, counts, error FROM runs ORDER BY started DESC, id DESC`
+	q := `ORDER BY started DESC, id DESC`
 	var args []any
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	return s.queryRuns(ctx, q, args...)
+}
+
+func (s *Store) queryRuns(ctx context.Context, q string, args ...any) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, job, period, started, finished, outcome, counts, error, holder, cause FROM runs `+q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("runs: %w", err)
 	}
@@ -91,7 +186,7 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
 		var r Run
 		var started, finished int64
 		var cj string
-		if err := rows.Scan(&r.ID, &r.Job, &r.Period, &started, &finished, &r.Outcome, &cj, &r.Error); err != nil {
+		if err := rows.Scan(&r.ID, &r.Job, &r.Period, &started, &finished, &r.Outcome, &cj, &r.Error, &r.Holder, &r.Cause); err != nil {
 			return nil, fmt.Errorf("runs: %w", err)
 		}
 		r.Started, r.Finished = fromMS(started), fromMS(finished)

@@ -61,6 +61,10 @@ type Store struct {
 
 	// now is the clock used for created/processed times that callers do not pass.
 	now func() time.Time
+
+	// holder is Self().ID(), recorded with the runs this process logs and the mails it
+	// claims; tests set another to play a second process.
+	holder string
 }
 
 // dsn is the modernc.org/sqlite data source name for a database file: WAL so readers and
@@ -115,7 +119,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 
-	s := &Store{db: db, log: logger, path: abs, now: time.Now}
+	s := &Store{db: db, log: logger, path: abs, now: time.Now, holder: Self().ID()}
 	if err := s.migrate(ctx); err != nil {
 		if cerr := db.Close(); cerr != nil {
 			logger.Error("closing store after failed migration", "err", cerr)

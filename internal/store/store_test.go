@@ -275,8 +275,8 @@ func TestRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Run{
-		{ID: id2, Job: "assess", Period: "2026-11", Started: t0.Add(time.Minute), Outcome: RunRunning, Counts: map[string]int{}},
-		{ID: id1, Job: "collect", Started: t0, Finished: t0.Add(2 * time.Second), Outcome: RunOK, Counts: map[string]int{"received": 3, "accepted": 2}},
+		{ID: id2, Job: "assess", Period: "2026-11", Started: t0.Add(time.Minute), Outcome: RunRunning, Counts: map[string]int{}, Holder: Self().ID()},
+		{ID: id1, Job: "collect", Started: t0, Finished: t0.Add(2 * time.Second), Outcome: RunOK, Counts: map[string]int{"received": 3, "accepted": 2}, Holder: Self().ID()},
 	}
 	if !reflect.DeepEqual(runs, want) {
 		t.Fatalf("runs = %+v\nwant %+v", runs, want)
