@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -50,11 +51,25 @@ type Checklist struct {
 
 // Scoring holds the parameters of the scoring rules that are not per task.
 type Scoring struct {
-	InProgress   float64    `toml:"in_progress"`   // most a 推进中 task counts for (it counts as on 序时 up to this)
-	YellowBehind float64    `toml:"yellow_behind"` // points behind 序时 for 黄
-	RedBehind    float64    `toml:"red_behind"`    // points behind 序时 for 红
-	Grades       []Grade    `toml:"grades"`        // highest first
-	Late         []LateRule `toml:"late"`          // shortest delay first
+	// InProgress is what a 推进中 task counts for on a form without 完成进度（%）
+	// (template version 1): on 序时, but for at most this share of the task.
+	InProgress float64 `toml:"in_progress"`
+	// DoneWithoutEvidence is the progress 已完成 counts for when the row names no 佐证
+	// (the task is then listed as 缺佐证).
+	DoneWithoutEvidence float64 `toml:"done_without_evidence"`
+	// DoubtMargin: a claim whose credit exceeds what the linked data support by more than
+	// this is 存疑 (and a status task is capped at the data's credit).
+	DoubtMargin float64 `toml:"doubt_margin"`
+	// Lights from a task's credit: 绿 at or above LightGreen, 黄 at or above LightYellow,
+	// 红 below (and always at 0 credit).
+	LightGreen  float64 `toml:"light_green"`
+	LightYellow float64 `toml:"light_yellow"`
+	Grades      []Grade `toml:"grades"` // highest first
+	// Lateness: LatePerDay points per day late, at most LateCap points. When LatePerDay is
+	// 0 the banded Late rules apply instead.
+	LatePerDay float64    `toml:"late_per_day"`
+	LateCap    float64    `toml:"late_cap"`
+	Late       []LateRule `toml:"late"` // shortest delay first
 }
 
 // Grade is a grade band: a total at or above Min earns Name.
@@ -88,6 +103,10 @@ type Task struct {
 	Text       string      `toml:"text"`
 	Indicators []Indicator `toml:"indicator"`
 	Rules      []Rule      `toml:"rule"`
+	// Checks are the data that evidence a status task's claim (e.g. 一、5 and the villages'
+	// collective income): scored like rules, they cap the task's credit when the claim
+	// exceeds them by more than scoring.doubt_margin (the task is then 存疑).
+	Checks []Rule `toml:"check"`
 
 	Area string `toml:"-"` // the area's id, filled by Load
 }
@@ -294,8 +313,17 @@ func (c *Checklist) check() []string {
 	if s.InProgress < 0 || s.InProgress > 1 {
 		add("scoring.in_progress = %v: must be between 0 and 1", s.InProgress)
 	}
-	if s.YellowBehind <= 0 || s.RedBehind <= s.YellowBehind {
-		add("scoring: need 0 < yellow_behind (%v) < red_behind (%v)", s.YellowBehind, s.RedBehind)
+	if s.LightYellow <= 0 || s.LightGreen <= s.LightYellow || s.LightGreen > 1 {
+		add("scoring: need 0 < light_yellow (%v) < light_green (%v) <= 1", s.LightYellow, s.LightGreen)
+	}
+	if s.DoneWithoutEvidence < 0 || s.DoneWithoutEvidence > 1 {
+		add("scoring.done_without_evidence = %v: must be between 0 and 1", s.DoneWithoutEvidence)
+	}
+	if s.DoubtMargin < 0 || s.DoubtMargin >= 1 {
+		add("scoring.doubt_margin = %v: must be in [0, 1)", s.DoubtMargin)
+	}
+	if s.LatePerDay < 0 || s.LateCap < 0 {
+		add("scoring: late_per_day and late_cap must not be negative")
 	}
 	if len(s.Grades) == 0 {
 		add("scoring.grades is empty")
@@ -383,6 +411,16 @@ func (c *Checklist) check() []string {
 				if len(t.Rules) > 0 {
 					add("task %s: a status task has no rules", t.ID)
 				}
+				for i, r := range t.Checks {
+					switch r.Kind {
+					case KindQuantity, KindRatio, KindVillageShare, KindCompliance, KindCount:
+					default:
+						add("task %s check %d: unknown kind %q", t.ID, i+1, r.Kind)
+					}
+					if r.Weight <= 0 {
+						add("task %s check %d: weight must be positive", t.ID, i+1)
+					}
+				}
 			case KindQuantity, KindVillageShare, KindCompliance, KindRatio, KindCount:
 				if len(t.Rules) == 0 {
 					add("task %s: kind %s needs at least one [[area.task.rule]] (target missing)", t.ID, t.Kind)
@@ -429,7 +467,7 @@ func (c *Checklist) check() []string {
 	// Rule references, checked once every indicator is known.
 	for _, a := range c.Areas {
 		for _, t := range a.Tasks {
-			for i, r := range t.Rules {
+			for i, r := range append(slices.Clone(t.Rules), t.Checks...) {
 				ind := inds[r.Indicator]
 				if ind == nil {
 					add("task %s rule %d: unknown indicator %q (target missing)", t.ID, i+1, r.Indicator)

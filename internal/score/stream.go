@@ -105,6 +105,7 @@ func (a *Assessor) Result() (*Result, error) {
 	compare(res, previous(a.pt, a.history))
 	res.Completeness = completenessOf(a.meta)
 	res.RedTasks = redTasks(a.e.c, res.Counties)
+	res.Doubts = doubts(res.Counties)
 	res.Assessed, res.Stats = stats(a.e.c, res.Counties)
 	a.res, a.meta, a.seen = nil, nil, nil
 	return res, nil
@@ -133,4 +134,20 @@ func completenessOf(ms []countyMeta) Completeness {
 		}
 	}
 	return k
+}
+
+// doubts lists every 存疑 claim, by county code, then in checklist order.
+func doubts(cs []CountyResult) []Doubt {
+	byCode := slices.Clone(cs)
+	slices.SortFunc(byCode, func(a, b CountyResult) int { return cmp.Compare(a.Code, b.Code) })
+	var out []Doubt
+	for _, cr := range byCode {
+		for _, ts := range cr.Tasks {
+			if ts.Doubt != "" {
+				out = append(out, Doubt{County: cr.Code, Name: cr.Name, Task: ts.Task, Title: ts.Title,
+					Claimed: ts.Claimed, Data: ts.DataCredit, Text: ts.Doubt})
+			}
+		}
+	}
+	return out
 }

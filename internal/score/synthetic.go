@@ -11,7 +11,7 @@ import (
 )
 
 // The sheet names and layout Synthetic assumes for the cells it records: 重点任务 with one
-// row per task from row 3 (进展状态 in column E), 量化指标 with one row per county-level
+// row per task from row 3 (进展状态 in column E, 完成进度 in F), 量化指标 with one row per county-level
 // indicator from row 3 (本期数值 in column D), 村级台账 with one row per village from row 4
 // (乡镇, 村, 第一书记 in A–C, then one column per village-level indicator from D).
 const (
@@ -71,8 +71,9 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		case x > 1-0.15*(1-quality):
 			st = seeds.StatusNotStarted
 		}
-		f.Tasks = append(f.Tasks, seeds.TaskReport{Task: t.ID, Status: st,
-			Progress: "按计划推进", Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i)})
+		tr := seeds.TaskReport{Task: t.ID, Status: st, Progress: "按计划推进", PercentSet: true,
+			Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i), PercentCell: fmt.Sprintf("重点任务!F%d", synTaskRow+i)}
+		f.Tasks = append(f.Tasks, tr)
 	}
 
 	// value draws one number for an indicator.
@@ -136,6 +137,27 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		}
 		clampLE(c, seeds.LevelVillage, vr.Values)
 		f.Villages = append(f.Villages, vr)
+	}
+
+	// 完成进度 and 佐证, drawn last so that the draws above do not depend on them.
+	for i, t := range c.Tasks() {
+		tr := &f.Tasks[i]
+		due := t.Due
+		if due == 0 {
+			due = 12
+		}
+		exp := fraction(m, due, true)
+		switch tr.Status {
+		case seeds.StatusDone:
+			tr.Percent = 100
+			// 佐证 is usually named; poorer counties forget it more often (缺佐证).
+			if r.Float64() < 0.7+0.3*quality {
+				tr.Evidence = "工作台账及照片"
+			}
+		case seeds.StatusInProgress:
+			// Around 序时, ahead for good counties and behind for poor ones, 1–99%.
+			tr.Percent = math.Max(1, math.Min(99, math.Round(100*exp*(0.6+0.6*quality)*math.Exp(r.NormFloat64()*0.2))))
+		}
 	}
 	return f
 }

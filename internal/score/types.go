@@ -38,10 +38,22 @@ type Result struct {
 	ChecklistVersion string          `json:"checklist_version"`
 	Counties         []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
 	Completeness     Completeness    `json:"completeness"`
-	RedTasks         []TaskRedCount  `json:"red_tasks"` // tasks red in most counties, most first
-	Areas            []AreaHeader    `json:"areas"`     // the checklist's areas, for column headers
-	Assessed         int             `json:"assessed"`  // counties with an accepted form
+	RedTasks         []TaskRedCount  `json:"red_tasks"`        // tasks red in most counties, most first
+	Doubts           []Doubt         `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
+	Areas            []AreaHeader    `json:"areas"`            // the checklist's areas, for column headers
+	Assessed         int             `json:"assessed"`         // counties with an accepted form
 	Stats            map[string]Stat `json:"stats,omitempty"`
+}
+
+// Doubt is one claim the data contradict (存疑), for the summary.
+type Doubt struct {
+	County  string  `json:"county"` // code
+	Name    string  `json:"name"`
+	Task    string  `json:"task"`
+	Title   string  `json:"title"`
+	Claimed float64 `json:"claimed"` // the credit the claim would earn
+	Data    float64 `json:"data"`    // the credit the data support
+	Text    string  `json:"text"`
 }
 
 // AreaHeader names an area and its weight.
@@ -72,7 +84,13 @@ type CountyResult struct {
 	Name      string `json:"name"`
 	Submitted bool   `json:"submitted"` // false: 未报送, not ranked, no score
 
-	Raw       float64 `json:"raw"`       // sum of area scores, 0–100
+	// Earned is the sum of the (rounded) area scores, out of Possible: the weights of
+	// everything due and applicable this period (100 when everything is).
+	Earned   float64 `json:"earned"`
+	Possible float64 `json:"possible"`
+	// Raw is Earned rescaled to 100 (Earned × 100 / Possible, to 0.01); Raw = Earned when
+	// Possible is 100.
+	Raw       float64 `json:"raw"`
 	Deduction float64 `json:"deduction"` // points deducted (late)
 	Total     float64 `json:"total"`     // Raw − Deduction, not below 0
 	Grade     string  `json:"grade"`
@@ -105,10 +123,11 @@ type Deduction struct {
 
 // AreaScore is one area's subtotal.
 type AreaScore struct {
-	ID     string  `json:"id"`
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	Score  float64 `json:"score"`
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Weight   float64 `json:"weight"`
+	Score    float64 `json:"score"`    // sum of the area's rounded task scores
+	Possible float64 `json:"possible"` // sum of the area's tasks' Possible
 }
 
 // TaskScore is one task's result.
@@ -122,10 +141,22 @@ type TaskScore struct {
 	Status   string  `json:"status"`   // 进展状态 as reported
 	Reported string  `json:"reported"` // what was reported, in words: 推进中 / 72.5% / 31/38个村
 	Expected string  `json:"expected"` // what 序时 expects by now: 序时75% / 5万元以上的村≥80%
-	Credit   float64 `json:"credit"`   // 0–1
-	Score    float64 `json:"score"`    // Credit × Weight
+	Credit   float64 `json:"credit"`   // 0–1, of what is due and applicable
+	Score    float64 `json:"score"`    // Credit × Possible, rounded to 0.01
+	Possible float64 `json:"possible"` // points the task can earn this period: Weight less its rules not yet due or not applicable
 	Behind   float64 `json:"behind"`   // points (0–100) behind 序时
-	Light    Light   `json:"light"`
+	Light    Light   `json:"light"`    // from Credit; "" when Excluded
+	// Excluded is 未到期 or 不适用 when nothing of the task counts this period (Possible 0):
+	// the report says 本期不计分（未到期）.
+	Excluded string `json:"excluded,omitempty"`
+	// NoEvidence: reported 已完成 without 佐证 (缺佐证), counted as
+	// scoring.done_without_evidence.
+	NoEvidence bool `json:"no_evidence,omitempty"`
+	// Doubt (存疑) says, with both numbers, that the data contradict the claim; Claimed
+	// and DataCredit are the two credits. A status task is then scored on the data.
+	Doubt      string  `json:"doubt,omitempty"`
+	Claimed    float64 `json:"claimed,omitempty"`
+	DataCredit float64 `json:"data_credit,omitempty"`
 	// Explanation says in Chinese how the score came about, naming target, reported
 	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
 	Explanation string     `json:"explanation"`
@@ -142,6 +173,7 @@ type RulePart struct {
 	Required    float64 `json:"required"`
 	Cells       string  `json:"cells"`
 	Explanation string  `json:"explanation"`
+	Excluded    string  `json:"excluded,omitempty"` // 未到期 or 不适用: the rule counts for nothing this period
 }
 
 // VillageRuleSummary is, for one village-level rule, the share of villages meeting it and
