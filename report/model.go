@@ -155,6 +155,16 @@ func f1(v float64) string {
 	return s
 }
 
+// f2 formats a score with the official precision, two decimals (half up; the engine
+// has rounded it already), so printed parts add up to printed totals.
+func f2(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		s = "0.00"
+	}
+	return s
+}
+
 func signed(v float64) string {
 	if v > 0 {
 		return "+" + f1(v)
@@ -219,7 +229,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		for _, s := range []string{
 			"1. 使用随通知下发的本县（市、区）推进情况表（Excel），按表内说明逐项填写进展状态、量化指标和村级台账，不要改动表格结构和锁定的单元格。",
 			"2. 填写完毕后，将表格作为附件回复至通知邮件的发件地址；系统收到后会自动回复回执，如有问题会退回并标明出错的工作表和单元格。",
-			"3. 逾期报送将按规定扣分：迟报1至3天扣0.5分，超过3天扣1分。如有困难，请及时与市联席会议办公室联系。",
+			"3. 逾期报送将按任务清单的规定逐日扣分。如有困难，请及时与市联席会议办公室联系。",
 		} {
 			add(Block{Kind: BlockText, Text: s})
 		}
@@ -230,9 +240,18 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	if c.HasPrev {
 		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
 	}
-	total := f1(c.Total) + "分"
+	total := f2(c.Total) + "分"
+	var how []string
+	if c.Possible > 0 && c.Possible != 100 {
+		how = append(how, fmt.Sprintf("本期应得%s分、实得%s分，折算百分制%s分", f2(c.Possible), f2(c.Earned), f2(c.Raw)))
+	} else if c.Deduction > 0 {
+		how = append(how, "得分"+f2(c.Raw))
+	}
 	if c.Deduction > 0 {
-		total += fmt.Sprintf("（得分%s，扣分%s）", f1(c.Raw), f1(c.Deduction))
+		how = append(how, "扣分"+f2(c.Deduction))
+	}
+	if len(how) > 0 {
+		total += "（" + strings.Join(how, "，") + "）"
 	}
 	add(Block{Kind: BlockFacts, Facts: []Fact{
 		{"县（市、区）", c.Name},
@@ -261,13 +280,29 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		{Title: "灯", Width: 0.06, Align: "C", Light: true},
 		{Title: "说明", Width: 0.26, Align: "L"},
 	}}
+	var noEvidence, doubts []string
 	for _, ts := range c.Tasks {
+		got, light := f2(ts.Score)+"/"+trim0(ts.Possible), string(ts.Light)
+		if ts.Excluded != "" {
+			got, light = "本期不计分（"+ts.Excluded+"）", "—"
+		}
 		t.Rows = append(t.Rows, Row{Cells: []string{
-			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected,
-			f1(ts.Score) + "/" + trim0(ts.Weight), string(ts.Light), ts.Explanation,
+			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected, got, light, ts.Explanation,
 		}})
+		if ts.NoEvidence {
+			noEvidence = append(noEvidence, ts.Task+ts.Title)
+		}
+		if ts.Doubt != "" {
+			doubts = append(doubts, ts.Task+ts.Title)
+		}
 	}
 	add(Block{Kind: BlockTable, Table: t})
+	if len(doubts) > 0 {
+		add(Block{Kind: BlockText, Text: "存疑：" + strings.Join(doubts, "、") + "，自报进度与台账数据不符，按数据计分（详见说明栏）。"})
+	}
+	if len(noEvidence) > 0 {
+		add(Block{Kind: BlockText, Text: "缺佐证：" + strings.Join(noEvidence, "、") + "，报“已完成”但未填佐证说明，按完成进度80%计，请补充佐证材料。"})
+	}
 
 	heading("三、村级指标达标情况")
 	if len(c.Villages) == 0 {
@@ -450,7 +485,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		{"报送情况", fmt.Sprintf("应报%d个，已报%d个（按时%d个、迟报%d个），未报送%d个，被退回未重报%d个", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)},
 	}
 	if st, ok := res.Stats["total"]; ok && res.Assessed > 0 {
-		facts = append(facts, Fact{"总分", fmt.Sprintf("平均%s分，最高%s分，最低%s分", f1(st.Mean), f1(st.Max), f1(st.Min))})
+		facts = append(facts, Fact{"总分", fmt.Sprintf("平均%s分，最高%s分，最低%s分", f2(st.Mean), f2(st.Max), f2(st.Min))})
 	}
 	add(Block{Kind: BlockFacts, Facts: facts})
 
@@ -471,7 +506,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		c := &res.Counties[i]
 		row := Row{}
 		if c.Submitted {
-			row.Cells = []string{strconv.Itoa(c.Rank), c.Name, f1(c.Total), c.Grade}
+			row.Cells = []string{strconv.Itoa(c.Rank), c.Name, f2(c.Total), c.Grade}
 			row.Tone = c.Grade
 		} else {
 			row.Cells = []string{"—", c.Name, "未报送", "—"}
@@ -480,7 +515,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		for _, a := range res.Areas {
 			s := "—"
 			if c.Submitted {
-				s = f1(areaScore(c, a.ID))
+				s = f2(areaScore(c, a.ID))
 			}
 			row.Cells = append(row.Cells, s)
 		}
@@ -505,7 +540,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		row := Row{Cells: []string{c.Name}, Heat: []float64{-1}}
 		for _, a := range res.Areas {
 			s := areaScore(c, a.ID)
-			row.Cells = append(row.Cells, f1(s))
+			row.Cells = append(row.Cells, f2(s))
 			r := -1.0
 			if a.Weight > 0 {
 				r = math.Max(0, math.Min(1, s/a.Weight))
@@ -546,6 +581,24 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
 		}
 		add(Block{Kind: BlockTable, Table: rt})
+	}
+	heading("五、存疑申报")
+	if len(res.Doubts) == 0 {
+		add(Block{Kind: BlockText, Text: "本期无自报进度与台账数据明显不符的任务。"})
+	} else {
+		add(Block{Kind: BlockText, Text: "以下任务自报进度明显高于台账数据所能支持的程度，已按数据计分，建议组织抽查核实。"})
+		dt := &Table{Columns: []Column{
+			{Title: "县（市、区）", Width: 0.14, Align: "L"},
+			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "任务", Width: 0.2, Align: "L"},
+			{Title: "自报/数据", Width: 0.13, Align: "C"},
+			{Title: "说明", Width: 0.45, Align: "L"},
+		}}
+		for _, d := range res.Doubts {
+			dt.Rows = append(dt.Rows, Row{Cells: []string{d.Name, d.Task, d.Title,
+				f1(d.Claimed*100) + "%/" + f1(d.Data*100) + "%", d.Text}})
+		}
+		add(Block{Kind: BlockTable, Table: dt})
 	}
 	_ = history // the summary has no trend chart yet; history is accepted for symmetry with CountyModel
 	return m
