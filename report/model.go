@@ -257,8 +257,8 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		{"县（市、区）", c.Name},
 		{"考核期", periodText(res.Period)},
 		{"总分", total},
-		{"等级", c.Grade},
-		{"位次", fmt.Sprintf("第%d名（共%d个县市区）", c.Rank, c.Of)},
+		{"等级", gradeText(c)},
+		{"位次", fmt.Sprintf("第%d名（共%d个%s）", c.Rank, c.Of, unitWord(c))},
 		{"较上期", change},
 	}})
 
@@ -286,8 +286,12 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		if ts.Excluded != "" {
 			got, light = "本期不计分（"+ts.Excluded+"）", "—"
 		}
+		target := ts.Target
+		if ts.Origin == "考核办细化" {
+			target += "（考核办细化）"
+		}
 		t.Rows = append(t.Rows, Row{Cells: []string{
-			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected, got, light, ts.Explanation,
+			ts.Task, ts.Title, target, ts.Reported, ts.Expected, got, light, ts.Explanation,
 		}})
 		if ts.NoEvidence {
 			noEvidence = append(noEvidence, ts.Task+ts.Title)
@@ -387,6 +391,22 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		add(Block{Kind: BlockLines, Lines: lc})
 	}
 	return m
+}
+
+// unitWord names the units a county is ranked among.
+func unitWord(c *score.CountyResult) string {
+	if c.Type != "" {
+		return c.Type
+	}
+	return "县市区"
+}
+
+// gradeText is the grade with the reason it is not the band's, when it is not.
+func gradeText(c *score.CountyResult) string {
+	if c.GradeNote != "" {
+		return c.Grade + "（" + c.GradeNote + "）"
+	}
+	return c.Grade
 }
 
 func cnNum(cond bool, a, b int) string {
@@ -505,11 +525,19 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	for i := range res.Counties {
 		c := &res.Counties[i]
 		row := Row{}
+		name := c.Name
+		if c.Type != "" {
+			name += "（" + c.Type + "）"
+		}
 		if c.Submitted {
-			row.Cells = []string{strconv.Itoa(c.Rank), c.Name, f2(c.Total), c.Grade}
+			row.Cells = []string{strconv.Itoa(c.Rank), name, f2(c.Total), c.Grade}
 			row.Tone = c.Grade
 		} else {
-			row.Cells = []string{"—", c.Name, "未报送", "—"}
+			r := "—"
+			if c.Rank > 0 {
+				r = strconv.Itoa(c.Rank) // scoring.missing = "last": ranked last with 0
+			}
+			row.Cells = []string{r, name, "未报送", "—"}
 			row.Tone = "未报送"
 		}
 		for _, a := range res.Areas {

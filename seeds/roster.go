@@ -24,6 +24,7 @@ type Roster struct {
 type County struct {
 	Code     string    `toml:"code"`
 	Name     string    `toml:"name"`
+	Type     string    `toml:"type"`   // 县市区 (default) or 功能区: the checklist may rank the types apart
 	Emails   []string  `toml:"emails"` // addresses allowed to submit; reports go to them
 	Villages []Village `toml:"village"`
 }
@@ -33,6 +34,20 @@ type Village struct {
 	Town      string `toml:"town"`
 	Name      string `toml:"name"`
 	Secretary string `toml:"secretary"`
+}
+
+// Unit types of the roster.
+const (
+	UnitCounty = "县市区"
+	UnitZone   = "功能区"
+)
+
+// UnitType is the county's unit type, 县市区 when the roster gives none.
+func (c *County) UnitType() string {
+	if c.Type == "" {
+		return UnitCounty
+	}
+	return c.Type
 }
 
 // County returns the county with the given code, or nil.
@@ -115,6 +130,9 @@ func ParseRoster(b []byte, name string) (*Roster, error) {
 		}
 		if codes[c.Code] {
 			add("county %s: duplicate code", c.Code)
+		}
+		if c.Type != "" && c.Type != UnitCounty && c.Type != UnitZone {
+			add("county %s: type %q must be %s or %s", c.Code, c.Type, UnitCounty, UnitZone)
 		}
 		codes[c.Code] = true
 		if len(c.Emails) == 0 {

@@ -332,7 +332,11 @@ func (b *builder) tasks() {
 	tasks := o.Checklist.Tasks()
 	for i, t := range tasks {
 		r := i + 2
-		vals := []any{t.ID, areaName(o.Checklist, t), t.Title, t.Target}
+		target := t.Target
+		if t.TargetOrigin != seeds.OriginSeed {
+			target += "（考核办细化）" // not the seed's words: the office's elaboration
+		}
+		vals := []any{t.ID, areaName(o.Checklist, t), t.Title, target}
 		if o.Prefill != nil {
 			prev = o.Prefill.Task(t.ID)
 		}
@@ -348,7 +352,7 @@ func (b *builder) tasks() {
 		b.do(f.SetCellStyle(s, cell(3, r), cell(4, r), b.sLabel))
 		b.do(f.SetCellStyle(s, cell(5, r), cell(6, r), b.sInputCenter))
 		b.do(f.SetCellStyle(s, cell(7, r), cell(10, r), b.sInput))
-		n := max(lines(t.Title, widths[2]), lines(t.Target, widths[3]), 2)
+		n := max(lines(t.Title, widths[2]), lines(target, widths[3]), 2)
 		if prev != nil {
 			n = max(n, lines(prev.Progress, widths[6]), lines(prev.Evidence, widths[7]), lines(prev.Problems, widths[8]), lines(prev.NextSteps, widths[9]))
 		}

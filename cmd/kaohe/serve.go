@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
@@ -76,6 +77,17 @@ func (c *DoctorCmd) Run(g *Globals) error {
 		return &userError{msg: "doctor: checklist or roster has problems (above)"}
 	}
 	line("checklist", nil, fmt.Sprintf("%s %s: %d areas, %d tasks", cl.Name, cl.Version, len(cl.Areas), len(cl.Tasks())))
+	if cl.Year != 0 {
+		// Which year's checklist is in force (issue 12): the year it was issued for, and
+		// the years the office confirmed it for.
+		y := time.Now().Year()
+		in := fmt.Sprintf("issued for %d, confirmed for %v", cl.Year, cl.ConfirmedYears)
+		if cl.InForce(y) {
+			line("year", nil, fmt.Sprintf("%s: in force for %d", in, y))
+		} else {
+			fmt.Fprintf(g.stdout, "warn  %-9s %s: not confirmed for %d (add %d to confirmed_years once the office confirms it)\n", "year", in, y, y)
+		}
+	}
 	line("roster", nil, fmt.Sprintf("%d counties, %d leaders' addresses", len(r.Counties), len(r.Leaders)))
 	if string(cfg.Forms.Secret) == config.DemoSecret {
 		fmt.Fprintf(g.stdout, "warn  %-9s forms are signed with the public demo secret: set $%s\n", "secret", cfg.Forms.SecretEnv)

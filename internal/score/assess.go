@@ -46,6 +46,9 @@ func Assess(c *seeds.Checklist, period string, subs []Submission, history []*Res
 // and Total = Raw − Deduction.
 func (e *evaluator) county(s Submission) CountyResult {
 	cr := CountyResult{Code: s.County, Name: s.Name, Rejected: s.Rejected}
+	if s.Type != "" && s.Type != seeds.UnitCounty {
+		cr.Type = s.Type
+	}
 	if s.Filing == nil {
 		cr.Problems = s.Problems
 		cr.DueNext = e.dueNext(nil)
@@ -167,8 +170,18 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 	if due == 0 {
 		due = 12
 	}
-	exp := fraction(e.month, due, true)
+	exp := e.frac(due, t.DueYear, true)
 	claimed, prog, noEvidence, reported := e.claim(rep, exp)
+	ts.Origin = t.TargetOrigin
+	if ts.Origin == "" {
+		ts.Origin = seeds.OriginOffice
+	}
+	if t.OnlyYear != 0 && e.year != 0 && e.year != t.OnlyYear {
+		ts.Excluded = notApplicable
+		ts.Reported, ts.Expected = ts.Status, "不适用"
+		ts.Explanation = fmt.Sprintf("%d年度专项任务，本期不计分（不适用）", t.OnlyYear)
+		return ts, nil
+	}
 
 	if len(t.Rules) == 0 {
 		credit := claimed
@@ -192,8 +205,11 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		}
 		if len(t.Checks) > 0 && reported {
 			dc, share, _, outs := e.ruleSet(f, t, t.Checks)
+			// A claim is capped by its data; far above them it is 存疑.
+			if share > 0 {
+				credit = math.Min(credit, dc)
+			}
 			if share > 0 && claimed > dc+s.DoubtMargin+1e-9 {
-				credit = dc
 				ts.Claimed, ts.DataCredit = round4(claimed), round4(dc)
 				var why []string
 				for _, o := range outs {
@@ -311,10 +327,24 @@ func latePoints(s seeds.Scoring, days int) float64 {
 	return 0
 }
 
-// rank orders the counties (submitted by total desc then code, then 未报送 by code) and
-// gives ranks with ties sharing one (1, 2, 2, 4).
-func rank(cs []CountyResult) {
+// rank orders the counties and gives ranks with ties sharing one (1, 2, 2, 4). With
+// scoring.rank_by_type each unit type (县市区 first, then 功能区) is a ranking of its own.
+// Within a ranking: submitted units by total desc then code; then units without a form by
+// code — unranked (rank 0), or with scoring.missing = "last" given a total of 0, the
+// lowest grade and the rank after every submitted unit. scoring.excellent_quota limits
+// the top grade to that share of the ranking's units (rounded down, at least one).
+func rank(cs []CountyResult, s seeds.Scoring, grades []seeds.Grade) {
+	last := s.Missing == "last"
+	group := func(c *CountyResult) string {
+		if s.RankByType {
+			return c.Type
+		}
+		return ""
+	}
 	slices.SortStableFunc(cs, func(a, b CountyResult) int {
+		if ga, gb := group(&a), group(&b); ga != gb {
+			return cmp.Compare(ga, gb) // "" (县市区) before 功能区
+		}
 		if a.Submitted != b.Submitted {
 			if a.Submitted {
 				return -1
@@ -328,22 +358,54 @@ func rank(cs []CountyResult) {
 		}
 		return cmp.Compare(a.Code, b.Code)
 	})
-	n := 0
-	for _, c := range cs {
-		if c.Submitted {
-			n++
+	for lo := 0; lo < len(cs); {
+		hi := lo
+		for hi < len(cs) && group(&cs[hi]) == group(&cs[lo]) {
+			hi++
 		}
-	}
-	for i := range cs {
-		if !cs[i].Submitted {
-			continue
+		g := cs[lo:hi]
+		n := 0
+		for _, c := range g {
+			if c.Submitted || last {
+				n++
+			}
 		}
-		cs[i].Of = n
-		if i > 0 && cs[i-1].Total == cs[i].Total {
-			cs[i].Rank = cs[i-1].Rank
-		} else {
-			cs[i].Rank = i + 1
+		for i := range g {
+			c := &g[i]
+			switch {
+			case c.Submitted:
+				c.Of = n
+				if i > 0 && g[i-1].Submitted && g[i-1].Total == c.Total {
+					c.Rank = g[i-1].Rank
+				} else {
+					c.Rank = i + 1
+				}
+			case last:
+				c.Of = n
+				c.Total = 0
+				if len(grades) > 0 {
+					c.Grade = grades[len(grades)-1].Name
+				}
+				if i > 0 && !g[i-1].Submitted {
+					c.Rank = g[i-1].Rank
+				} else {
+					c.Rank = i + 1
+				}
+			}
 		}
+		if q := s.ExcellentQuota; q > 0 && len(grades) > 1 {
+			// At least one: the best unit of a small ranking may still be 优秀.
+			limit := max(1, int(math.Floor(q*float64(n)+1e-9)))
+			for i := range g {
+				c := &g[i]
+				if c.Submitted && c.Grade == grades[0].Name && c.Rank > limit {
+					c.Grade = grades[1].Name
+					c.GradeNote = fmt.Sprintf("总分达到%s档，但%s名额（前%s%%，%d个）已满，评为%s", grades[0].Name, grades[0].Name,
+						num(q*100), limit, grades[1].Name)
+				}
+			}
+		}
+		lo = hi
 	}
 }
 

@@ -62,11 +62,17 @@ func TestScoringDoc(t *testing.T) {
 		t.Errorf("2.4 0/0: %q", o.excluded)
 	}
 
-	// §2.5 Village rules: the June threshold of 五、7 rule 2 is 3 × 6/11 = 1.6364 → ≥1.64.
+	// §2.5 The printed threshold: 四、8 in July expects 100 × 7/12 = 58.333… → ≥58.33%.
+	ts, _ = newEval(7).task(&seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 58.33, Set: true}}}, checklist.Task("四、8"))
+	expect("2.5 threshold", ts, 1, 2, 2, Green)
+	if !strings.Contains(ts.Explanation, "≥58.33%") {
+		t.Errorf("2.5 threshold: %s", ts.Explanation)
+	}
+	// Village values: 五、7 rule 2 in June is >1.8万元 (3 × 6/10); 1.805 prints 1.81.
 	tk, r := ruleOf(t, "五、7", 1)
-	o = newEval(6).rule(villageFiling("income", 1.636, 1.6364, 1.63), tk, r)
-	if o.village.Meeting != 2 || !strings.Contains(o.part.Explanation, "≥1.64万元") || !near(o.part.Credit, 0.6667) {
-		t.Errorf("2.5 threshold: %d meeting, %s", o.village.Meeting, o.part.Explanation)
+	o = newEval(6).rule(villageFiling("income", 1.805, 1.8049, 1.8), tk, r)
+	if o.village.Meeting != 1 || !strings.Contains(o.part.Explanation, ">1.8万元") {
+		t.Errorf("2.5 village threshold: %d meeting, %s", o.village.Meeting, o.part.Explanation)
 	}
 	tk, r = ruleOf(t, "五、7", 2)
 	o = newEval(11).rule(villageFiling("income", cat(repeat(6, 26), repeat(4, 10))...), tk, r)

@@ -24,6 +24,30 @@ func fraction(m, due int, prorata bool) float64 {
 	return 1
 }
 
+// frac is fraction for the evaluator's period, for a target due in month due of year
+// dueYear (0: every year). A multi-year target (到2020年) is expected pro-rata over the
+// months from January of the checklist's year to its due month; a step one only from then.
+func (e *evaluator) frac(due, dueYear int, prorata bool) float64 {
+	if dueYear == 0 || e.c.Year == 0 || due <= 0 {
+		return fraction(e.month, due, prorata)
+	}
+	y := e.year
+	if y == 0 {
+		y = e.c.Year
+	}
+	elapsed := (y-e.c.Year)*12 + e.month
+	total := (dueYear-e.c.Year)*12 + due
+	switch {
+	case elapsed <= 0:
+		return 0
+	case prorata:
+		return math.Min(1, float64(elapsed)/float64(total))
+	case elapsed < total:
+		return 0
+	}
+	return 1
+}
+
 // statusProgress is the share of a task a reported status counts for when exp is the
 // share 序时 expects: 已完成 all of it, 未启动 nothing, and 推进中 counts as on schedule
 // (exp) but never for more than scoring.in_progress, so that a task still 推进中 when
@@ -110,6 +134,7 @@ type partOut struct {
 type evaluator struct {
 	c     *seeds.Checklist
 	month int
+	year  int // the period's year
 	inds  map[string]*seeds.Indicator
 	// ntasks is the number of tasks, to size each county's task list.
 	ntasks int
@@ -151,7 +176,7 @@ func (e *evaluator) rule(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut 
 
 // quantity scores a county-level number against its (pro-rata) target.
 func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
-	fr := fraction(e.month, r.Due, r.Prorata)
+	fr := e.frac(r.Due, r.DueYear, r.Prorata)
 	sc := e.scale(r.Indicator)
 	required := roundHalfUp(r.Threshold*fr, sc)
 	unit := e.unit(r.Indicator)
@@ -237,7 +262,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	ind := e.inds[r.Indicator]
 	isBool := ind != nil && ind.Type == seeds.TypeBool
 	unit := e.unit(r.Indicator)
-	fr := fraction(e.month, r.Due, r.Prorata)
+	fr := e.frac(r.Due, r.DueYear, r.Prorata)
 	sc := e.scale(r.Indicator)
 	thr, reqShare := r.Threshold, r.Share
 	switch {

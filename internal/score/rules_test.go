@@ -111,7 +111,7 @@ func TestStatusTask(t *testing.T) {
 		{task, 12, seeds.StatusDone, 100, "验收报告", 1, 0, Green},                 // done with 佐证
 		{task, 12, seeds.StatusDone, 100, "", 0.8, 20, Yellow},                 // done without 佐证: 缺佐证, counts 80%
 		{task, 6, seeds.StatusDone, 100, "", 1, 0, Green},                      // 80% is ahead of 序时 50%
-		{t11, 10, seeds.StatusNotStarted, 0, "", 0, 100, Red},                  // due in October
+		{t11, 10, seeds.StatusNotStarted, 0, "", 0, 83.33, Red},                // the seed gives no 国庆前: due 12
 		{t11, 11, seeds.StatusDone, none, "", 1, 0, Green},                     // old form: 已完成 taken as is
 		{t11, 5, seeds.StatusInProgress, 50, "", 1, 0, Green},                  // 序时 50%
 		{checklist.Task("四、5"), 9, seeds.StatusNotStarted, 0, "", 0, 100, Red}, // due 9
@@ -253,25 +253,28 @@ func TestVillageRules(t *testing.T) {
 		{"share zero", "五、7", 2, 11, repeat(0, 10), 0, 0, 10},
 		{"share over", "五、7", 2, 12, repeat(20, 10), 1, 10, 10},
 		{"share missing", "五、7", 2, 11, cat(repeat(5, 7), []float64{miss}, repeat(1, 2)), 0.875, 7, 10},
-		// January: 5 × 1/11 = 0.4545…, printed and compared as ≥0.45.
-		{"share January on 序时", "五、7", 2, 1, cat(repeat(5.0/11, 8), repeat(0.44, 2)), 1, 8, 10},
-		{"share January printed threshold", "五、7", 2, 1, repeat(0.45, 10), 1, 10, 10},
+		// January: 5 × 1/10 (due 10: 11月份前) = 0.5; values are compared at 0.01, half up.
+		{"share January on 序时", "五、7", 2, 1, cat(repeat(0.5, 8), repeat(0.49, 2)), 1, 8, 10},
+		{"share January value precision", "五、7", 2, 1, repeat(0.495, 10), 1, 10, 10},
 		{"share January under", "五、7", 2, 1, repeat(0.44, 10), 0, 0, 10},
 		{"share after due", "五、7", 2, 12, cat(repeat(4.99, 10)), 0, 0, 10},
-		// compliance, numeric, pro-rata: income >= 3 in every village.
-		{"compliance on target", "五、7", 1, 11, repeat(3, 10), 1, 10, 10},
-		{"compliance one short", "五、7", 1, 11, cat(repeat(3, 9), []float64{2.99}), 0.9, 9, 10},
-		{"compliance June", "五、7", 1, 6, repeat(3.0*6/11, 10), 1, 10, 10},
-		// June: 3 × 6/11 = 1.6364, printed ≥1.64: 1.636 and 1.6364 both print as 1.64 and meet it.
-		{"compliance June rounding", "五、7", 1, 6, []float64{1.636, 1.6364, 1.635, 1.634}, 0.75, 3, 4},
+		// compliance, numeric, pro-rata: income > 3 (突破3万元) in every village.
+		{"compliance on target", "五、7", 1, 11, repeat(3.01, 10), 1, 10, 10},
+		{"compliance 3 is not 突破3", "五、7", 1, 11, repeat(3, 10), 0, 0, 10},
+		{"compliance one short", "五、7", 1, 11, cat(repeat(3.01, 9), []float64{3}), 0.9, 9, 10},
+		{"compliance June", "五、7", 1, 6, repeat(1.81, 10), 1, 10, 10},
+		// June: 3 × 6/10 = 1.8, printed >1.8: 1.805 prints as 1.81 and passes, 1.8049 as 1.80 and does not.
+		{"compliance June rounding", "五、7", 1, 6, []float64{1.805, 1.8049, 1.81, 1.8}, 0.5, 2, 4},
 		// compliance, bool, standing.
-		{"bool all", "四、3", 0, 1, repeat(1, 10), 1, 10, 10},
-		{"bool one 否", "四、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
-		{"bool one empty", "四、3", 0, 12, cat(repeat(1, 9), []float64{miss}), 0.9, 9, 10},
-		{"bool none", "四、3", 0, 12, repeat(0, 10), 0, 0, 10},
+		{"bool all", "五、3", 0, 1, repeat(1, 10), 1, 10, 10},
+		{"bool one 否", "五、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
+		{"bool one empty", "五、3", 0, 12, cat(repeat(1, 9), []float64{miss}), 0.9, 9, 10},
+		{"bool none", "五、3", 0, 12, repeat(0, 10), 0, 0, 10},
+		// compliance, bool, 到2020年: June 2019 expects 6/24 of the villages.
+		{"water June 2019", "四、3", 0, 6, cat(repeat(1, 2), repeat(0, 8)), 0.8, 2, 10},
 		// village_share, bool: road6 in 50% of villages.
 		{"road6 half", "四、10", 1, 5, cat(repeat(1, 5), repeat(0, 5)), 1, 5, 10},
-		{"road6 under", "四、10", 1, 5, cat(repeat(1, 4), repeat(0, 6)), 0.8, 4, 10},
+		{"road6 under", "四、10", 1, 12, cat(repeat(1, 1), repeat(0, 9)), 0.4, 1, 10}, // December 2019: half of 50%
 		// compliance, integer, standing: reserve >= 2.
 		{"reserve on", "五、2", 0, 1, repeat(2, 4), 1, 4, 4},
 		{"reserve under", "五、2", 0, 1, []float64{2, 2, 2, 1}, 0.75, 3, 4},
@@ -356,7 +359,7 @@ func TestVillageExplanation(t *testing.T) {
 		t.Errorf("short = %+v", s)
 	}
 	o = newEval(9).rule(villageFiling("income", vals...), tk, r)
-	if !strings.Contains(o.part.Explanation, "按序时标准≥4.09万元计") {
+	if !strings.Contains(o.part.Explanation, "按序时标准≥4.5万元计") { // 5 × 9/10 (due 10: 11月份前)
 		t.Errorf("September: %s", o.part.Explanation)
 	}
 	tk, r = ruleOf(t, "五、4", 0)

@@ -221,9 +221,16 @@ func Test数字可以复核(t *testing.T) {
 		}, goodCounty), time.Time{})
 		return taskOf(cr, "五、7")
 	}
-	a, b, c := income(1.636), income(1.6364), income(1.634)
-	if a.Parts[1].Credit != 1 || b.Parts[1].Credit != 1 || c.Parts[1].Credit != 0 || !strings.Contains(a.Parts[1].Explanation, "≥1.64万元") {
-		t.Errorf("1.636: %v, 1.6364: %v, 1.634: %v (%s)", a.Parts[1].Credit, b.Parts[1].Credit, c.Parts[1].Credit, a.Parts[1].Explanation)
+	// June: >1.8万元 (3 × 6/10); 1.805 is printed 1.81 and passes, 1.8049 is printed 1.80 and does not.
+	a, b, c := income(1.805), income(1.8049), income(1.8)
+	if a.Parts[1].Credit != 1 || b.Parts[1].Credit != 0 || c.Parts[1].Credit != 0 || !strings.Contains(a.Parts[1].Explanation, ">1.8万元") {
+		t.Errorf("1.805: %v, 1.8049: %v, 1.8: %v (%s)", a.Parts[1].Credit, b.Parts[1].Credit, c.Parts[1].Credit, a.Parts[1].Explanation)
+	}
+	// A pro-rated quantity: 四、8 in July expects 58.333… printed ≥58.33%; 58.33 meets it.
+	q := assessOne(t, "2019-07", scenFiling("2019-07", 1, seeds.StatusDone, 100, true, goodData,
+		map[string]float64{"manure_rate": 58.33, "fund_total": 100, "fund_collective": 80}), time.Time{})
+	if ts := taskOf(q, "四、8"); ts.Credit != 1 || !strings.Contains(ts.Explanation, "≥58.33%") {
+		t.Errorf("58.33 in July: %v (%s)", ts.Credit, ts.Explanation)
 	}
 	cr := assessOne(t, "2019-12", scenFiling("2019-12", 3, seeds.StatusDone, 100, true, goodData,
 		map[string]float64{"manure_rate": 100, "fund_total": 100, "fund_collective": 69.99}), time.Time{})
@@ -350,4 +357,104 @@ func TestJuneScenarioTable(t *testing.T) {
 	row("6月什么都没做", e, fmt.Sprintf("五、4=%v/%v 五、3=%v/%v", taskOf(e, "五、4").Score, taskOf(e, "五、4").Possible, taskOf(e, "五、3").Score, taskOf(e, "五、3").Possible))
 	l := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, goodCounty), scenDeadline.Add(158*24*time.Hour))
 	row("迟报158天全达标", l, fmt.Sprintf("扣%v", l.Deduction))
+}
+
+// Seed deadlines are the seed's: 四、3 "到2020年" is expected over two years, 五、7
+// "11月份前" is due in October and "突破3万元" is strictly more, and the 70周年 activities
+// (三、11) are a 2019 task only.
+func Test清单原文的时限(t *testing.T) {
+	water := func(i int, id string) float64 {
+		if id == "safe_water" {
+			return float64(min(1, 1-i/9)) // 9 of 36 villages
+		}
+		return goodData(i, id)
+	}
+	june := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusInProgress, 50, false, water, goodCounty), time.Time{})
+	if ts := taskOf(june, "四、3"); ts.Credit != 1 || !strings.Contains(ts.Explanation, "序时目标25%") {
+		t.Errorf("四、3 June 2019, 9 of 36 villages: %v (%s)", ts.Credit, ts.Explanation)
+	}
+	dec20 := assessOne(t, "2020-12", scenFiling("2020-12", 36, seeds.StatusInProgress, 50, false, water, goodCounty), time.Time{})
+	if ts := taskOf(dec20, "四、3"); ts.Credit != 0.25 {
+		t.Errorf("四、3 December 2020: %v (%s)", ts.Credit, ts.Explanation)
+	}
+	if tk := checklist.Task("五、7"); tk.Due != 10 || tk.Rules[1].Op != ">" || tk.Rules[1].Due != 10 {
+		t.Errorf("五、7: due %d, rule %s due %d", tk.Due, tk.Rules[1].Op, tk.Rules[1].Due)
+	}
+	in2020 := assessOne(t, "2020-06", scenFiling("2020-06", 3, seeds.StatusNotStarted, 0, false, goodData, goodCounty), time.Time{})
+	if ts := taskOf(in2020, "三、11"); ts.Excluded != notApplicable || ts.Possible != 0 {
+		t.Errorf("三、11 in 2020: %+v", ts)
+	}
+	if ts := taskOf(june, "三、11"); ts.Possible != 1 {
+		t.Errorf("三、11 in 2019: %+v", ts)
+	}
+	for _, tk := range checklist.Tasks() {
+		if strings.Contains(tk.Target, "国庆前开展") || strings.Contains(tk.Target, "年底前见成效") {
+			t.Errorf("%s: invented target %q", tk.ID, tk.Target)
+		}
+	}
+	if checklist.Year != 2019 || !checklist.InForce(2019) || checklist.InForce(2020) {
+		t.Errorf("checklist year %d", checklist.Year)
+	}
+}
+
+// Grades discriminate: at most 30% of a ranking is 优秀, 功能区 are ranked apart, and a
+// unit without a form is shown (unranked, or last with 0 when the checklist says so).
+func Test优秀名额与功能区排名(t *testing.T) {
+	var subs []Submission
+	for i := range 10 {
+		// Totals 100, 99.x, … all ≥ 90: distinct amounts of 四、8.
+		f := scenFiling("2019-12", 3, seeds.StatusDone, 100, true, goodData,
+			map[string]float64{"manure_rate": 100 - float64(i)*2, "fund_total": 100, "fund_collective": 80})
+		code := fmt.Sprintf("37%02d", i)
+		f.County = code
+		subs = append(subs, Submission{County: code, Name: "县" + code, Filing: f})
+	}
+	for i := range 2 {
+		f := scenFiling("2019-12", 3, seeds.StatusDone, 100, true, goodData, goodCounty)
+		code := fmt.Sprintf("39%02d", i)
+		f.County = code
+		subs = append(subs, Submission{County: code, Name: "区" + code, Type: seeds.UnitZone, Filing: f})
+	}
+	subs = append(subs, Submission{County: "3799", Name: "未报县"})
+	res, err := Assess(checklist, "2019-12", subs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	excellent := 0
+	for _, c := range res.Counties {
+		switch {
+		case c.Type == seeds.UnitZone:
+			if c.Of != 2 || c.Rank != 1 || c.Grade != "优秀" {
+				t.Errorf("功能区 %s: rank %d of %d, %s", c.Name, c.Rank, c.Of, c.Grade)
+			}
+		case !c.Submitted:
+			if c.Rank != 0 || c.Total != 0 {
+				t.Errorf("未报送 %s: rank %d", c.Name, c.Rank)
+			}
+		default:
+			if c.Of != 10 || c.Total < 90 {
+				t.Errorf("%s: rank %d of %d, total %v", c.Name, c.Rank, c.Of, c.Total)
+			}
+			if c.Grade == "优秀" {
+				excellent++
+			} else if c.Grade != "良好" || !strings.Contains(c.GradeNote, "名额") {
+				t.Errorf("%s: %s (%s)", c.Name, c.Grade, c.GradeNote)
+			}
+		}
+	}
+	if excellent != 3 {
+		t.Errorf("%d 优秀 of 10 县市区, want 3", excellent)
+	}
+	// scoring.missing = "last": the unit without a form is ranked last with 0, not dropped.
+	cl := *checklist
+	cl.Scoring.Missing = "last"
+	res, err = Assess(&cl, "2019-12", subs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Counties {
+		if c.Code == "3799" && (c.Rank != 11 || c.Of != 11 || c.Total != 0 || c.Grade != "较差") {
+			t.Errorf("未报送, last: %+v", c)
+		}
+	}
 }

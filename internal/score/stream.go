@@ -46,7 +46,7 @@ func NewAssessor(c *seeds.Checklist, period string, history []*Result) (*Assesso
 	if err != nil {
 		return nil, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInput, period)
 	}
-	e := &evaluator{c: c, month: int(pt.Month()), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
+	e := &evaluator{c: c, month: int(pt.Month()), year: pt.Year(), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
 	for _, t := range c.Tasks() {
 		for i := range t.Indicators {
 			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
@@ -101,7 +101,7 @@ func (a *Assessor) Result() (*Result, error) {
 	// Assess's order: by code before ranking (the ranking's sort is stable).
 	slices.SortFunc(res.Counties, func(x, y CountyResult) int { return cmp.Compare(x.Code, y.Code) })
 	slices.SortFunc(a.meta, func(x, y countyMeta) int { return cmp.Compare(x.code, y.code) })
-	rank(res.Counties)
+	rank(res.Counties, a.e.c.Scoring, a.e.c.Scoring.Grades)
 	compare(res, previous(a.pt, a.history))
 	res.Completeness = completenessOf(a.meta)
 	res.RedTasks = redTasks(a.e.c, res.Counties)

@@ -24,6 +24,7 @@ const (
 type Submission struct {
 	County   string        // code
 	Name     string        // 任城区
+	Type     string        // unit type from the roster: 县市区 (default) or 功能区
 	Filing   *seeds.Filing // the accepted (latest) form; nil: 未报送
 	Received time.Time     // when the accepted form arrived
 	Deadline time.Time     // the period's deadline
@@ -82,7 +83,8 @@ type TaskRedCount struct {
 type CountyResult struct {
 	Code      string `json:"code"`
 	Name      string `json:"name"`
-	Submitted bool   `json:"submitted"` // false: 未报送, not ranked, no score
+	Type      string `json:"type,omitempty"` // 功能区, or "" for 县市区
+	Submitted bool   `json:"submitted"`      // false: 未报送 (ranked last with 0, or unranked, by scoring.missing)
 
 	// Earned is the sum of the (rounded) area scores, out of Possible: the weights of
 	// everything due and applicable this period (100 when everything is).
@@ -94,8 +96,10 @@ type CountyResult struct {
 	Deduction float64 `json:"deduction"` // points deducted (late)
 	Total     float64 `json:"total"`     // Raw − Deduction, not below 0
 	Grade     string  `json:"grade"`
-	Rank      int     `json:"rank"` // 1-based; ties share a rank; 0 when not ranked
-	Of        int     `json:"of"`   // number of ranked counties
+	// GradeNote says why the grade is not the band's: 优秀 beyond the quota.
+	GradeNote string `json:"grade_note,omitempty"`
+	Rank      int    `json:"rank"` // 1-based within the unit's ranking; ties share a rank; 0 when not ranked
+	Of        int    `json:"of"`   // number of units in that ranking
 
 	HasPrev     bool    `json:"has_prev"`
 	PrevRank    int     `json:"prev_rank,omitempty"`
@@ -138,6 +142,7 @@ type TaskScore struct {
 	Kind     string  `json:"kind"`
 	Weight   float64 `json:"weight"`
 	Target   string  `json:"target"`
+	Origin   string  `json:"origin"`   // whose words the target is: 清单原文 or 考核办细化
 	Status   string  `json:"status"`   // 进展状态 as reported
 	Reported string  `json:"reported"` // what was reported, in words: 推进中 / 72.5% / 31/38个村
 	Expected string  `json:"expected"` // what 序时 expects by now: 序时75% / 5万元以上的村≥80%
