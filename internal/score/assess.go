@@ -258,7 +258,8 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 	ts.Credit, ts.Score = round4(credit), round2(credit*ts.Possible)
 	ts.Behind = round2((1 - credit) * 100)
 	ts.Light = lightOf(s, credit)
-	if reported && claimed > credit+s.DoubtMargin+1e-9 {
+	// A task with rules is scored on its data anyway; a 已完成 its data contradict is 存疑.
+	if reported && st == seeds.StatusDone && claimed > credit+s.DoubtMargin+1e-9 {
 		ts.Claimed, ts.DataCredit = round4(claimed), round4(credit)
 		ts.Doubt = fmt.Sprintf("存疑：自报“%s”得分率%s，数据得分率%s，按数据计分", ts.Status, pct1(claimed), pct1(credit))
 	}

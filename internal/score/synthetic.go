@@ -29,9 +29,9 @@ const (
 // taken from period ("YYYY-MM"); an invalid period counts as December.
 func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.Rand, quality float64) *seeds.Filing {
 	quality = math.Max(0, math.Min(1, quality))
-	m := 12
+	m, y := 12, 0
 	if t, err := time.Parse("2006-01", period); err == nil {
-		m = int(t.Month())
+		m, y = int(t.Month()), t.Year()
 	}
 	f := &seeds.Filing{County: county.Code, Period: period, Version: c.Version,
 		Indicators: map[string]seeds.Number{}}
@@ -157,6 +157,40 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		case seeds.StatusInProgress:
 			// Around 序时, ahead for good counties and behind for poor ones, 1–99%.
 			tr.Percent = math.Max(1, math.Min(99, math.Round(100*exp*(0.6+0.6*quality)*math.Exp(r.NormFloat64()*0.2))))
+		}
+	}
+	// A task the data measure (its rules, or a status task's checks) is reported as the
+	// data show: an honest county's claims are not 存疑.
+	e := &evaluator{c: c, month: m, year: y, inds: map[string]*seeds.Indicator{}}
+	for _, t := range c.Tasks() {
+		for i := range t.Indicators {
+			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
+		}
+	}
+	for i, t := range c.Tasks() {
+		rules := t.Rules
+		if len(rules) == 0 {
+			rules = t.Checks
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		dc, share, _, _ := e.ruleSet(f, t, rules)
+		if share == 0 {
+			continue
+		}
+		due := t.Due
+		if due == 0 {
+			due = 12
+		}
+		tr := &f.Tasks[i]
+		switch p := math.Round(100 * dc * e.frac(due, t.DueYear, true)); {
+		case p >= 100:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusDone, 100, "村级台账数据"
+		case p <= 0:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusNotStarted, 0, ""
+		default:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusInProgress, math.Min(99, p), ""
 		}
 	}
 	return f
