@@ -167,9 +167,9 @@ func f2(v float64) string {
 
 func signed(v float64) string {
 	if v > 0 {
-		return "+" + f1(v)
+		return "+" + f2(v)
 	}
-	return f1(v)
+	return f2(v)
 }
 
 func rankChange(c *score.CountyResult) string {
@@ -238,7 +238,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 
 	change := "首次考核，无上期数据"
 	if c.HasPrev {
-		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
+		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f2(c.PrevTotal))
 	}
 	total := f2(c.Total) + "分"
 	var how []string
@@ -352,7 +352,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		facts = append(facts, Fact{"扣分", "无"})
 	}
 	for _, d := range c.Deduct {
-		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f1(d.Points), d.Reason)})
+		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f2(d.Points), d.Reason)})
 	}
 	add(Block{Kind: BlockFacts, Facts: facts})
 
