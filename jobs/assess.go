@@ -87,6 +87,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		s := score.Submission{County: code, Name: name, Deadline: deadline}
 		if c := d.Roster.County(code); c != nil {
 			s.Type = c.UnitType()
+			s.Roster = c
 		}
 		if x := t[code]; x != nil {
 			s.Rejected = x.rejected

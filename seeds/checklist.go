@@ -171,7 +171,18 @@ type Where struct {
 	Indicator string  `toml:"indicator"`
 	Op        string  `toml:"op"`
 	Value     float64 `toml:"value"`
+	// Roster names a village fact of the office's roster that decides instead:
+	// "central" (区域中心村/中心社区) or "sewage_station" (a station is required; where the
+	// roster does not say, the indicator condition decides and the village is counted as
+	// self-reported).
+	Roster string `toml:"roster"`
 }
+
+// Roster facts a where-condition may name.
+const (
+	WhereCentral       = "central"
+	WhereSewageStation = "sewage_station"
+)
 
 // Origins of a target or rule.
 const (
@@ -544,11 +555,17 @@ func (c *Checklist) check() []string {
 					}
 				}
 				if r.Where != nil {
-					if w := inds[r.Where.Indicator]; w == nil || w.Level != LevelVillage {
-						add("task %s rule %d: where names %q, not a village-level indicator", t.ID, i+1, r.Where.Indicator)
-					}
-					if !validOps[r.Where.Op] {
-						add("task %s rule %d: where has unknown op %q", t.ID, i+1, r.Where.Op)
+					switch r.Where.Roster {
+					case "", WhereSewageStation:
+						if w := inds[r.Where.Indicator]; w == nil || w.Level != LevelVillage {
+							add("task %s rule %d: where names %q, not a village-level indicator", t.ID, i+1, r.Where.Indicator)
+						}
+						if !validOps[r.Where.Op] {
+							add("task %s rule %d: where has unknown op %q", t.ID, i+1, r.Where.Op)
+						}
+					case WhereCentral:
+					default:
+						add("task %s rule %d: where roster = %q: must be central or sewage_station", t.ID, i+1, r.Where.Roster)
 					}
 				}
 			}

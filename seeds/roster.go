@@ -34,6 +34,12 @@ type Village struct {
 	Town      string `toml:"town"`
 	Name      string `toml:"name"`
 	Secretary string `toml:"secretary"`
+	// Central marks a 区域中心村 or 中心社区 (the office's roster decides, not the county).
+	Central bool `toml:"central"`
+	// SewageStation says whether the village's sewage volume requires a station, as the
+	// office has established; unset, the county's reported volume decides (flagged as
+	// self-reported in the report).
+	SewageStation *bool `toml:"sewage_station"`
 }
 
 // Unit types of the roster.
@@ -48,6 +54,16 @@ func (c *County) UnitType() string {
 		return UnitCounty
 	}
 	return c.Type
+}
+
+// Village returns the county's village of a 乡镇, or nil.
+func (c *County) Village(town, name string) *Village {
+	for i := range c.Villages {
+		if c.Villages[i].Town == town && c.Villages[i].Name == name {
+			return &c.Villages[i]
+		}
+	}
+	return nil
 }
 
 // County returns the county with the given code, or nil.

@@ -55,6 +55,8 @@ func (e *evaluator) county(s Submission) CountyResult {
 		return cr
 	}
 	cr.Submitted = true
+	e.roster = s.Roster
+	defer func() { e.roster = nil }()
 	cr.Received = s.Received
 	cr.Version = s.Version
 	cr.Tasks = make([]TaskScore, 0, e.ntasks)

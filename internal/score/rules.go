@@ -135,7 +135,10 @@ type evaluator struct {
 	c     *seeds.Checklist
 	month int
 	year  int // the period's year
-	inds  map[string]*seeds.Indicator
+	// county is the roster entry of the county being scored (nil when unknown): the
+	// office's facts on its villages (中心村, sewage stations).
+	roster *seeds.County
+	inds   map[string]*seeds.Indicator
 	// ntasks is the number of tasks, to size each county's task list.
 	ntasks int
 }
@@ -304,9 +307,12 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			last = n.Cell
 		}
 		if r.Where != nil {
-			w, wok := v.Values[r.Where.Indicator]
-			if !wok || !w.Set || !seeds.Compare(w.Value, r.Where.Op, r.Where.Value) {
+			in, self := e.concerned(v, r.Where)
+			if !in {
 				continue
+			}
+			if self {
+				sum.SelfReported++
 			}
 		}
 		sum.Concerned++
@@ -352,8 +358,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	case sum.Concerned == 0:
 		o.excluded, o.part.Excluded = notApplicable, notApplicable
 		o.expected = "不适用"
-		o.part.Explanation = fmt.Sprintf("%s：无涉及的村（%s%s），不适用，本期不计分%s", r.Label, e.name(r.Where.Indicator),
-			cond(r.Where.Op, r.Where.Value, e.unit(r.Where.Indicator)), paren(cells))
+		o.part.Explanation = fmt.Sprintf("%s：无涉及的村（%s），不适用，本期不计分%s", r.Label, e.whereText(r.Where), paren(cells))
 		return o
 	}
 	o.part.Credit = math.Min(1, share/reqShare)
@@ -368,6 +373,9 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	if sum.Missing > 0 {
 		extra += fmt.Sprintf(",%d个村未填", sum.Missing)
 	}
+	if sum.SelfReported > 0 {
+		extra += fmt.Sprintf("，其中%d个村按自报%s认定（考核办未核定）", sum.SelfReported, e.name(r.Where.Indicator))
+	}
 	target := "目标" + pct0(reqShare)
 	if reqShare != r.Share {
 		target = fmt.Sprintf("序时目标%s(%d月底前%s)", pct0(reqShare), r.Due, pct0(r.Share))
@@ -375,6 +383,36 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	o.part.Explanation = fmt.Sprintf("%s占%s(%d/%d个村%s),%s,得分率%s%s", r.Label, pct1(share),
 		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
 	return o
+}
+
+// concerned reports whether a village is concerned by a where-condition, and whether
+// that rests on the county's own report where the office's roster should decide.
+func (e *evaluator) concerned(v *seeds.VillageReport, w *seeds.Where) (in, selfReported bool) {
+	var rv *seeds.Village
+	if e.roster != nil {
+		rv = e.roster.Village(v.Town, v.Village)
+	}
+	switch w.Roster {
+	case seeds.WhereCentral:
+		return rv != nil && rv.Central, false
+	case seeds.WhereSewageStation:
+		if rv != nil && rv.SewageStation != nil {
+			return *rv.SewageStation, false
+		}
+	}
+	n, ok := v.Values[w.Indicator]
+	if !ok || !n.Set || !seeds.Compare(n.Value, w.Op, w.Value) {
+		return false, false
+	}
+	return true, w.Roster != ""
+}
+
+// whereText describes a where-condition: 污水产生规模>50立方米/日, 区域中心村、中心社区.
+func (e *evaluator) whereText(w *seeds.Where) string {
+	if w.Roster == seeds.WhereCentral {
+		return "区域中心村、中心社区"
+	}
+	return e.name(w.Indicator) + cond(w.Op, w.Value, e.unit(w.Indicator))
 }
 
 func boolWord(v float64) string {

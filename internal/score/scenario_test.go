@@ -164,14 +164,14 @@ func Test未到期不计分(t *testing.T) {
 	if ts := taskOf(cr, "五、4"); ts.Possible != 2 {
 		t.Errorf("五、4 possible %v", ts.Possible)
 	}
-	// 0/0 fund and 四、1 without a village above 50 m³/d are 不适用 too:
-	// possible = 100 − 2 − 2 − 1.8 − 3.
-	if cr.Possible != 91.2 {
+	// 0/0 fund, 四、1 without a village above 50 m³/d and 四、10's 中心村 rule without a
+	// roster are 不适用 too: possible = 100 − 2 − 2 − 1.8 − 3 − 0.9.
+	if cr.Possible != 90.3 {
 		t.Errorf("possible %v", cr.Possible)
 	}
 	// Everything met: Raw is rescaled to 100.
 	good := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, goodCounty), time.Time{})
-	if good.Raw != 100 || good.Possible != 93 || good.Earned != 93 { // 100 − 2 − 2 − 3 (四、1)
+	if good.Raw != 100 || good.Possible != 92.1 || good.Earned != 92.1 { // 100 − 2 − 2 − 3 (四、1) − 0.9 (中心村)
 		t.Errorf("good: raw %v earned %v of %v", good.Raw, good.Earned, good.Possible)
 	}
 }
@@ -456,5 +456,70 @@ func Test优秀名额与功能区排名(t *testing.T) {
 		if c.Code == "3799" && (c.Rank != 11 || c.Of != 11 || c.Total != 0 || c.Grade != "较差") {
 			t.Errorf("未报送, last: %+v", c)
 		}
+	}
+}
+
+// Scope comes from the office: the roster says which villages need a sewage station
+// (a county reporting no volume above 50 m³/d cannot escape it) and which are 中心村
+// (each needs a 6 m road); where the roster is silent the county's volume decides and
+// is flagged as self-reported.
+func Test适用范围由考核办认定(t *testing.T) {
+	co := &seeds.County{Code: "1", Name: "甲"}
+	yes, no := true, false
+	for i := range 6 {
+		v := seeds.Village{Town: "镇", Name: fmt.Sprint("村", i+1)}
+		switch i {
+		case 0, 1:
+			v.SewageStation = &yes
+		case 2:
+			v.SewageStation = &no
+		case 3:
+			v.Central = true
+		}
+		co.Villages = append(co.Villages, v)
+	}
+	data := func(i int, id string) float64 {
+		switch id {
+		case "sewage_volume":
+			if i == 4 {
+				return 80 // not decided by the office: the county's report counts
+			}
+			return 0 // the county reports no village above 50 m³/d
+		case "sewage_station", "road6":
+			if i == 1 || i == 3 {
+				return 0
+			}
+		}
+		return goodData(i, id)
+	}
+	f := scenFiling("2019-12", 6, seeds.StatusDone, 100, true, data, goodCounty)
+	res, err := Assess(checklist, "2019-12", []Submission{{County: "1", Name: "甲", Filing: f, Roster: co}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := res.Counties[0]
+	sewage := taskOf(cr, "四、1")
+	// Concerned: 村1, 村2 (roster), 村5 (self-reported 80); 村2 has no station.
+	var sum VillageRuleSummary
+	for _, v := range cr.Villages {
+		if v.Task == "四、1" {
+			sum = v
+		}
+	}
+	if sum.Concerned != 3 || sum.Meeting != 2 || sum.SelfReported != 1 || sewage.Score != 2 || !strings.Contains(sewage.Explanation, "按自报污水产生规模认定") {
+		t.Errorf("四、1: %+v; %v (%s)", sum, sewage.Score, sewage.Explanation)
+	}
+	// 四、10: 村4 is a 中心村 without a 6 m road: that rule earns 0.
+	roads := taskOf(cr, "四、10")
+	if len(roads.Parts) != 3 || roads.Parts[2].Credit != 0 || roads.Parts[2].Excluded != "" {
+		t.Errorf("四、10: %+v", roads.Parts)
+	}
+	// Without roster facts the 中心村 rule is 不适用 and the county's volumes decide.
+	res, err = Assess(checklist, "2019-12", []Submission{{County: "1", Name: "甲", Filing: f}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := taskOf(res.Counties[0], "四、10").Parts[2]; p.Excluded != notApplicable {
+		t.Errorf("no roster: %+v", p)
 	}
 }

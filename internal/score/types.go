@@ -31,6 +31,9 @@ type Submission struct {
 	Version  int           // how many forms were accepted for this period (1 = first)
 	Rejected int           // how many forms were rejected for this period
 	Problems []string      // the problems of the last rejected form, when no form was accepted
+	// Roster is the county's roster entry: the office's facts on its villages (中心村,
+	// villages that need a sewage station) decide who a rule applies to. nil: none known.
+	Roster *seeds.County
 }
 
 // Result is the assessment of one period.
@@ -194,6 +197,9 @@ type VillageRuleSummary struct {
 
 	// Missing counts the concerned villages that left the value empty (counted as short).
 	Missing int `json:"missing,omitempty"`
+	// SelfReported counts the concerned villages the county's own report put in scope
+	// where the office's roster has not decided (e.g. sewage volume above 50 m³/d).
+	SelfReported int `json:"self_reported,omitempty"`
 }
 
 // TownShortfall lists the villages of one 乡镇 that fall short of a rule.
