@@ -357,6 +357,15 @@ func TestJuneScenarioTable(t *testing.T) {
 	row("6月什么都没做", e, fmt.Sprintf("五、4=%v/%v 五、3=%v/%v", taskOf(e, "五、4").Score, taskOf(e, "五、4").Possible, taskOf(e, "五、3").Score, taskOf(e, "五、3").Possible))
 	l := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, goodCounty), scenDeadline.Add(158*24*time.Hour))
 	row("迟报158天全达标", l, fmt.Sprintf("扣%v", l.Deduction))
+	j := assessOne(t, "2019-01", scenFiling("2019-01", 36, seeds.StatusNotStarted, 0, false, zeroData, nil), time.Time{})
+	row("1月全部未启动零数据", j, "")
+	none := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, goodCounty), time.Time{})
+	ts := taskOf(none, "四、1")
+	t.Logf("| 四、1 自报无村>50（无考核办认定） | %v/%v %s |", ts.Score, ts.Possible, ts.Excluded)
+	z := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100}), time.Time{})
+	n := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100, "fund_total": 100}), time.Time{})
+	t.Logf("| 五、7 资金0/0 | %v/%v 总分%.2f | 100万/0 | %v/%v 总分%.2f |", taskOf(z, "五、7").Score, taskOf(z, "五、7").Possible, z.Total,
+		taskOf(n, "五、7").Score, taskOf(n, "五、7").Possible, n.Total)
 }
 
 // Seed deadlines are the seed's: 四、3 "到2020年" is expected over two years, 五、7
