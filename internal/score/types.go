@@ -125,7 +125,7 @@ type CountyResult struct {
 // Deduction is one deduction with its reason.
 type Deduction struct {
 	Points float64 `json:"points"`
-	Reason string  `json:"reason"` // 迟报3天,扣0.5分
+	Reason string  `json:"reason"` // 迟报3天，扣0.6分
 }
 
 // AreaScore is one area's subtotal.
