@@ -85,6 +85,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	}
 	sub := func(code, name string) score.Submission {
 		s := score.Submission{County: code, Name: name, Deadline: deadline}
+		if c := d.Roster.County(code); c != nil {
+			s.Type = c.UnitType()
+			s.Roster = c
+		}
 		if x := t[code]; x != nil {
 			s.Rejected = x.rejected
 			if x.accepted == 0 {

@@ -123,9 +123,16 @@ func taskTable(c *score.CountyResult) *Table {
 	}}
 	for i := range c.Tasks {
 		ts := &c.Tasks[i]
+		got, light, reason := f2(ts.Score)+"/"+trim0(ts.Possible), string(ts.Light), reasonOf(ts)
+		if ts.Excluded != "" {
+			got, light, reason = "—", "—", "本期不计分（"+ts.Excluded+"）"
+		}
+		target := ts.Target
+		if ts.Origin == "考核办细化" {
+			target += "（考核办细化）"
+		}
 		t.Rows = append(t.Rows, Row{Cells: []string{
-			ts.Task, ts.Title, ts.Target, ts.Reported, ts.Expected,
-			f1(ts.Score) + "/" + trim0(ts.Weight), string(ts.Light), reasonOf(ts),
+			ts.Task, ts.Title, target, ts.Reported, ts.Expected, got, light, reason,
 		}})
 	}
 	return t
@@ -154,12 +161,12 @@ var cnOrdinal = []string{"一", "二", "三", "四", "五", "六", "七", "八",
 func focusTasks(c *score.CountyResult, n int) []*score.TaskScore {
 	var ts []*score.TaskScore
 	for i := range c.Tasks {
-		if c.Tasks[i].Weight-c.Tasks[i].Score > 0.005 {
+		if c.Tasks[i].Possible-c.Tasks[i].Score > 0.005 {
 			ts = append(ts, &c.Tasks[i])
 		}
 	}
 	slices.SortStableFunc(ts, func(a, b *score.TaskScore) int {
-		return cmp.Compare(b.Weight-b.Score, a.Weight-a.Score)
+		return cmp.Compare(b.Possible-b.Score, a.Possible-a.Score)
 	})
 	return ts[:min(n, len(ts))]
 }
@@ -214,7 +221,7 @@ func focusBlocks(c *score.CountyResult) []Block {
 		if ts.Light == score.Red || ts.Light == score.Yellow {
 			light = "，" + string(ts.Light) + "灯"
 		}
-		bs = append(bs, Block{Kind: BlockSubheading, Text: fmt.Sprintf("（%s）%s %s（失分%s分%s）", cnOrdinal[i], ts.Task, ts.Title, f1(ts.Weight-ts.Score), light)})
+		bs = append(bs, Block{Kind: BlockSubheading, Text: fmt.Sprintf("（%s）%s %s（失分%s分%s）", cnOrdinal[i], ts.Task, ts.Title, f2(ts.Possible-ts.Score), light)})
 		what := reasonOf(ts)
 		if what == "" {
 			what = fullWidthPunct(stripRefs(ts.Explanation))
@@ -276,7 +283,7 @@ func previousMean(res *score.Result, history []*score.Result) (float64, string, 
 }
 
 func nameScore(c *score.CountyResult) string {
-	return c.Name + "（" + f1(c.Total) + "分）"
+	return c.Name + "（" + f2(c.Total) + "分）"
 }
 
 // systemic returns the tasks red in at least half of the units assessed, most first,
@@ -314,19 +321,26 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 	heading("一、总体情况")
 	s := fmt.Sprintf("全市应报送%d个单位，已报送%d个（按时%d个、迟报%d个），未报送%d个。", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Expected-cp.Submitted)
 	if st, ok := res.Stats["total"]; ok && len(ranked) > 0 {
-		s += fmt.Sprintf("参加评分的%d个单位平均得分%s分", len(ranked), f1(st.Mean))
+		s += fmt.Sprintf("参加评分的%d个单位平均得分%s分", len(ranked), f2(st.Mean))
 		if pm, pp, ok := previousMean(res, history); ok {
-			d := math.Round((st.Mean-pm)*10) / 10
+			d := math.Round((st.Mean-pm)*100) / 100
 			switch {
 			case d > 0:
-				s += fmt.Sprintf("，较%s（%s分）提高%s分", periodText(pp), f1(pm), f1(d))
+				s += fmt.Sprintf("，较%s（%s分）提高%s分", periodText(pp), f2(pm), f2(d))
 			case d < 0:
-				s += fmt.Sprintf("，较%s（%s分）降低%s分", periodText(pp), f1(pm), f1(-d))
+				s += fmt.Sprintf("，较%s（%s分）降低%s分", periodText(pp), f2(pm), f2(-d))
 			default:
 				s += fmt.Sprintf("，与%s持平", periodText(pp))
 			}
 		}
-		s += fmt.Sprintf("；最高%s分，最低%s分。", f1(st.Max), f1(st.Min))
+		s += fmt.Sprintf("；最高%s分，最低%s分。", f2(st.Max), f2(st.Min))
+	}
+	if n := len(res.Doubts); n > 0 {
+		units := map[string]bool{}
+		for _, d := range res.Doubts {
+			units[d.Name] = true
+		}
+		s += fmt.Sprintf("%d个单位的%d项任务自报进度明显高于台账数据（存疑），已按数据计分，详见附件5。", len(units), n)
 	}
 	text(s)
 
@@ -537,7 +551,7 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
-	b.WriteString("\n详见附件（通报全文及综合排名、分领域得分、任务亮灯情况、红灯任务清单）。\n\n")
+	b.WriteString("\n详见附件（通报全文及综合排名、分领域得分、任务亮灯情况、红灯任务清单、存疑申报）。\n\n")
 	if office != "" {
 		b.WriteString(fullWidthPunct(office) + "\n")
 	}

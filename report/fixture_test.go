@@ -54,7 +54,7 @@ func fixture() *score.Result {
 			ts := score.TaskScore{
 				Task: t.ID, Area: a.ID, Title: t.Title, Kind: t.Kind, Weight: t.Weight, Target: t.Target,
 				Status: "推进中", Reported: "推进中", Expected: "序时75%", Credit: credit,
-				Score: credit * t.Weight, Light: lights[i],
+				Score: credit * t.Weight, Possible: t.Weight, Light: lights[i],
 				Explanation: "报送“推进中”，按序时75%计，得" + f1(credit*t.Weight) + "/" + trim0(t.Weight) + "分（任务进展!E" + trim0(float64(5+i)) + "）。",
 			}
 			if lights[i] != score.Green {
@@ -65,6 +65,7 @@ func fixture() *score.Result {
 			c.Areas = append(c.Areas, score.AreaScore{ID: a.ID, Name: a.Name, Weight: a.Weight, Score: a.Weight - t.Weight + ts.Score})
 			c.Raw += a.Weight - t.Weight + ts.Score
 		}
+		c.Earned, c.Possible = c.Raw, 100
 		return c
 	}
 	a := mk("370811", "任城区", 0.9, []score.Light{score.Green, score.Green, score.Yellow, score.Green, score.Red})

@@ -314,12 +314,12 @@ func TestSummaryBrief(t *testing.T) {
 	first, last := res.Counties[0], res.Counties[res.Assessed-1]
 	st := res.Stats["total"]
 	want := []string{
-		summaryTitleOf(res.Period), "平均得分" + f1(st.Mean) + "分", "前三名", "后三名",
-		first.Name + "（" + f1(first.Total) + "分）", last.Name + "（" + f1(last.Total) + "分）",
+		summaryTitleOf(res.Period), "平均得分" + f2(st.Mean) + "分", "前三名", "后三名",
+		first.Name + "（" + f2(first.Total) + "分）", last.Name + "（" + f2(last.Total) + "分）",
 		"未报送的是" + res.Counties[len(res.Counties)-1].Name, "迟报", fullWidthPunct(office), dateText(issued(res)),
 	}
-	if pm, _, ok := previousMean(res, hist); ok && math.Round((st.Mean-pm)*10) != 0 {
-		want = append(want, "较2026年11月（"+f1(pm)+"分）")
+	if pm, _, ok := previousMean(res, hist); ok && math.Round((st.Mean-pm)*100) != 0 {
+		want = append(want, "较2026年11月（"+f2(pm)+"分）")
 	}
 	for _, w := range want {
 		if !strings.Contains(s, w) {

@@ -70,7 +70,7 @@ func (b *Block) eachString(fn func(string)) {
 				fn(trim0(p.Max))
 				for _, v := range p.Values {
 					if v != nil {
-						fn(f1(*v))
+						fn(f2(*v))
 					}
 				}
 			}
@@ -191,11 +191,21 @@ func f1(v float64) string {
 	return s
 }
 
+// f2 formats a score with the official precision, two decimals (half up; the engine
+// has rounded it already), so printed parts add up to printed totals.
+func f2(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s == "-0.00" {
+		s = "0.00"
+	}
+	return s
+}
+
 func signed(v float64) string {
 	if v > 0 {
-		return "+" + f1(v)
+		return "+" + f2(v)
 	}
-	return f1(v)
+	return f2(v)
 }
 
 func rankChange(c *score.CountyResult) string {
@@ -255,7 +265,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		for _, s := range []string{
 			"1. 使用随通知下发的本县（市、区）推进情况表（Excel），按表内说明逐项填写进展状态、量化指标和村级台账，不要改动表格结构和锁定的单元格。",
 			"2. 填写完毕后，将表格作为附件回复至通知邮件的发件地址；系统收到后会自动回复回执，如有问题会退回并标明出错的工作表和单元格。",
-			"3. 逾期报送将按规定扣分：迟报1至3天扣0.5分，超过3天扣1分。如有困难，请及时与市联席会议办公室联系。",
+			"3. 逾期报送将按任务清单的规定逐日扣分。如有困难，请及时与市联席会议办公室联系。",
 		} {
 			add(Block{Kind: BlockText, Text: s})
 		}
@@ -265,18 +275,27 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 
 	change := "首次考核，无上期数据"
 	if c.HasPrev {
-		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
+		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f2(c.PrevTotal))
 	}
-	total := f1(c.Total) + "分"
+	total := f2(c.Total) + "分"
+	var how []string
+	if c.Possible > 0 && c.Possible != 100 {
+		how = append(how, fmt.Sprintf("本期应得%s分、实得%s分，折算百分制%s分", f2(c.Possible), f2(c.Earned), f2(c.Raw)))
+	} else if c.Deduction > 0 {
+		how = append(how, "得分"+f2(c.Raw))
+	}
 	if c.Deduction > 0 {
-		total += fmt.Sprintf("（得分%s，扣分%s）", f1(c.Raw), f1(c.Deduction))
+		how = append(how, "扣分"+f2(c.Deduction))
+	}
+	if len(how) > 0 {
+		total += "（" + strings.Join(how, "，") + "）"
 	}
 	add(Block{Kind: BlockFacts, Facts: []Fact{
 		{"县（市、区）", c.Name},
 		{"考核期", periodText(res.Period)},
 		{"总分", total},
-		{"等级", c.Grade},
-		{"位次", fmt.Sprintf("第%d名（共%d个县市区）", c.Rank, c.Of)},
+		{"等级", gradeText(c)},
+		{"位次", fmt.Sprintf("第%d名（共%d个%s）", c.Rank, c.Of, unitWord(c))},
 		{"较上期", change},
 	}})
 
@@ -291,6 +310,21 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	heading("二、重点任务完成情况")
 	add(Block{Kind: BlockText, Text: "黄灯、红灯任务列出主要原因；各项任务的评分依据和数据所在单元格见文末附表。"})
 	add(Block{Kind: BlockTable, Table: taskTable(c)})
+	var noEvidence, doubts []string
+	for _, ts := range c.Tasks {
+		if ts.NoEvidence {
+			noEvidence = append(noEvidence, ts.Task+ts.Title)
+		}
+		if ts.Doubt != "" {
+			doubts = append(doubts, ts.Task+ts.Title)
+		}
+	}
+	if len(doubts) > 0 {
+		add(Block{Kind: BlockText, Text: "存疑：" + strings.Join(doubts, "、") + "，自报进度与台账数据不符，按数据计分（详见文末附表）。"})
+	}
+	if len(noEvidence) > 0 {
+		add(Block{Kind: BlockText, Text: "缺佐证：" + strings.Join(noEvidence, "、") + "，报“已完成”但未填佐证说明，按完成进度" + evidencePct(res) + "计，请补充佐证材料。"})
+	}
 
 	heading("三、村级指标达标情况")
 	if len(c.Villages) == 0 {
@@ -336,7 +370,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		facts = append(facts, Fact{"扣分", "无"})
 	}
 	for _, d := range c.Deduct {
-		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f1(d.Points), d.Reason)})
+		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f2(d.Points), d.Reason)})
 	}
 	add(Block{Kind: BlockFacts, Facts: facts})
 
@@ -355,6 +389,22 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	add(Block{Kind: BlockSign})
 	m.Blocks = append(m.Blocks, basisBlocks(c)...)
 	return m
+}
+
+// unitWord names the units a county is ranked among.
+func unitWord(c *score.CountyResult) string {
+	if c.Type != "" {
+		return c.Type
+	}
+	return "县市区"
+}
+
+// gradeText is the grade with the reason it is not the band's, when it is not.
+func gradeText(c *score.CountyResult) string {
+	if c.GradeNote != "" {
+		return c.Grade + "（" + c.GradeNote + "）"
+	}
+	return c.Grade
 }
 
 func cnNum(cond bool, a, b int) string {
@@ -421,13 +471,13 @@ func trend(res *score.Result, code string, history []*score.Result) *Trend {
 			continue
 		}
 		points++
-		v := math.Round(c.Total*10) / 10
+		v := math.Round(c.Total*100) / 100
 		panels[0].Values = append(panels[0].Values, &v)
 		for i, a := range res.Areas {
 			var val *float64
 			for _, ca := range c.Areas {
 				if ca.ID == a.ID {
-					x := math.Round(ca.Score*10) / 10
+					x := math.Round(ca.Score*100) / 100
 					val = &x
 				}
 			}
@@ -446,7 +496,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	m := &Model{Kind: "summary", Title: summaryTitleOf(res.Period), Subtitle: "全市汇总", Period: res.Period, Issued: issued(res)}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
-	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单"}
+	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
 	list := "附件："
 	for i, a := range attachments {
 		if i > 0 {
@@ -477,17 +527,25 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	for i := range res.Counties {
 		c := &res.Counties[i]
 		row := Row{}
+		name := c.Name
+		if c.Type != "" {
+			name += "（" + c.Type + "）"
+		}
 		if c.Submitted {
-			row.Cells = []string{strconv.Itoa(c.Rank), c.Name, f1(c.Total), c.Grade}
+			row.Cells = []string{strconv.Itoa(c.Rank), name, f2(c.Total), c.Grade}
 			row.Tone = c.Grade
 		} else {
-			row.Cells = []string{"—", c.Name, "未报送", "—"}
+			r := "—"
+			if c.Rank > 0 {
+				r = strconv.Itoa(c.Rank) // scoring.missing = "last": ranked last with 0
+			}
+			row.Cells = []string{r, name, "未报送", "—"}
 			row.Tone = "未报送"
 		}
 		for _, a := range res.Areas {
 			s := "—"
 			if c.Submitted {
-				s = f1(areaScore(c, a.ID))
+				s = f2(areaScore(c, a.ID))
 			}
 			row.Cells = append(row.Cells, s)
 		}
@@ -512,7 +570,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		row := Row{Cells: []string{c.Name}, Heat: []float64{-1}}
 		for _, a := range res.Areas {
 			s := areaScore(c, a.ID)
-			row.Cells = append(row.Cells, f1(s))
+			row.Cells = append(row.Cells, f2(s))
 			r := -1.0
 			if a.Weight > 0 {
 				r = math.Max(0, math.Min(1, s/a.Weight))
@@ -540,6 +598,24 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
 		}
 		add(Block{Kind: BlockTable, Table: rt})
+	}
+	heading("五、存疑申报")
+	if len(res.Doubts) == 0 {
+		add(Block{Kind: BlockText, Text: "本期无自报进度与台账数据明显不符的任务。"})
+	} else {
+		add(Block{Kind: BlockText, Text: "以下任务自报进度明显高于台账数据所能支持的程度，已按数据计分，建议组织抽查核实。"})
+		dt := &Table{Columns: []Column{
+			{Title: "县（市、区）", Width: 0.14, Align: "L"},
+			{Title: "编号", Width: 0.08, Align: "C"},
+			{Title: "任务", Width: 0.2, Align: "L"},
+			{Title: "自报/数据", Width: 0.13, Align: "C"},
+			{Title: "说明", Width: 0.45, Align: "L"},
+		}}
+		for _, d := range res.Doubts {
+			dt.Rows = append(dt.Rows, Row{Cells: []string{d.Name, d.Task, d.Title,
+				f1(d.Claimed*100) + "%/" + f1(d.Data*100) + "%", d.Text}})
+		}
+		add(Block{Kind: BlockTable, Table: dt})
 	}
 	return m
 }
@@ -574,4 +650,9 @@ func areaScore(c *score.CountyResult, id string) float64 {
 		}
 	}
 	return 0
+}
+
+// evidencePct is the progress 已完成 without 佐证 counts for, e.g. "80%".
+func evidencePct(res *score.Result) string {
+	return trim0(math.Round(res.DoneWithoutEvidence*1000)/10) + "%"
 }

@@ -708,7 +708,8 @@ func (d *doc) block(blocks []Block, i int) {
 			d.need(h + next)
 			d.y += 1
 		} else {
-			d.need(h + next)
+			// 2 above and 1.5 below the lines here: 0.5 more than h counts.
+			d.need(h + 0.5 + next)
 			d.y += 2
 		}
 		d.setFont(face, size)

@@ -341,7 +341,7 @@ func TestSummaryXLSX(t *testing.T) {
 	if rows[1][1] != "任城区" || rows[1][0] != "1" || rows[3][4] != "未报送" {
 		t.Errorf("rows %q", rows[1:])
 	}
-	if v, err := f.GetCellValue("综合排名", "D2", excelize.Options{RawCellValue: true}); err != nil || v != strconv.FormatFloat(round1(res.Counties[0].Total), 'f', -1, 64) {
+	if v, err := f.GetCellValue("综合排名", "D2", excelize.Options{RawCellValue: true}); err != nil || v != strconv.FormatFloat(round2(res.Counties[0].Total), 'f', -1, 64) {
 		t.Errorf("D2 = %q (%v), want %s", v, err, f1(res.Counties[0].Total))
 	}
 	panes, err := f.GetPanes("综合排名")

@@ -81,8 +81,14 @@ func SampleResult(cl *seeds.Checklist, roster *seeds.Roster, period string, seed
 			c.Areas = append(c.Areas, as)
 		}
 		c.Raw = math.Round(c.Raw*10) / 10
+		c.Earned, c.Possible = c.Raw, 100
+		if sc := cl.Scoring; late > 0 && sc.LatePerDay > 0 {
+			p := math.Min(sc.LateCap, sc.LatePerDay*float64(late))
+			c.Deduction = math.Round(p*100) / 100
+			c.Deduct = []score.Deduction{{Points: c.Deduction, Reason: fmt.Sprintf("迟报%d天，扣%s分", late, f2(c.Deduction))}}
+		}
 		for _, l := range cl.Scoring.Late {
-			if late > 0 && (l.UpToDays == 0 || late <= l.UpToDays) {
+			if cl.Scoring.LatePerDay == 0 && late > 0 && (l.UpToDays == 0 || late <= l.UpToDays) {
 				c.Deduction = l.Points
 				c.Deduct = []score.Deduction{{Points: l.Points, Reason: fmt.Sprintf("迟报%d天，扣%s分", late, f1(l.Points))}}
 				break
@@ -216,6 +222,7 @@ func sampleTask(rng *rand.Rand, co seeds.County, t *seeds.Task, area string, mon
 	}
 	ts.Credit = math.Round(ts.Credit*1000) / 1000
 	ts.Score = math.Round(ts.Credit*t.Weight*100) / 100
+	ts.Possible = t.Weight
 	ts.Behind = math.Max(0, math.Round((expected-progress)*10)/10)
 	switch {
 	case ts.Behind > 30 || (expected >= 100 && ts.Status == "未启动"):

@@ -32,12 +32,12 @@ func SummaryXLSX(res *score.Result) ([]byte, error) {
 		c := &res.Counties[i]
 		var row []any
 		if c.Submitted {
-			row = []any{c.Rank, c.Name, c.Code, round1(c.Total), c.Grade, round1(c.Raw), round1(c.Deduction)}
+			row = []any{c.Rank, c.Name, c.Code, round2(c.Total), c.Grade, round2(c.Raw), round2(c.Deduction)}
 			for _, a := range res.Areas {
-				row = append(row, round1(areaScore(c, a.ID)))
+				row = append(row, round2(areaScore(c, a.ID)))
 			}
 			if c.HasPrev {
-				row = append(row, c.RankChange, c.PrevRank, round1(c.TotalChange))
+				row = append(row, c.RankChange, c.PrevRank, round2(c.TotalChange))
 			} else {
 				row = append(row, nil, nil, nil)
 			}
@@ -121,4 +121,5 @@ func SummaryXLSX(res *score.Result) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func round1(v float64) float64 { return math.Round(v*10) / 10 }
+// round2 keeps the official precision (0.01) of scores.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -40,21 +41,48 @@ const (
 
 // Checklist is the whole task list with its scoring parameters.
 type Checklist struct {
-	Version string  `toml:"version"`
-	Name    string  `toml:"name"`
-	Issuer  string  `toml:"issuer"`
-	Source  string  `toml:"source"`
-	Scoring Scoring `toml:"scoring"`
-	Areas   []Area  `toml:"area"`
+	Version string `toml:"version"`
+	// Year is the year the checklist was issued for; ConfirmedYears are the other years
+	// the office has confirmed it for. Periods of other years are outside its force
+	// (InForce; `kaohe doctor` says which years it covers).
+	Year           int     `toml:"year"`
+	ConfirmedYears []int   `toml:"confirmed_years"`
+	Name           string  `toml:"name"`
+	Issuer         string  `toml:"issuer"`
+	Source         string  `toml:"source"`
+	Scoring        Scoring `toml:"scoring"`
+	Areas          []Area  `toml:"area"`
 }
 
 // Scoring holds the parameters of the scoring rules that are not per task.
 type Scoring struct {
-	InProgress   float64    `toml:"in_progress"`   // most a 推进中 task counts for (it counts as on 序时 up to this)
-	YellowBehind float64    `toml:"yellow_behind"` // points behind 序时 for 黄
-	RedBehind    float64    `toml:"red_behind"`    // points behind 序时 for 红
-	Grades       []Grade    `toml:"grades"`        // highest first
-	Late         []LateRule `toml:"late"`          // shortest delay first
+	// InProgress is what a 推进中 task counts for on a form without 完成进度（%）
+	// (template version 1): on 序时, but for at most this share of the task.
+	InProgress float64 `toml:"in_progress"`
+	// DoneWithoutEvidence is the progress 已完成 counts for when the row names no 佐证
+	// (the task is then listed as 缺佐证).
+	DoneWithoutEvidence float64 `toml:"done_without_evidence"`
+	// DoubtMargin: a claim whose credit exceeds what the linked data support by more than
+	// this is 存疑 (and a status task is capped at the data's credit).
+	DoubtMargin float64 `toml:"doubt_margin"`
+	// Lights from a task's credit: 绿 at or above LightGreen, 黄 at or above LightYellow,
+	// 红 below (and always at 0 credit).
+	LightGreen  float64 `toml:"light_green"`
+	LightYellow float64 `toml:"light_yellow"`
+	Grades      []Grade `toml:"grades"` // highest first
+	// Lateness: LatePerDay points per day late, at most LateCap points. When LatePerDay is
+	// 0 the banded Late rules apply instead.
+	// RankByType ranks each unit type of the roster (县市区, 功能区) separately.
+	RankByType bool `toml:"rank_by_type"`
+	// Missing is how a unit without an accepted form is ranked: "unranked" (listed after
+	// the ranked units as 未报送, the default) or "last" (total 0, ranked after all others).
+	Missing string `toml:"missing"`
+	// ExcellentQuota, when positive, is the largest share of a ranking's units that may
+	// be 优秀 (the top grade); units ranked below the quota get the next grade.
+	ExcellentQuota float64    `toml:"excellent_quota"`
+	LatePerDay     float64    `toml:"late_per_day"`
+	LateCap        float64    `toml:"late_cap"`
+	Late           []LateRule `toml:"late"` // shortest delay first
 }
 
 // Grade is a grade band: a total at or above Min earns Name.
@@ -79,15 +107,28 @@ type Area struct {
 
 // Task is one numbered task of the checklist (一、1 … 五、7).
 type Task struct {
-	ID         string      `toml:"id"`
-	Title      string      `toml:"title"`
-	Kind       string      `toml:"kind"`
-	Weight     float64     `toml:"weight"`
-	Due        int         `toml:"due"` // month (1–12) the task falls due each year; 0: standing requirement
-	Target     string      `toml:"target"`
-	Text       string      `toml:"text"`
-	Indicators []Indicator `toml:"indicator"`
-	Rules      []Rule      `toml:"rule"`
+	ID     string  `toml:"id"`
+	Title  string  `toml:"title"`
+	Kind   string  `toml:"kind"`
+	Weight float64 `toml:"weight"`
+	Due    int     `toml:"due"` // month (1–12) the task falls due each year; 0: standing requirement
+	// DueYear is the year a multi-year target falls due (到2020年): 序时 then runs from
+	// January of the checklist's year to month Due of DueYear. 0: every year.
+	DueYear int `toml:"due_year"`
+	// OnlyYear, when set, is the one year the task belongs to (a one-off such as the 70周年
+	// activities): in another year it is 不适用.
+	OnlyYear int `toml:"only_year"`
+	// TargetOrigin says whose words the target is: 清单原文 (the seed's) or 考核办细化 (the
+	// office's elaboration, the default).
+	TargetOrigin string      `toml:"target_origin"`
+	Target       string      `toml:"target"`
+	Text         string      `toml:"text"`
+	Indicators   []Indicator `toml:"indicator"`
+	Rules        []Rule      `toml:"rule"`
+	// Checks are the data that evidence a status task's claim (e.g. 一、5 and the villages'
+	// collective income): scored like rules, they cap the task's credit when the claim
+	// exceeds them by more than scoring.doubt_margin (the task is then 存疑).
+	Checks []Rule `toml:"check"`
 
 	Area string `toml:"-"` // the area's id, filled by Load
 }
@@ -115,10 +156,12 @@ type Rule struct {
 	Denominator string  `toml:"denominator"` // ratio only
 	Op          string  `toml:"op"`          // >=, >, <=, <, ==
 	Threshold   float64 `toml:"threshold"`
-	Share       float64 `toml:"share"`  // village_share/compliance/count: required share of villages (compliance: 1)
-	Weight      float64 `toml:"weight"` // share of the task's weight; a task's rules sum to 1
-	Due         int     `toml:"due"`    // month the full target is due; 0: always
+	Share       float64 `toml:"share"`    // village_share/compliance/count: required share of villages (compliance: 1)
+	Weight      float64 `toml:"weight"`   // share of the task's weight; a task's rules sum to 1
+	Due         int     `toml:"due"`      // month the full target is due; 0: always
+	DueYear     int     `toml:"due_year"` // year of a multi-year target (see Task.DueYear); 0: every year
 	Prorata     bool    `toml:"prorata"`
+	Origin      string  `toml:"origin"` // 清单原文 or 考核办细化 (default)
 	Label       string  `toml:"label"`
 	Where       *Where  `toml:"where"` // only villages meeting this condition are concerned
 }
@@ -128,6 +171,30 @@ type Where struct {
 	Indicator string  `toml:"indicator"`
 	Op        string  `toml:"op"`
 	Value     float64 `toml:"value"`
+	// Roster names a village fact of the office's roster that decides instead:
+	// "central" (区域中心村/中心社区) or "sewage_station" (a station is required; where the
+	// roster does not say, the indicator condition decides and the village is counted as
+	// self-reported).
+	Roster string `toml:"roster"`
+}
+
+// Roster facts a where-condition may name.
+const (
+	WhereCentral       = "central"
+	WhereSewageStation = "sewage_station"
+)
+
+// Origins of a target or rule.
+const (
+	OriginSeed   = "清单原文"
+	OriginOffice = "考核办细化"
+)
+
+// InForce reports whether periods of year y are assessed against this checklist: the
+// year it was issued for, or one the office confirmed it for. A checklist that
+// declares no year is in force every year.
+func (c *Checklist) InForce(y int) bool {
+	return c.Year == 0 || y == c.Year || slices.Contains(c.ConfirmedYears, y)
 }
 
 // Tasks returns every task in checklist order.
@@ -294,8 +361,23 @@ func (c *Checklist) check() []string {
 	if s.InProgress < 0 || s.InProgress > 1 {
 		add("scoring.in_progress = %v: must be between 0 and 1", s.InProgress)
 	}
-	if s.YellowBehind <= 0 || s.RedBehind <= s.YellowBehind {
-		add("scoring: need 0 < yellow_behind (%v) < red_behind (%v)", s.YellowBehind, s.RedBehind)
+	if s.LightYellow <= 0 || s.LightGreen <= s.LightYellow || s.LightGreen > 1 {
+		add("scoring: need 0 < light_yellow (%v) < light_green (%v) <= 1", s.LightYellow, s.LightGreen)
+	}
+	if s.DoneWithoutEvidence < 0 || s.DoneWithoutEvidence > 1 {
+		add("scoring.done_without_evidence = %v: must be between 0 and 1", s.DoneWithoutEvidence)
+	}
+	if s.DoubtMargin < 0 || s.DoubtMargin >= 1 {
+		add("scoring.doubt_margin = %v: must be in [0, 1)", s.DoubtMargin)
+	}
+	if s.Missing != "" && s.Missing != "unranked" && s.Missing != "last" {
+		add("scoring.missing = %q: must be unranked or last", s.Missing)
+	}
+	if s.ExcellentQuota < 0 || s.ExcellentQuota > 1 {
+		add("scoring.excellent_quota = %v: must be between 0 and 1", s.ExcellentQuota)
+	}
+	if s.LatePerDay < 0 || s.LateCap < 0 {
+		add("scoring: late_per_day and late_cap must not be negative")
 	}
 	if len(s.Grades) == 0 {
 		add("scoring.grades is empty")
@@ -351,6 +433,15 @@ func (c *Checklist) check() []string {
 			if t.Weight <= 0 {
 				add("task %s: weight must be positive", t.ID)
 			}
+			if t.TargetOrigin != "" && t.TargetOrigin != OriginSeed && t.TargetOrigin != OriginOffice {
+				add("task %s: target_origin %q must be %s or %s", t.ID, t.TargetOrigin, OriginSeed, OriginOffice)
+			}
+			if (t.DueYear != 0 || t.OnlyYear != 0) && c.Year == 0 {
+				add("task %s: due_year and only_year need the checklist's year", t.ID)
+			}
+			if t.DueYear != 0 && t.DueYear < c.Year {
+				add("task %s: due_year %d is before the checklist's year %d", t.ID, t.DueYear, c.Year)
+			}
 			if t.Due < 0 || t.Due > 12 {
 				add("task %s: due = %d: must be a month 1–12 (or 0 for none)", t.ID, t.Due)
 			}
@@ -383,6 +474,16 @@ func (c *Checklist) check() []string {
 				if len(t.Rules) > 0 {
 					add("task %s: a status task has no rules", t.ID)
 				}
+				for i, r := range t.Checks {
+					switch r.Kind {
+					case KindQuantity, KindRatio, KindVillageShare, KindCompliance, KindCount:
+					default:
+						add("task %s check %d: unknown kind %q", t.ID, i+1, r.Kind)
+					}
+					if r.Weight <= 0 {
+						add("task %s check %d: weight must be positive", t.ID, i+1)
+					}
+				}
 			case KindQuantity, KindVillageShare, KindCompliance, KindRatio, KindCount:
 				if len(t.Rules) == 0 {
 					add("task %s: kind %s needs at least one [[area.task.rule]] (target missing)", t.ID, t.Kind)
@@ -401,6 +502,12 @@ func (c *Checklist) check() []string {
 				}
 				if r.Due < 0 || r.Due > 12 {
 					add("task %s rule %d: due must be a month 1–12 (or 0)", t.ID, i+1)
+				}
+				if r.DueYear != 0 && (c.Year == 0 || r.DueYear < c.Year || r.Due == 0) {
+					add("task %s rule %d: due_year needs the checklist's year, a due month, and not to be before the year", t.ID, i+1)
+				}
+				if r.Origin != "" && r.Origin != OriginSeed && r.Origin != OriginOffice {
+					add("task %s rule %d: origin %q must be %s or %s", t.ID, i+1, r.Origin, OriginSeed, OriginOffice)
 				}
 				switch r.Kind {
 				case KindQuantity, KindRatio:
@@ -429,7 +536,7 @@ func (c *Checklist) check() []string {
 	// Rule references, checked once every indicator is known.
 	for _, a := range c.Areas {
 		for _, t := range a.Tasks {
-			for i, r := range t.Rules {
+			for i, r := range append(slices.Clone(t.Rules), t.Checks...) {
 				ind := inds[r.Indicator]
 				if ind == nil {
 					add("task %s rule %d: unknown indicator %q (target missing)", t.ID, i+1, r.Indicator)
@@ -448,11 +555,17 @@ func (c *Checklist) check() []string {
 					}
 				}
 				if r.Where != nil {
-					if w := inds[r.Where.Indicator]; w == nil || w.Level != LevelVillage {
-						add("task %s rule %d: where names %q, not a village-level indicator", t.ID, i+1, r.Where.Indicator)
-					}
-					if !validOps[r.Where.Op] {
-						add("task %s rule %d: where has unknown op %q", t.ID, i+1, r.Where.Op)
+					switch r.Where.Roster {
+					case "", WhereSewageStation:
+						if w := inds[r.Where.Indicator]; w == nil || w.Level != LevelVillage {
+							add("task %s rule %d: where names %q, not a village-level indicator", t.ID, i+1, r.Where.Indicator)
+						}
+						if !validOps[r.Where.Op] {
+							add("task %s rule %d: where has unknown op %q", t.ID, i+1, r.Where.Op)
+						}
+					case WhereCentral:
+					default:
+						add("task %s rule %d: where roster = %q: must be central or sewage_station", t.ID, i+1, r.Where.Roster)
 					}
 				}
 			}

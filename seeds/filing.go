@@ -52,6 +52,15 @@ type TaskReport struct {
 	Problems  string `json:"problems,omitempty"`   // 存在问题
 	NextSteps string `json:"next_steps,omitempty"` // 下步打算
 	Cell      string `json:"cell"`                 // the 进展状态 cell
+
+	// Percent is the 完成进度（%） (0–100) when PercentSet; forms of template version 1
+	// have no such column and leave PercentSet false.
+	Percent     float64 `json:"percent,omitempty"`
+	PercentSet  bool    `json:"percent_set,omitempty"`
+	PercentCell string  `json:"percent_cell,omitempty"`
+	// Evidence is the 佐证说明 of the row: what proves the progress (a document, an
+	// evidence file's name). 已完成 without it counts as scoring.done_without_evidence.
+	Evidence string `json:"evidence,omitempty"`
 }
 
 // Number is one reported value. Bool indicators are 1 (是) or 0 (否).

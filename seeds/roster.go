@@ -24,6 +24,7 @@ type Roster struct {
 type County struct {
 	Code     string    `toml:"code"`
 	Name     string    `toml:"name"`
+	Type     string    `toml:"type"`   // 县市区 (default) or 功能区: the checklist may rank the types apart
 	Emails   []string  `toml:"emails"` // addresses allowed to submit; reports go to them
 	Villages []Village `toml:"village"`
 }
@@ -33,6 +34,36 @@ type Village struct {
 	Town      string `toml:"town"`
 	Name      string `toml:"name"`
 	Secretary string `toml:"secretary"`
+	// Central marks a 区域中心村 or 中心社区 (the office's roster decides, not the county).
+	Central bool `toml:"central"`
+	// SewageStation says whether the village's sewage volume requires a station, as the
+	// office has established; unset, the county's reported volume decides (flagged as
+	// self-reported in the report).
+	SewageStation *bool `toml:"sewage_station"`
+}
+
+// Unit types of the roster.
+const (
+	UnitCounty = "县市区"
+	UnitZone   = "功能区"
+)
+
+// UnitType is the county's unit type, 县市区 when the roster gives none.
+func (c *County) UnitType() string {
+	if c.Type == "" {
+		return UnitCounty
+	}
+	return c.Type
+}
+
+// Village returns the county's village of a 乡镇, or nil.
+func (c *County) Village(town, name string) *Village {
+	for i := range c.Villages {
+		if c.Villages[i].Town == town && c.Villages[i].Name == name {
+			return &c.Villages[i]
+		}
+	}
+	return nil
 }
 
 // County returns the county with the given code, or nil.
@@ -115,6 +146,9 @@ func ParseRoster(b []byte, name string) (*Roster, error) {
 		}
 		if codes[c.Code] {
 			add("county %s: duplicate code", c.Code)
+		}
+		if c.Type != "" && c.Type != UnitCounty && c.Type != UnitZone {
+			add("county %s: type %q must be %s or %s", c.Code, c.Type, UnitCounty, UnitZone)
 		}
 		codes[c.Code] = true
 		if len(c.Emails) == 0 {

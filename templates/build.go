@@ -282,7 +282,7 @@ func (b *builder) guide() {
 	}
 	steps := []string{
 		fmt.Sprintf("1. 本表共三张填报表:“%s”“%s”“%s”。浅黄色单元格为填报区;灰色单元格为固定内容,已锁定,请勿修改,也不要插入、删除行列或改动表名、列名。", SheetTasks, SheetIndicators, SheetVillages),
-		fmt.Sprintf("2. %s:每项任务都要从下拉列表选择“进展状态”(未启动/推进中/已完成),并填写进展情况、存在问题和下步打算。鼠标停在任务名称上可查看任务原文。", SheetTasks),
+		fmt.Sprintf("2. %s:每项任务都要从下拉列表选择“进展状态”(未启动/推进中/已完成),填写“完成进度（%%）”(未启动填 0，已完成填 100，推进中填 1 到 99，按序时进度对照计分),并填写进展情况、存在问题和下步打算。“已完成”的任务须在“佐证说明”中注明佐证材料(文件名称或文号)，未注明的按完成进度 80%% 计。鼠标停在任务名称上可查看任务原文。", SheetTasks),
 		fmt.Sprintf("3. %s:每项指标都要填写“本期数值”,只填数字,单位见“单位”列;百分比填百分数,如 85 表示 85%%。“佐证说明”请注明数据来源。", SheetIndicators),
 		fmt.Sprintf("4. %s:每个村的每一项都要填写。“是/否”项从下拉列表选择;数字项只填数字,单位见列名。次数、收入、学时等填本年1月至本期末的累计数。", SheetVillages),
 		fmt.Sprintf("5. 填好后直接保存(保持 .xlsx 格式,不要另存为 .xls、.et、.ods 或 PDF,不要设置打开密码),在%s前以邮件附件发送至 %s。一封邮件只附本表一个文件。", deadline, returnTo),
@@ -325,28 +325,36 @@ func commentBox(text string) (w, h uint) {
 
 func (b *builder) tasks() {
 	f, o, s := b.f, b.o, SheetTasks
-	widths := []float64{8, 11, 24, 34, 11, 44, 30, 30}
+	widths := []float64{8, 11, 24, 34, 11, 10, 40, 24, 26, 26}
 	b.setWidths(s, widths)
 	b.headerRow(s, taskHeaders, 24)
 	var prev *seeds.TaskReport
 	tasks := o.Checklist.Tasks()
 	for i, t := range tasks {
 		r := i + 2
-		vals := []any{t.ID, areaName(o.Checklist, t), t.Title, t.Target}
+		target := t.Target
+		if t.TargetOrigin != seeds.OriginSeed {
+			target += "（考核办细化）" // not the seed's words: the office's elaboration
+		}
+		vals := []any{t.ID, areaName(o.Checklist, t), t.Title, target}
 		if o.Prefill != nil {
 			prev = o.Prefill.Task(t.ID)
 		}
 		if prev != nil {
-			vals = append(vals, prev.Status.String(), prev.Progress, prev.Problems, prev.NextSteps)
+			var pct any
+			if prev.PercentSet {
+				pct = prev.Percent
+			}
+			vals = append(vals, prev.Status.String(), pct, prev.Progress, prev.Evidence, prev.Problems, prev.NextSteps)
 		}
 		b.do(f.SetSheetRow(s, cell(1, r), &vals))
 		b.do(f.SetCellStyle(s, cell(1, r), cell(2, r), b.sLabelCenter))
 		b.do(f.SetCellStyle(s, cell(3, r), cell(4, r), b.sLabel))
-		b.do(f.SetCellStyle(s, cell(5, r), cell(5, r), b.sInputCenter))
-		b.do(f.SetCellStyle(s, cell(6, r), cell(8, r), b.sInput))
-		n := max(lines(t.Title, widths[2]), lines(t.Target, widths[3]), 2)
+		b.do(f.SetCellStyle(s, cell(5, r), cell(6, r), b.sInputCenter))
+		b.do(f.SetCellStyle(s, cell(7, r), cell(10, r), b.sInput))
+		n := max(lines(t.Title, widths[2]), lines(target, widths[3]), 2)
 		if prev != nil {
-			n = max(n, lines(prev.Progress, widths[5]), lines(prev.Problems, widths[6]), lines(prev.NextSteps, widths[7]))
+			n = max(n, lines(prev.Progress, widths[6]), lines(prev.Evidence, widths[7]), lines(prev.Problems, widths[8]), lines(prev.NextSteps, widths[9]))
 		}
 		b.do(f.SetRowHeight(s, r, float64(n)*15+6))
 		w, h := commentBox(t.Text)
@@ -359,6 +367,12 @@ func (b *builder) tasks() {
 		dv.SetError(excelize.DataValidationErrorStyleStop, "进展状态", "请从下拉列表选择:未启动、推进中或已完成。")
 		dv.SetInput("进展状态", "请从下拉列表选择:未启动、推进中或已完成。")
 		b.do(f.AddDataValidation(s, dv))
+		pv := excelize.NewDataValidation(true)
+		pv.Sqref = fmt.Sprintf("F2:F%d", len(tasks)+1)
+		b.do(pv.SetRange(0, 100, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween))
+		pv.SetError(excelize.DataValidationErrorStyleStop, "完成进度", "请填写 0 到 100 之间的数字：未启动填 0，已完成填 100，推进中填 1 到 99。")
+		pv.SetInput("完成进度", "完成任务的百分比，填 0 到 100 之间的数字：未启动填 0，已完成填 100，推进中填 1 到 99。")
+		b.do(f.AddDataValidation(s, pv))
 	}
 	b.do(f.SetPanes(s, &excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"}))
 }

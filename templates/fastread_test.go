@@ -105,9 +105,24 @@ func TestFastMatchesExcelize(t *testing.T) {
 		})
 		mustFast("percent", data, po)
 	}
+	// 完成进度 typed as "50%" into a percent-formatted cell is stored as 0.5: both
+	// readers read 50.
+	half := edit(t, filled, func(f *excelize.File) {
+		setCell(t, f, SheetTasks, "E2", "推进中")
+		setCell(t, f, SheetTasks, "F2", 0.5)
+		id, err := f.NewStyle(&excelize.Style{NumFmt: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.SetCellStyle(SheetTasks, "F2", "F2", id)
+	})
+	mustFast("percent progress", half, po)
+	if got, _, _, err := Parse(half, "half.xlsx", po); err != nil || !got.Tasks[0].PercentSet || got.Tasks[0].Percent != 50 {
+		t.Errorf("50%% progress: %v %+v", err, got)
+	}
 	text := edit(t, filled, func(f *excelize.File) {
-		setCell(t, f, SheetTasks, "F4", "a\r\nb & <c> _x0041_ \u00a0")
-		setCell(t, f, SheetTasks, "G4", "_x005F_x0042_")
+		setCell(t, f, SheetTasks, "G4", "a\r\nb & <c> _x0041_ \u00a0")
+		setCell(t, f, SheetTasks, "I4", "_x005F_x0042_")
 	})
 	// (excelize itself reads "_x005F_x0042_" back as "_x0042_": the point is that both
 	// readers agree.)

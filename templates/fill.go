@@ -109,7 +109,13 @@ func (w *filler) tasks(fl *seeds.Filing) {
 			return
 		}
 		w.set(s, cols[HdrStatus], r, t.Status.String())
+		if t.PercentSet {
+			w.set(s, cols[headerKey(HdrPercent)], r, t.Percent)
+		} else {
+			w.set(s, cols[headerKey(HdrPercent)], r, "")
+		}
 		w.set(s, cols[HdrProgress], r, t.Progress)
+		w.set(s, cols[HdrEvidence], r, t.Evidence)
 		w.set(s, cols[HdrProblems], r, t.Problems)
 		w.set(s, cols[HdrNextSteps], r, t.NextSteps)
 	}
@@ -189,13 +195,22 @@ func RandomFiling(cl *seeds.Checklist, c *seeds.County, period string, seed uint
 	fl := &seeds.Filing{County: c.Code, Period: period, Version: cl.Version, Indicators: map[string]seeds.Number{}}
 	for _, t := range cl.Tasks() {
 		st := seeds.Status(1 + r.IntN(3))
-		fl.Tasks = append(fl.Tasks, seeds.TaskReport{
+		tr := seeds.TaskReport{
 			Task:      t.ID,
 			Status:    st,
 			Progress:  fmt.Sprintf("%s:已召开专题会议%d次,%s。", t.Title, 1+r.IntN(5), st),
 			Problems:  []string{"", "资金保障不足", "部分村积极性不高", ""}[r.IntN(4)],
 			NextSteps: "按序时推进,加强督导。",
-		})
+		}
+		tr.PercentSet = true
+		switch st {
+		case seeds.StatusDone:
+			tr.Percent = 100
+			tr.Evidence = []string{"验收报告", "", "会议纪要及照片"}[r.IntN(3)]
+		case seeds.StatusInProgress:
+			tr.Percent = float64(1 + r.IntN(99))
+		}
+		fl.Tasks = append(fl.Tasks, tr)
 	}
 	value := func(ind *seeds.Indicator) float64 {
 		switch ind.Type {

@@ -16,8 +16,9 @@ import (
 )
 
 // TemplateVersion is the version of the form layout; a form of another layout version
-// is rejected.
-const TemplateVersion = "1"
+// is rejected with a one-sentence reason (an out-of-date form). Version 2 added the
+// 完成进度（%） and 佐证说明 columns of the 重点任务 sheet.
+const TemplateVersion = "2"
 
 // Sheet names of the form. They are part of the form contract (docs/form.md).
 const (
@@ -37,7 +38,9 @@ const (
 	HdrTask      = "重点任务"
 	HdrTarget    = "目标要求"
 	HdrStatus    = "进展状态"
+	HdrPercent   = "完成进度（%）"
 	HdrProgress  = "进展情况"
+	HdrEvidence  = "佐证说明"
 	HdrProblems  = "存在问题"
 	HdrNextSteps = "下步打算"
 
@@ -55,7 +58,7 @@ const (
 )
 
 var (
-	taskHeaders = []string{HdrTaskID, HdrArea, HdrTask, HdrTarget, HdrStatus, HdrProgress, HdrProblems, HdrNextSteps}
+	taskHeaders = []string{HdrTaskID, HdrArea, HdrTask, HdrTarget, HdrStatus, HdrPercent, HdrProgress, HdrEvidence, HdrProblems, HdrNextSteps}
 	indHeaders  = []string{HdrIndTask, HdrIndName, HdrIndUnit, HdrIndGoal, HdrIndValue, HdrIndNote, HdrIndID}
 	villHeaders = []string{HdrTown, HdrVillage, HdrSecretary}
 )

@@ -165,7 +165,7 @@ func (p *parser) meta() (*Meta, Problems) {
 	}
 	var ps Problems
 	if m.TemplateVersion != TemplateVersion {
-		ps = append(ps, Problem{Message: fmt.Sprintf("这是旧版表格(第 %s 版),请使用最新下发的表格填报。", m.TemplateVersion)})
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是已过期的旧版表格（第 %s 版，缺少“完成进度（%%）”“佐证说明”等现行栏目），请改用本期下发邮件所附的第 %s 版表格填报。", m.TemplateVersion, TemplateVersion)})
 	}
 	if m.ChecklistVersion != p.o.Checklist.Version {
 		ps = append(ps, Problem{Message: fmt.Sprintf("表格对应的任务清单版本为 %s,现行版本为 %s。请使用最新下发的表格填报。", m.ChecklistVersion, p.o.Checklist.Version)})
@@ -350,13 +350,57 @@ func (p *parser) text(sheet, cellRef, v string) string {
 	return v
 }
 
+// keyPercent is the header key of the 完成进度（%） column.
+var keyPercent = headerKey(HdrPercent)
+
+// percentInd describes the 完成进度 column to parseNumber: percent points, 0–100.
+var percentInd = &seeds.Indicator{ID: "percent", Name: "完成进度", Unit: "%", Type: seeds.TypePercent, Max: 100}
+
+// percent reads a task's 完成进度（%） and checks it against its 进展状态: 未启动 is 0,
+// 已完成 is 100 (either may be left empty), 推进中 is 1 to 99.
+func (p *parser) percent(tr *seeds.TaskReport, task *seeds.Task, ref, raw string) {
+	s := SheetTasks
+	tr.PercentCell = s + "!" + ref
+	v, err := parseNumber(raw, percentInd)
+	if err == nil && v > 0 && v <= 1 && p.percentCell(s, ref) {
+		v *= 100 // "50%" typed into a percent-formatted cell is stored as 0.5
+	}
+	empty := err != nil && err.Error() == "未填写"
+	switch {
+	case empty && tr.Status == seeds.StatusNotStarted:
+		v = 0
+	case empty && tr.Status == seeds.StatusDone:
+		v = 100
+	case empty:
+		p.add(s, ref, "任务“%s %s”进展状态为“推进中”，请填写完成进度（1 到 99 之间的数字）。", task.ID, task.Title)
+		return
+	case err != nil:
+		p.add(s, ref, "任务“%s %s”的完成进度：%s。", task.ID, task.Title, err)
+		return
+	case v < 0 || v > 100:
+		p.add(s, ref, "任务“%s %s”的完成进度 %s%% 超出范围，请填写 0 到 100 之间的数字。", task.ID, task.Title, formatNumber(v))
+		return
+	case tr.Status == seeds.StatusNotStarted && v != 0:
+		p.add(s, ref, "任务“%s %s”进展状态为“未启动”，完成进度应为 0，现为 %s%%，请核对进展状态或完成进度。", task.ID, task.Title, formatNumber(v))
+		return
+	case tr.Status == seeds.StatusDone && v != 100:
+		p.add(s, ref, "任务“%s %s”进展状态为“已完成”，完成进度应为 100，现为 %s%%，请核对进展状态或完成进度。", task.ID, task.Title, formatNumber(v))
+		return
+	case tr.Status == seeds.StatusInProgress && (v <= 0 || v >= 100):
+		p.add(s, ref, "任务“%s %s”进展状态为“推进中”，完成进度应在 1 到 99 之间（0 请选“未启动”，100 请选“已完成”）。", task.ID, task.Title)
+		return
+	}
+	tr.Percent, tr.PercentSet = v, true
+}
+
 func (p *parser) tasks() error {
 	s := SheetTasks
 	seen := map[string]int{}
 	got := map[string]seeds.TaskReport{}
 	err := p.readTable(s, HdrTaskID, taskHeaders, func(t *table, row int, cells []string) {
 		id := normalize(t.get(cells, HdrTaskID))
-		inputs := []string{t.get(cells, HdrStatus), t.get(cells, HdrProgress), t.get(cells, HdrProblems), t.get(cells, HdrNextSteps)}
+		inputs := []string{t.get(cells, HdrStatus), t.get(cells, HdrProgress), t.get(cells, HdrProblems), t.get(cells, HdrNextSteps),
+			t.get(cells, keyPercent), t.get(cells, HdrEvidence)}
 		if id == "" {
 			if !blank(inputs) {
 				p.add(s, t.cell(HdrTaskID, row), "这一行没有任务编号。请不要插入行,各任务的情况填在该任务所在行。")
@@ -386,6 +430,10 @@ func (p *parser) tasks() error {
 			p.stats.Filled++
 		}
 		tr.Status = st
+		if err == nil {
+			p.percent(&tr, task, t.cell(keyPercent, row), inputs[4])
+		}
+		tr.Evidence = p.text(s, t.cell(HdrEvidence, row), inputs[5])
 		tr.Progress = p.text(s, t.cell(HdrProgress, row), inputs[1])
 		tr.Problems = p.text(s, t.cell(HdrProblems, row), inputs[2])
 		tr.NextSteps = p.text(s, t.cell(HdrNextSteps, row), inputs[3])

@@ -141,7 +141,32 @@ func TestParseRejects(t *testing.T) {
 			return build(t, o2)
 		}, nil, "form.xlsx", "任务清单版本为 2018.1"},
 		{"sheet missing", modify(func(f *excelize.File) { f.DeleteSheet(SheetIndicators) }), nil, "form.xlsx", "缺少工作表“量化指标”"},
-		{"column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "G1", "问题") }), nil, "form.xlsx", "重点任务!A1: 缺少“存在问题”列"},
+		{"column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "I1", "问题") }), nil, "form.xlsx", "重点任务!A1: 缺少“存在问题”列"},
+		{"percent column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "F1", "进度") }), nil, "form.xlsx", "重点任务!A1: 缺少“完成进度（%）”列"},
+		{"old template version", modify(func(f *excelize.File) {
+			setCell(t, f, SheetMeta, "B1", "1")
+			setCell(t, f, SheetMeta, "B5", Meta{TemplateVersion: "1", ChecklistVersion: o.Checklist.Version, County: o.County.Code, Period: o.Period}.Sign(testSecret))
+		}), nil, "form.xlsx", "这是已过期的旧版表格（第 1 版，缺少“完成进度（%）”“佐证说明”等现行栏目），请改用本期下发邮件所附的第 2 版表格填报。"},
+		{"not started with progress", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "未启动")
+			setCell(t, f, SheetTasks, "F5", 30)
+		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“未启动”，完成进度应为 0，现为 30%"},
+		{"done below 100", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "已完成")
+			setCell(t, f, SheetTasks, "F5", 90)
+		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“已完成”，完成进度应为 100，现为 90%"},
+		{"in progress at 100", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "推进中")
+			setCell(t, f, SheetTasks, "F5", 100)
+		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，完成进度应在 1 到 99 之间"},
+		{"in progress without progress", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "推进中")
+			setCell(t, f, SheetTasks, "F5", "")
+		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，请填写完成进度"},
+		{"progress out of range", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "推进中")
+			setCell(t, f, SheetTasks, "F5", 150)
+		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”的完成进度 150% 超出范围"},
 		{"village column missing", modify(func(f *excelize.File) { f.RemoveCol(vs, col("income")) }), nil, "form.xlsx", "缺少“村集体经济收入（万元）”列"},
 		{"status empty", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "") }), nil, "form.xlsx", "重点任务!E5: 任务“一、4 推动农村土地规模化经营”未选择进展状态"},
 		{"status wrong", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "差不多") }), nil, "form.xlsx", "重点任务!E5: “差不多”不是有效的进展状态"},
@@ -178,7 +203,7 @@ func TestParseRejects(t *testing.T) {
 			setCell(t, f, vs, "B3", v0.Name)
 		}), nil, "form.xlsx", vs + "!B3: “" + v0.Town + v0.Name + "”与第 2 行重复"},
 		{"row without village", modify(func(f *excelize.File) { setCell(t, f, vs, cell(5, len(o.County.Villages)+3), 3) }), nil, "form.xlsx", "这一行没有乡镇和村名"},
-		{"text too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "F2", strings.Repeat("长", maxText+1)) }), nil, "form.xlsx", "重点任务!F2: 内容过长"},
+		{"text too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "G2", strings.Repeat("长", maxText+1)) }), nil, "form.xlsx", "重点任务!G2: 内容过长"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,7 +81,7 @@ func sameValues(t *testing.T, got, want *seeds.Filing) {
 	}
 	for i := range want.Tasks {
 		g, w := got.Tasks[i], want.Tasks[i]
-		g.Cell = ""
+		g.Cell, g.PercentCell = "", ""
 		if g != w {
 			t.Errorf("task %d = %+v, want %+v", i, g, w)
 		}
@@ -182,7 +182,7 @@ func TestBuildLayout(t *testing.T) {
 	for _, c := range []struct {
 		sheet, cell string
 		locked      bool
-	}{{SheetTasks, "A2", true}, {SheetTasks, "E2", false}, {SheetTasks, "H43", false}, {SheetIndicators, "E2", false},
+	}{{SheetTasks, "A2", true}, {SheetTasks, "E2", false}, {SheetTasks, "F2", false}, {SheetTasks, "J43", false}, {SheetIndicators, "E2", false},
 		{SheetIndicators, "B2", true}, {SheetVillages, "B2", true}, {SheetVillages, "D2", false}} {
 		id, _ := f.GetCellStyle(c.sheet, c.cell)
 		st, _ := f.GetStyle(id)
@@ -195,8 +195,11 @@ func TestBuildLayout(t *testing.T) {
 		t.Errorf("village validations = %d, want %d", len(dvs), len(vinds))
 	}
 	dvs, _ = f.GetDataValidations(SheetTasks)
-	if len(dvs) != 1 || !strings.Contains(dvs[0].Formula1, "推进中") {
+	if len(dvs) != 2 || !strings.Contains(dvs[0].Formula1, "推进中") || dvs[1].Sqref != "F2:F43" || dvs[1].Type != "decimal" {
 		t.Errorf("task validations = %+v", dvs)
+	}
+	if hs, _ := f.GetRows(SheetTasks); len(hs) == 0 || strings.Join(hs[0], ",") != strings.Join(taskHeaders, ",") {
+		t.Errorf("task headers = %v", hs[0])
 	}
 	panes, _ := f.GetPanes(SheetVillages)
 	if !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 3 {

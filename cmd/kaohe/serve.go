@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
@@ -123,6 +124,17 @@ func (c *DoctorCmd) Run(g *Globals) error {
 		return &userError{msg: "doctor: checklist or roster has problems (above)"}
 	}
 	line("checklist", nil, fmt.Sprintf("%s %s: %d areas, %d tasks", cl.Name, cl.Version, len(cl.Areas), len(cl.Tasks())))
+	if cl.Year != 0 {
+		// Which year's checklist is in force (issue 12): the year it was issued for, and
+		// the years the office confirmed it for.
+		y := time.Now().Year()
+		in := fmt.Sprintf("issued for %d, confirmed for %v", cl.Year, cl.ConfirmedYears)
+		if cl.InForce(y) {
+			line("year", nil, fmt.Sprintf("%s: in force for %d", in, y))
+		} else {
+			fmt.Fprintf(g.stdout, "warn  %-9s %s: not confirmed for %d (add %d to confirmed_years once the office confirms it)\n", "year", in, y, y)
+		}
+	}
 	line("roster", nil, fmt.Sprintf("%d counties, %d leaders' addresses", len(r.Counties), len(r.Leaders)))
 	if cfg.DemoSecretInUse() {
 		// Trying kaohe on the embedded defaults, the demo key is fine; with real servers,

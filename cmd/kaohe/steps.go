@@ -207,7 +207,11 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 	widths = append(widths, 8)
 	printRow(w, cols, widths)
 	for _, c := range r.Counties {
-		row := []string{rankText(c), c.Name, fmt.Sprintf("%.2f", c.Total), c.Grade}
+		name := c.Name
+		if c.Type != "" {
+			name += "（" + c.Type + "）"
+		}
+		row := []string{rankText(c), name, fmt.Sprintf("%.2f", c.Total), c.Grade}
 		if !c.Submitted {
 			row[2], row[3] = "—", "未报送"
 		}
@@ -223,6 +227,20 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 	}
 	cp := r.Completeness
 	fmt.Fprintf(w, "\n应报 %d,已报 %d(按时 %d,迟报 %d),未报送 %d,被退回未重报 %d\n", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)
+	for _, d := range r.Doubts {
+		fmt.Fprintf(w, "存疑  %s %s %s：自报%.1f%%，数据%.1f%%\n", d.Name, d.Task, d.Title, d.Claimed*100, d.Data*100)
+	}
+	for _, c := range r.Counties {
+		var ids []string
+		for _, t := range c.Tasks {
+			if t.NoEvidence {
+				ids = append(ids, t.Task)
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(w, "缺佐证 %s：%s\n", c.Name, strings.Join(ids, "、"))
+		}
+	}
 	return nil
 }
 

@@ -43,6 +43,7 @@ type Stencil struct {
 	sidx   map[string]int    // shared string → index, for 是/否 and the statuses
 
 	taskCells []string            // task i → cell of its 进展状态 (sheet!ref)
+	pctCells  []string            // task i → cell of its 完成进度（%）
 	indCells  map[string]string   // county indicator id → cell
 	vilCells  []map[string]string // village i → indicator id → cell
 }
@@ -85,6 +86,7 @@ func NewStencil(o StencilOptions, county func(code string, n int) *seeds.County)
 	s.sig = templates.Meta{TemplateVersion: templates.TemplateVersion, ChecklistVersion: o.Checklist.Version, County: stencilCode, Period: o.Period}.Sign(o.Secret)
 	for _, t := range parsed.Tasks {
 		s.taskCells = append(s.taskCells, t.Cell)
+		s.pctCells = append(s.pctCells, t.PercentCell)
 	}
 	for id, n := range parsed.Indicators {
 		s.indCells[id] = n.Cell
@@ -236,6 +238,9 @@ func (s *Stencil) Form(c *seeds.County, f *seeds.Filing, br Breakage) ([]byte, e
 			continue
 		}
 		put(s.taskCells[i], s.str(t.Status.String()))
+		if t.PercentSet && s.pctCells[i] != "" {
+			put(s.pctCells[i], `><v>`+strconv.FormatFloat(t.Percent, 'f', -1, 64)+`</v></c>`)
+		}
 	}
 	for id, cell := range s.indCells {
 		put(cell, s.number(id, f.Indicators[id]))

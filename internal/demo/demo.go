@@ -49,6 +49,7 @@ const (
 	brokenCounty = "370830" // 汶上县: sends a broken form, then a corrected one
 	silentCounty = "JN-JKQ" // 济宁经济技术开发区: never answers
 	noFormCounty = "370831" // 泗水县: first sends a mail without the form
+	claimCounty  = "370828" // 金乡县: claims 一、5 已完成 over low village incomes (存疑), one 已完成 without 佐证 (缺佐证)
 )
 
 // Result is what a demo run produced.
@@ -196,6 +197,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("county %s got no form from dispatch", c.Code)
 		}
 		filing := score.Synthetic(checklist, &roster.Counties[i], period, rng, quality[c.Code])
+		if c.Code == claimCounty {
+			overclaim(filing)
+		}
 		filled, err := templates.FillForm(form, filing)
 		if err != nil {
 			return nil, fmt.Errorf("filling %s's form: %w", c.Code, err)
@@ -264,6 +268,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 }
 
 func clamp(q float64) float64 { return max(0.05, min(0.98, q)) }
+
+// overclaim makes a filing claim 一、5 已完成 (with a 佐证说明) while two villages in
+// three report almost no collective income, so the claim is 存疑; and reports the first
+// task 已完成 without 佐证 (缺佐证).
+func overclaim(f *seeds.Filing) {
+	for i := range f.Tasks {
+		tr := &f.Tasks[i]
+		switch tr.Task {
+		case "一、5":
+			tr.Status, tr.Percent, tr.PercentSet, tr.Evidence = seeds.StatusDone, 100, true, "村集体经济台账"
+		case "一、1":
+			tr.Status, tr.Percent, tr.PercentSet, tr.Evidence = seeds.StatusDone, 100, true, ""
+		}
+	}
+	for i := range f.Villages {
+		if i%3 != 0 {
+			n := f.Villages[i].Values["income"]
+			n.Value = 0.2
+			f.Villages[i].Values["income"] = n
+		}
+	}
+}
 
 func randomPassword() string {
 	b := make([]byte, 12)

@@ -39,45 +39,126 @@ func Assess(c *seeds.Checklist, period string, subs []Submission, history []*Res
 }
 
 // county scores one county's submission; ranks and changes are filled in later.
+//
+// The numbers reconcile exactly (they are added in hundredths): each task score is
+// rounded to 0.01 first, an area is the sum of its rounded tasks, Earned the sum of the
+// areas, Raw = Earned × 100 / Possible rounded (Earned itself when everything is due),
+// and Total = Raw − Deduction.
 func (e *evaluator) county(s Submission) CountyResult {
 	cr := CountyResult{Code: s.County, Name: s.Name, Rejected: s.Rejected}
+	if s.Type != "" && s.Type != seeds.UnitCounty {
+		cr.Type = s.Type
+	}
 	if s.Filing == nil {
 		cr.Problems = s.Problems
 		cr.DueNext = e.dueNext(nil)
 		return cr
 	}
 	cr.Submitted = true
+	e.roster = s.Roster
+	defer func() { e.roster = nil }()
 	cr.Received = s.Received
 	cr.Version = s.Version
 	cr.Tasks = make([]TaskScore, 0, e.ntasks)
 	cr.Areas = make([]AreaScore, 0, len(e.c.Areas))
-	var raw float64
+	var earned, possible int64 // hundredths
 	for _, a := range e.c.Areas {
-		var sub float64
+		var sub, subPossible int64
 		for i := range a.Tasks {
-			ts, vs, score := e.task(s.Filing, &a.Tasks[i])
+			ts, vs := e.task(s.Filing, &a.Tasks[i])
 			cr.Tasks = append(cr.Tasks, ts)
 			cr.Villages = append(cr.Villages, vs...)
-			sub += score
+			sub += cents(ts.Score)
+			subPossible += cents(ts.Possible)
 		}
-		cr.Areas = append(cr.Areas, AreaScore{ID: a.ID, Name: a.Name, Weight: a.Weight, Score: round2(sub)})
-		raw += sub
+		cr.Areas = append(cr.Areas, AreaScore{ID: a.ID, Name: a.Name, Weight: a.Weight,
+			Score: fromCents(sub), Possible: fromCents(subPossible)})
+		earned += sub
+		possible += subPossible
 	}
-	cr.Raw = round2(raw)
+	cr.Earned, cr.Possible = fromCents(earned), fromCents(possible)
+	raw := earned
+	if possible > 0 && possible != 10000 {
+		raw = cents(float64(earned) / float64(possible) * 100)
+	} else if possible == 0 {
+		raw = 0
+	}
+	cr.Raw = fromCents(raw)
 	cr.DaysLate = daysLate(s.Received, s.Deadline)
-	if p := latePoints(e.c.Scoring.Late, cr.DaysLate); p > 0 {
-		cr.Deduct = append(cr.Deduct, Deduction{Points: p, Reason: fmt.Sprintf("迟报%d天,扣%s分", cr.DaysLate, num(p))})
-		cr.Deduction = round2(p)
+	if p := cents(latePoints(e.c.Scoring, cr.DaysLate)); p > 0 {
+		cr.Deduct = append(cr.Deduct, Deduction{Points: fromCents(p),
+			Reason: fmt.Sprintf("迟报%d天，扣%s分", cr.DaysLate, num(fromCents(p)))})
+		cr.Deduction = fromCents(p)
 	}
-	cr.Total = round2(math.Max(0, raw-cr.Deduction))
+	cr.Total = fromCents(max(0, raw-cents(cr.Deduction)))
 	cr.Grade = e.c.Grade(cr.Total)
 	cr.DueNext = e.dueNext(cr.Tasks)
 	return cr
 }
 
-// task scores one task and returns its result, the summaries of its village rules and
-// its unrounded score.
-func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRuleSummary, float64) {
+// cents is x in hundredths, rounded half up; fromCents is the inverse.
+func cents(x float64) int64     { return int64(roundHalfUp(x, 100)*100 + 0.5*sign(x)) }
+func fromCents(c int64) float64 { return float64(c) / 100 }
+func sign(x float64) float64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
+}
+
+// claim is the credit a task's reported 进展状态 and 完成进度 would earn against 序时 exp,
+// with the progress it counts for and whether 已完成 lacks 佐证. ok is false when
+// nothing was reported.
+func (e *evaluator) claim(rep *seeds.TaskReport, exp float64) (credit, prog float64, noEvidence, ok bool) {
+	if rep == nil || rep.Status == seeds.StatusNone {
+		return 0, 0, false, false
+	}
+	s := e.c.Scoring
+	switch rep.Status {
+	case seeds.StatusDone:
+		prog = 1
+		if rep.PercentSet && strings.TrimSpace(rep.Evidence) == "" {
+			prog, noEvidence = math.Min(1, s.DoneWithoutEvidence), true
+		}
+	case seeds.StatusInProgress:
+		if rep.PercentSet {
+			prog = math.Max(0, math.Min(1, rep.Percent/100))
+		} else {
+			prog = math.Min(exp, s.InProgress) // template version 1: no 完成进度
+		}
+	}
+	credit = 1
+	if exp > 0 {
+		credit = math.Min(1, prog/exp)
+	}
+	return credit, prog, noEvidence, true
+}
+
+// ruleSet scores rules (a task's rules or a status task's checks) and returns the credit
+// over the rules due and applicable, the share of weight they carry (0: none counts this
+// period), why the others do not count, and each rule's outcome.
+func (e *evaluator) ruleSet(f *seeds.Filing, t *seeds.Task, rules []seeds.Rule) (credit, share float64, excluded string, outs []partOut) {
+	var got float64
+	for i := range rules {
+		o := e.rule(f, t, &rules[i])
+		outs = append(outs, o)
+		if o.excluded != "" {
+			if excluded == "" || o.excluded == notDue {
+				excluded = o.excluded
+			}
+			continue
+		}
+		share += rules[i].Weight
+		got += rules[i].Weight * o.part.Credit
+	}
+	if share > 1e-9 {
+		credit = math.Min(1, math.Max(0, got/share))
+	}
+	return credit, share, excluded, outs
+}
+
+// task scores one task and returns its result and the summaries of its village rules.
+func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRuleSummary) {
 	s := e.c.Scoring
 	ts := TaskScore{Task: t.ID, Area: t.Area, Title: t.Title, Kind: t.Kind, Weight: t.Weight, Target: t.Target}
 	rep := f.Task(t.ID)
@@ -88,69 +169,114 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		ts.Problems, ts.NextSteps = rep.Problems, rep.NextSteps
 	}
 	ts.Status = st.String()
-
-	if len(t.Rules) == 0 {
-		due := t.Due
-		if due == 0 {
-			due = 12
-		}
-		exp := fraction(e.month, due, true)
-		prog := statusProgress(s, st, exp)
-		credit := 1.0
-		if exp > 0 {
-			credit = math.Min(1, prog/exp)
-		}
-		behind := math.Max(0, (exp-prog)*100)
-		score := credit * t.Weight
-		ts.Credit, ts.Score, ts.Behind = round4(credit), round2(score), round2(behind)
-		ts.Light = lightFor(s, behind)
-		notStarted := st == seeds.StatusNotStarted || st == seeds.StatusNone
-		if e.month >= due && notStarted {
-			ts.Light = Red
-		}
-		ts.Reported = ts.Status
-		word := "进展状态“" + ts.Status + "”"
-		if st == seeds.StatusNone {
-			ts.Reported = "未填报"
-			word = "进展状态未填报"
-		}
-		ts.Expected = "序时" + pct0(exp)
-		ts.Explanation = fmt.Sprintf("%s,序时进度%s,计为%s,得%s/%s分", word, pct0(exp), pct0(prog), num(score), num(t.Weight))
-		if e.month >= due && notStarted {
-			ts.Explanation += ",已到期未启动"
-		}
-		ts.Explanation += paren(cell)
-		return ts, nil, score
+	due := t.Due
+	if due == 0 {
+		due = 12
+	}
+	exp := e.frac(due, t.DueYear, true)
+	claimed, prog, noEvidence, reported := e.claim(rep, exp)
+	ts.Origin = t.TargetOrigin
+	if ts.Origin == "" {
+		ts.Origin = seeds.OriginOffice
+	}
+	if t.OnlyYear != 0 && e.year != 0 && e.year != t.OnlyYear {
+		ts.Excluded = notApplicable
+		ts.Reported, ts.Expected = ts.Status, "不适用"
+		ts.Explanation = fmt.Sprintf("%d年度专项任务，本期不计分（不适用）", t.OnlyYear)
+		return ts, nil
 	}
 
-	var credit float64
+	if len(t.Rules) == 0 {
+		credit := claimed
+		ts.NoEvidence = noEvidence
+		ts.Reported = ts.Status
+		word := "进展状态“" + ts.Status + "”"
+		switch {
+		case st == seeds.StatusNone:
+			ts.Reported = "未填报"
+			word = "进展状态未填报"
+		case rep.PercentSet:
+			ts.Reported += "（" + num(rep.Percent) + "%）"
+			word += "，完成进度" + num(rep.Percent) + "%"
+		}
+		ts.Expected = "序时" + pct0(exp)
+		expl := fmt.Sprintf("%s，序时进度%s", word, pct0(exp))
+		if noEvidence {
+			expl += fmt.Sprintf("，已完成但未填佐证说明（缺佐证），按%s计", pct0(prog))
+		} else if st == seeds.StatusInProgress && !rep.PercentSet {
+			expl += "，计为" + pct0(prog)
+		}
+		if len(t.Checks) > 0 && reported {
+			dc, share, _, outs := e.ruleSet(f, t, t.Checks)
+			// A claim is capped by its data; far above them it is 存疑.
+			if share > 0 {
+				credit = math.Min(credit, dc)
+			}
+			if share > 0 && claimed > dc+s.DoubtMargin+1e-9 {
+				ts.Claimed, ts.DataCredit = round4(claimed), round4(dc)
+				var why []string
+				for _, o := range outs {
+					if o.excluded == "" {
+						why = append(why, o.part.Explanation)
+					}
+				}
+				ts.Doubt = fmt.Sprintf("存疑：自报进度得分率%s，数据得分率%s（%s），按数据计分", pct1(claimed), pct1(dc), strings.Join(why, "；"))
+				expl += "；" + ts.Doubt
+			}
+		}
+		ts.Possible = t.Weight
+		ts.Credit, ts.Score = round4(credit), round2(credit*t.Weight)
+		ts.Behind = round2(math.Max(0, (exp-prog)*100))
+		ts.Light = lightOf(s, credit)
+		ts.Explanation = fmt.Sprintf("%s，得分率%s，得%s/%s分", expl, pct1(credit), num(ts.Score), num(t.Weight))
+		if e.month >= due && (st == seeds.StatusNotStarted || st == seeds.StatusNone) {
+			ts.Explanation += "，已到期未启动"
+		}
+		ts.Explanation += paren(cell)
+		return ts, nil
+	}
+
+	credit, share, excluded, outs := e.ruleSet(f, t, t.Rules)
 	var vs []VillageRuleSummary
-	var expl, reported, expected []string
-	for i := range t.Rules {
-		o := e.rule(f, t, &t.Rules[i])
-		credit += t.Rules[i].Weight * o.part.Credit
+	var expl, rep2, expected []string
+	for _, o := range outs {
 		o.part.Credit = round4(o.part.Credit)
 		ts.Parts = append(ts.Parts, o.part)
 		expl = append(expl, o.part.Explanation)
-		reported = append(reported, o.reported)
+		rep2 = append(rep2, o.reported)
 		expected = append(expected, o.expected)
 		if o.village != nil {
 			vs = append(vs, *o.village)
 		}
 	}
-	credit = math.Min(1, math.Max(0, credit))
-	score := credit * t.Weight
-	behind := (1 - credit) * 100
-	ts.Credit, ts.Score, ts.Behind = round4(credit), round2(score), round2(behind)
-	ts.Light = lightFor(s, behind)
-	ts.Reported = strings.Join(reported, ";")
+	ts.Reported = strings.Join(rep2, ";")
 	ts.Expected = strings.Join(expected, ";")
 	ts.Explanation = strings.Join(expl, ";")
+	if share <= 1e-9 {
+		ts.Excluded = excluded
+		ts.Explanation += "；本期不计分（" + excluded + "）"
+		return ts, vs
+	}
+	ts.Possible = round2(t.Weight * share)
+	ts.Credit, ts.Score = round4(credit), round2(credit*ts.Possible)
+	ts.Behind = round2((1 - credit) * 100)
+	ts.Light = lightOf(s, credit)
+	// A task with rules is scored on its data anyway; a 已完成 its data contradict is 存疑.
+	if reported && st == seeds.StatusDone && claimed > credit+s.DoubtMargin+1e-9 {
+		ts.Claimed, ts.DataCredit = round4(claimed), round4(credit)
+		ts.Doubt = fmt.Sprintf("存疑：自报“%s”得分率%s，数据得分率%s，按数据计分", ts.Status, pct1(claimed), pct1(credit))
+	}
 	if len(t.Rules) > 1 {
 		ts.Explanation += fmt.Sprintf(";合计得分率%s", pct1(credit))
 	}
-	ts.Explanation += fmt.Sprintf(",得%s/%s分", num(score), num(t.Weight))
-	return ts, vs, score
+	if ts.Possible < t.Weight {
+		ts.Explanation += fmt.Sprintf("，本期应得%s分", num(ts.Possible))
+	}
+	ts.Explanation += fmt.Sprintf(",得%s/%s分", num(ts.Score), num(ts.Possible))
+	if ts.Doubt != "" {
+		ts.Explanation += "；" + ts.Doubt
+	}
+	return ts, vs
 }
 
 // dueNext lists, in checklist order, the tasks that are red or yellow or fall due
@@ -183,13 +309,21 @@ func daysLate(received, deadline time.Time) int {
 	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
-// latePoints is the deduction for a delay: the first rule whose up_to_days covers it
+// latePoints is the deduction for a delay: late_per_day per day up to late_cap when the
+// checklist sets late_per_day; otherwise the first banded rule whose up_to_days covers it
 // (0 covers any delay).
-func latePoints(rules []seeds.LateRule, days int) float64 {
+func latePoints(s seeds.Scoring, days int) float64 {
 	if days <= 0 {
 		return 0
 	}
-	for _, l := range rules {
+	if s.LatePerDay > 0 {
+		p := s.LatePerDay * float64(days)
+		if s.LateCap > 0 {
+			p = math.Min(p, s.LateCap)
+		}
+		return p
+	}
+	for _, l := range s.Late {
 		if l.UpToDays == 0 || days <= l.UpToDays {
 			return l.Points
 		}
@@ -197,10 +331,24 @@ func latePoints(rules []seeds.LateRule, days int) float64 {
 	return 0
 }
 
-// rank orders the counties (submitted by total desc then code, then 未报送 by code) and
-// gives ranks with ties sharing one (1, 2, 2, 4).
-func rank(cs []CountyResult) {
+// rank orders the counties and gives ranks with ties sharing one (1, 2, 2, 4). With
+// scoring.rank_by_type each unit type (县市区 first, then 功能区) is a ranking of its own.
+// Within a ranking: submitted units by total desc then code; then units without a form by
+// code — unranked (rank 0), or with scoring.missing = "last" given a total of 0, the
+// lowest grade and the rank after every submitted unit. scoring.excellent_quota limits
+// the top grade to that share of the ranking's units (rounded down, at least one).
+func rank(cs []CountyResult, s seeds.Scoring, grades []seeds.Grade) {
+	last := s.Missing == "last"
+	group := func(c *CountyResult) string {
+		if s.RankByType {
+			return c.Type
+		}
+		return ""
+	}
 	slices.SortStableFunc(cs, func(a, b CountyResult) int {
+		if ga, gb := group(&a), group(&b); ga != gb {
+			return cmp.Compare(ga, gb) // "" (县市区) before 功能区
+		}
 		if a.Submitted != b.Submitted {
 			if a.Submitted {
 				return -1
@@ -214,22 +362,54 @@ func rank(cs []CountyResult) {
 		}
 		return cmp.Compare(a.Code, b.Code)
 	})
-	n := 0
-	for _, c := range cs {
-		if c.Submitted {
-			n++
+	for lo := 0; lo < len(cs); {
+		hi := lo
+		for hi < len(cs) && group(&cs[hi]) == group(&cs[lo]) {
+			hi++
 		}
-	}
-	for i := range cs {
-		if !cs[i].Submitted {
-			continue
+		g := cs[lo:hi]
+		n := 0
+		for _, c := range g {
+			if c.Submitted || last {
+				n++
+			}
 		}
-		cs[i].Of = n
-		if i > 0 && cs[i-1].Total == cs[i].Total {
-			cs[i].Rank = cs[i-1].Rank
-		} else {
-			cs[i].Rank = i + 1
+		for i := range g {
+			c := &g[i]
+			switch {
+			case c.Submitted:
+				c.Of = n
+				if i > 0 && g[i-1].Submitted && g[i-1].Total == c.Total {
+					c.Rank = g[i-1].Rank
+				} else {
+					c.Rank = i + 1
+				}
+			case last:
+				c.Of = n
+				c.Total = 0
+				if len(grades) > 0 {
+					c.Grade = grades[len(grades)-1].Name
+				}
+				if i > 0 && !g[i-1].Submitted {
+					c.Rank = g[i-1].Rank
+				} else {
+					c.Rank = i + 1
+				}
+			}
 		}
+		if q := s.ExcellentQuota; q > 0 && len(grades) > 1 {
+			// At least one: the best unit of a small ranking may still be 优秀.
+			limit := max(1, int(math.Floor(q*float64(n)+1e-9)))
+			for i := range g {
+				c := &g[i]
+				if c.Submitted && c.Grade == grades[0].Name && c.Rank > limit {
+					c.Grade = grades[1].Name
+					c.GradeNote = fmt.Sprintf("总分达到%s档，但%s名额（前%s%%，%d个）已满，评为%s", grades[0].Name, grades[0].Name,
+						num(q*100), limit, grades[1].Name)
+				}
+			}
+		}
+		lo = hi
 	}
 }
 

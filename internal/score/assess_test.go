@@ -50,8 +50,8 @@ func TestPerfectAndEmpty(t *testing.T) {
 	if a.Raw != 100 || a.Total != 100 || a.Grade != "优秀" || a.Rank != 1 {
 		t.Errorf("perfect: raw %v total %v grade %s rank %d", a.Raw, a.Total, a.Grade, a.Rank)
 	}
-	for _, ar := range a.Areas {
-		if ar.Score != ar.Weight {
+	for _, ar := range a.Areas { // all of what is possible (四、10's 中心村 rule needs a roster)
+		if ar.Score != ar.Possible || ar.Possible > ar.Weight {
 			t.Errorf("area %s: %v of %v", ar.ID, ar.Score, ar.Weight)
 		}
 	}
@@ -75,13 +75,14 @@ func TestDaysLateAndDeductions(t *testing.T) {
 		points float64
 	}{
 		{-time.Hour, 0, 0},
-		{0, 0, 0}, // exactly at the deadline
-		{time.Second, 1, 0.5},
-		{24 * time.Hour, 1, 0.5},
-		{24*time.Hour + time.Second, 2, 0.5},
-		{3 * 24 * time.Hour, 3, 0.5},
-		{3*24*time.Hour + time.Minute, 4, 1},
-		{30 * 24 * time.Hour, 30, 1},
+		{0, 0, 0},             // exactly at the deadline
+		{time.Second, 1, 0.2}, // 0.2 a day (late_per_day) …
+		{24 * time.Hour, 1, 0.2},
+		{24*time.Hour + time.Second, 2, 0.4},
+		{3 * 24 * time.Hour, 3, 0.6},
+		{3*24*time.Hour + time.Minute, 4, 0.8},
+		{15 * 24 * time.Hour, 15, 3}, // … up to 3 (late_cap)
+		{158 * 24 * time.Hour, 158, 3},
 	} {
 		f := perfectFiling("1", "2019-10", 3)
 		res, err := Assess(checklist, "2019-10", []Submission{
@@ -111,7 +112,7 @@ func TestDaysLateAndDeductions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := res.Counties[0]; c.Total != 0 || c.Deduction != 1 {
+	if c := res.Counties[0]; c.Total != 0 || c.Deduction != 1 { // 5 days: 1 point
 		t.Errorf("total %v deduction %v", c.Total, c.Deduction)
 	}
 }
@@ -150,13 +151,13 @@ func TestRanksTiesHistoryCompleteness(t *testing.T) {
 		codes = append(codes, c.Code)
 		ranks = append(ranks, c.Rank)
 	}
-	// A and B tie for first; C has the same raw score but loses 0.5 for being late; D is poor;
+	// A and B tie for first; C has the same raw score but loses 0.4 for being 2 days late; D is poor;
 	// E and F are not ranked.
 	if !slices.Equal(codes, []string{"A", "B", "C", "D", "E", "F"}) || !slices.Equal(ranks, []int{1, 1, 3, 4, 0, 0}) {
 		t.Fatalf("order %v ranks %v", codes, ranks)
 	}
 	a, b, c, d := res.Counties[0], res.Counties[1], res.Counties[2], res.Counties[3]
-	if a.Total != b.Total || c.Raw != a.Raw || c.Total != a.Total-0.5 || d.Total >= c.Total || a.Of != 4 || res.Counties[4].Of != 0 {
+	if a.Total != b.Total || c.Raw != a.Raw || c.Total != round2(a.Total-0.4) || d.Total >= c.Total || a.Of != 4 || res.Counties[4].Of != 0 {
 		t.Errorf("totals %v %v %v %v", a.Total, b.Total, c.Total, d.Total)
 	}
 	if !a.HasPrev || a.PrevRank != 3 || a.RankChange != 2 || a.TotalChange != round2(a.Total-80) {
@@ -188,9 +189,10 @@ func TestRanksTiesHistoryCompleteness(t *testing.T) {
 			t.Errorf("red tasks not sorted: %+v", res.RedTasks)
 		}
 	}
-	// In October, 三、11 is due, 四、8 … fall due in December, 五、7 in November.
-	if !slices.Contains(a.DueNext, "五、7") || !slices.Contains(res.Counties[5].DueNext, "五、7") {
-		t.Errorf("due next: %v", a.DueNext)
+	// In October 五、7 falls due (11月份前); nothing falls due in November, so a county
+	// without a form has nothing due next, and 五、7 is listed only when not green.
+	if len(res.Counties[5].DueNext) != 0 || slices.Contains(a.DueNext, "五、7") != (taskOf(a, "五、7").Light != Green) {
+		t.Errorf("due next: %v / %v", a.DueNext, res.Counties[5].DueNext)
 	}
 }
 

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// round2 rounds to 0.01 (half away from zero) and never returns −0, so JSON is stable.
-func round2(x float64) float64 { return roundTo(x, 100) }
+// round2 rounds to 0.01 (half up, the official precision) and never returns −0, so JSON
+// is stable.
+func round2(x float64) float64 { return roundHalfUp(x, 100) }
 
 // round4 rounds to 0.0001; credits are kept at this precision in the output.
 func round4(x float64) float64 { return roundTo(x, 10000) }
@@ -30,9 +31,20 @@ func pct0(x float64) string {
 	return strconv.FormatFloat(roundTo(x*100, 1), 'f', 0, 64) + "%"
 }
 
-// pct1 formats a share (0–1) as a percentage with one decimal: 72.0%.
+// pct1 formats a share (0–1) as a percentage with one decimal: 72.0%. A share below 1
+// never prints as 100.0% (69.99/70 is 99.9%, not 100.0%).
 func pct1(x float64) string {
-	return strconv.FormatFloat(roundTo(x*100, 10), 'f', 1, 64) + "%"
+	p := roundTo(x*100, 10)
+	if x < 1 && p >= 100 {
+		p = 99.9
+	}
+	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+}
+
+// pct2 formats a share (0–1) as a percentage with two decimals and no trailing zeros:
+// 69.99%, 65%.
+func pct2(x float64) string {
+	return strconv.FormatFloat(roundHalfUp(x*100, 100), 'f', -1, 64) + "%"
 }
 
 // cond describes a comparison in words: ≥5万元, >50立方米/日.

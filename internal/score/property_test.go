@@ -152,7 +152,8 @@ func TestPropertyBoundsAndMonotone(t *testing.T) {
 				}
 			}
 			for _, ts := range c.Tasks {
-				if ts.Credit < 0 || ts.Credit > 1 || ts.Score > ts.Weight || ts.Explanation == "" || ts.Light == "" {
+				if ts.Credit < 0 || ts.Credit > 1 || ts.Score > ts.Possible || ts.Possible > ts.Weight || ts.Explanation == "" ||
+					(ts.Light == "") != (ts.Excluded != "") || (ts.Excluded != "") != (ts.Possible == 0) {
 					t.Errorf("seed %d %s task %s: %+v", seed, c.Name, ts.Task, ts)
 				}
 			}
@@ -181,16 +182,27 @@ func TestPropertyBoundsAndMonotone(t *testing.T) {
 				t.Errorf("seed %d %s %s: improving %s lowered the total from %v to %v", seed, period, base.Name, what, before, after)
 			}
 		}
+		// More progress (a consistent status and 完成进度), or evidence for 已完成, never
+		// lowers the total.
 		for i, tr := range base.Filing.Tasks {
-			if tr.Status == seeds.StatusDone {
-				continue
-			}
 			f := cloneFiling(base.Filing)
-			f.Tasks[i].Status++
-			if f.Tasks[i].Status == seeds.StatusNone+1 && r.IntN(2) == 0 {
-				f.Tasks[i].Status = seeds.StatusInProgress
+			g := &f.Tasks[i]
+			switch {
+			case tr.Status == seeds.StatusDone && tr.Evidence == "":
+				g.Evidence = "验收材料"
+			case tr.Status == seeds.StatusDone:
+				continue
+			case tr.Status == seeds.StatusInProgress && (tr.Percent >= 99 || r.IntN(3) == 0):
+				g.Status, g.Percent, g.Evidence = seeds.StatusDone, 100, "验收材料"
+			default:
+				from := 0.0
+				if tr.Status == seeds.StatusInProgress {
+					from = tr.Percent
+				}
+				g.Status, g.PercentSet = seeds.StatusInProgress, true
+				g.Percent = from + 1 + float64(r.IntN(int(99-from)))
 			}
-			check("status of "+tr.Task, f)
+			check("progress of "+tr.Task, f)
 		}
 		for _, id := range sortedKeys(base.Filing.Indicators) {
 			if up[id] {

@@ -24,6 +24,30 @@ func fraction(m, due int, prorata bool) float64 {
 	return 1
 }
 
+// frac is fraction for the evaluator's period, for a target due in month due of year
+// dueYear (0: every year). A multi-year target (到2020年) is expected pro-rata over the
+// months from January of the checklist's year to its due month; a step one only from then.
+func (e *evaluator) frac(due, dueYear int, prorata bool) float64 {
+	if dueYear == 0 || e.c.Year == 0 || due <= 0 {
+		return fraction(e.month, due, prorata)
+	}
+	y := e.year
+	if y == 0 {
+		y = e.c.Year
+	}
+	elapsed := (y-e.c.Year)*12 + e.month
+	total := (dueYear-e.c.Year)*12 + due
+	switch {
+	case elapsed <= 0:
+		return 0
+	case prorata:
+		return math.Min(1, float64(elapsed)/float64(total))
+	case elapsed < total:
+		return 0
+	}
+	return 1
+}
+
 // statusProgress is the share of a task a reported status counts for when exp is the
 // share 序时 expects: 已完成 all of it, 未启动 nothing, and 推进中 counts as on schedule
 // (exp) but never for more than scoring.in_progress, so that a task still 推进中 when
@@ -38,16 +62,38 @@ func statusProgress(s seeds.Scoring, st seeds.Status, exp float64) float64 {
 	return 0
 }
 
-// lightFor gives the traffic light for the points a task is behind 序时.
-func lightFor(s seeds.Scoring, behind float64) Light {
+// lightOf gives the traffic light for a credit: 绿 at or above scoring.light_green, 黄 at
+// or above scoring.light_yellow, 红 below, and always 红 at 0.
+func lightOf(s seeds.Scoring, credit float64) Light {
 	const eps = 1e-9
 	switch {
-	case behind <= s.YellowBehind+eps:
+	case credit <= eps:
+		return Red
+	case credit >= s.LightGreen-eps:
 		return Green
-	case behind <= s.RedBehind+eps:
+	case credit >= s.LightYellow-eps:
 		return Yellow
 	}
 	return Red
+}
+
+// Excluded reasons.
+const (
+	notDue        = "未到期"
+	notApplicable = "不适用"
+)
+
+// roundHalfUp rounds x ≥ 0 to 1/scale, half up; the small offset keeps a value printed
+// as 2.675 (stored as 2.67499…) rounding up as a clerk would.
+func roundHalfUp(x, scale float64) float64 {
+	if x < 0 {
+		return -roundHalfUp(-x, scale)
+	}
+	r := math.Floor(x*scale+0.5+1e-7) / scale
+	if r == 0 {
+		return 0
+	}
+	return r
 }
 
 // numCredit is the credit of a measured value against a required one. For >= and > it is
@@ -77,6 +123,7 @@ func numCredit(v float64, op string, required float64) float64 {
 
 // partOut is the evaluation of one rule.
 type partOut struct {
+	excluded string // 未到期 or 不适用
 	part     RulePart
 	reported string
 	expected string
@@ -87,7 +134,11 @@ type partOut struct {
 type evaluator struct {
 	c     *seeds.Checklist
 	month int
-	inds  map[string]*seeds.Indicator
+	year  int // the period's year
+	// county is the roster entry of the county being scored (nil when unknown): the
+	// office's facts on its villages (中心村, sewage stations).
+	roster *seeds.County
+	inds   map[string]*seeds.Indicator
 	// ntasks is the number of tasks, to size each county's task list.
 	ntasks int
 }
@@ -97,6 +148,16 @@ func (e *evaluator) unit(id string) string {
 		return ind.Unit
 	}
 	return ""
+}
+
+// scale is 1/precision of an indicator's values: whole numbers for integers, 0.01
+// otherwise. Values and pro-rated thresholds are rounded to it before comparing, so the
+// threshold printed is the one compared.
+func (e *evaluator) scale(id string) float64 {
+	if ind := e.inds[id]; ind != nil && ind.Type == seeds.TypeInteger {
+		return 1
+	}
+	return 100
 }
 
 func (e *evaluator) name(id string) string {
@@ -118,10 +179,17 @@ func (e *evaluator) rule(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut 
 
 // quantity scores a county-level number against its (pro-rata) target.
 func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
-	fr := fraction(e.month, r.Due, r.Prorata)
-	required := r.Threshold * fr
+	fr := e.frac(r.Due, r.DueYear, r.Prorata)
+	sc := e.scale(r.Indicator)
+	required := roundHalfUp(r.Threshold*fr, sc)
 	unit := e.unit(r.Indicator)
 	o := partOut{part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight, Required: round4(required)}}
+	if fr == 0 {
+		o.excluded, o.part.Excluded = notDue, notDue
+		o.expected = "本期不计分（未到期）"
+		o.part.Explanation = fmt.Sprintf("%s：%d月底前%s，本期不计分（未到期）", r.Label, r.Due, cond(r.Op, r.Threshold, unit))
+		return o
+	}
 	target := "目标" + cond(r.Op, required, unit)
 	if fr < 1 {
 		target = fmt.Sprintf("序时目标%s(%d月底前%s)", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
@@ -134,8 +202,9 @@ func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
 		o.part.Explanation = fmt.Sprintf("%s未填报,%s,得分率0%%%s", r.Label, target, paren(v.Cell))
 		return o
 	}
-	o.part.Actual = round4(v.Value)
-	o.part.Credit = numCredit(v.Value, r.Op, required)
+	val := roundHalfUp(v.Value, sc)
+	o.part.Actual = round4(val)
+	o.part.Credit = numCredit(val, r.Op, required)
 	o.reported = num(v.Value) + unit
 	o.part.Explanation = fmt.Sprintf("%s%s,%s,得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
 	return o
@@ -165,18 +234,20 @@ func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
 		o.part.Explanation = fmt.Sprintf("%s:%s未填报,%s,得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
 		return o
 	case d.Value <= 0 && n.Value <= 0:
-		o.reported = "未填报资金"
-		o.part.Explanation = fmt.Sprintf("%s:%s为0,未填报资金,%s,得分率0%%%s", r.Label, e.name(r.Denominator), target, paren(o.part.Cells))
+		o.excluded, o.part.Excluded = notApplicable, notApplicable
+		o.reported = "不适用"
+		o.part.Explanation = fmt.Sprintf("%s：%s为0（0/0），不适用，本期不计分%s", r.Label, e.name(r.Denominator), paren(o.part.Cells))
 		return o
 	}
 	actual := 1.0
 	if d.Value > 0 {
-		actual = n.Value / d.Value
+		// The share as printed (0.01%) is the share compared.
+		actual = roundHalfUp(n.Value/d.Value, 10000)
 	}
 	o.part.Actual = round4(actual)
 	o.part.Credit = numCredit(actual, r.Op, r.Threshold)
-	o.reported = pct1(actual)
-	o.part.Explanation = fmt.Sprintf("%s%s(%s/%s%s),%s,得分率%s%s", r.Label, pct1(actual), num(n.Value), num(d.Value), unit,
+	o.reported = pct2(actual)
+	o.part.Explanation = fmt.Sprintf("%s%s(%s/%s%s),%s,得分率%s%s", r.Label, pct2(actual), num(n.Value), num(d.Value), unit,
 		target, pct1(o.part.Credit), paren(o.part.Cells))
 	return o
 }
@@ -194,7 +265,8 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	ind := e.inds[r.Indicator]
 	isBool := ind != nil && ind.Type == seeds.TypeBool
 	unit := e.unit(r.Indicator)
-	fr := fraction(e.month, r.Due, r.Prorata)
+	fr := e.frac(r.Due, r.DueYear, r.Prorata)
+	sc := e.scale(r.Indicator)
 	thr, reqShare := r.Threshold, r.Share
 	switch {
 	case r.Kind == seeds.KindCount:
@@ -205,7 +277,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	case isBool:
 		reqShare = r.Share * fr
 	default:
-		thr = r.Threshold * fr
+		thr = roundHalfUp(r.Threshold*fr, sc)
 		if fr == 0 {
 			reqShare = 0
 		}
@@ -236,9 +308,12 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			last = n.Cell
 		}
 		if r.Where != nil {
-			w, wok := v.Values[r.Where.Indicator]
-			if !wok || !w.Set || !seeds.Compare(w.Value, r.Where.Op, r.Where.Value) {
+			in, self := e.concerned(v, r.Where)
+			if !in {
 				continue
+			}
+			if self {
+				sum.SelfReported++
 			}
 		}
 		sum.Concerned++
@@ -246,7 +321,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 		case !ok || !n.Set:
 			sum.Missing++
 			short(v, "未填")
-		case seeds.Compare(n.Value, r.Op, thr):
+		case seeds.Compare(roundHalfUp(n.Value, sc), r.Op, thr):
 			sum.Meeting++
 		case isBool:
 			short(v, boolWord(n.Value))
@@ -271,20 +346,20 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	o.reported = fmt.Sprintf("%d/%d个村", sum.Meeting, sum.Concerned)
 
 	switch {
+	case reqShare <= 0:
+		o.excluded, o.part.Excluded = notDue, notDue
+		o.expected = "本期不计分（未到期）"
+		o.part.Explanation = fmt.Sprintf("%s：%d月底前%s，本期不计分（未到期）%s", r.Label, r.Due,
+			cond(r.Op, r.Threshold, unit), paren(cells))
+		return o
 	case len(f.Villages) == 0:
 		o.reported = "未填报"
 		o.part.Explanation = r.Label + ":未填报村级台账,得分率0%"
 		return o
 	case sum.Concerned == 0:
-		o.part.Credit = 1
-		o.part.Explanation = fmt.Sprintf("%s:无涉及的村(%s%s),不扣分%s", r.Label, e.name(r.Where.Indicator),
-			cond(r.Where.Op, r.Where.Value, e.unit(r.Where.Indicator)), paren(cells))
-		return o
-	case reqShare <= 0:
-		o.part.Credit = 1
-		o.expected = "本期不作要求"
-		o.part.Explanation = fmt.Sprintf("%s:%d月底前%s,本期不作要求,不扣分%s", r.Label, r.Due,
-			cond(r.Op, r.Threshold, unit), paren(cells))
+		o.excluded, o.part.Excluded = notApplicable, notApplicable
+		o.expected = "不适用"
+		o.part.Explanation = fmt.Sprintf("%s：无涉及的村（%s），不适用，本期不计分%s", r.Label, e.whereText(r.Where), paren(cells))
 		return o
 	}
 	o.part.Credit = math.Min(1, share/reqShare)
@@ -299,6 +374,9 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	if sum.Missing > 0 {
 		extra += fmt.Sprintf(",%d个村未填", sum.Missing)
 	}
+	if sum.SelfReported > 0 {
+		extra += fmt.Sprintf("，其中%d个村按自报%s认定（考核办未核定）", sum.SelfReported, e.name(r.Where.Indicator))
+	}
 	target := "目标" + pct0(reqShare)
 	if reqShare != r.Share {
 		target = fmt.Sprintf("序时目标%s(%d月底前%s)", pct0(reqShare), r.Due, pct0(r.Share))
@@ -306,6 +384,36 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	o.part.Explanation = fmt.Sprintf("%s占%s(%d/%d个村%s),%s,得分率%s%s", r.Label, pct1(share),
 		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
 	return o
+}
+
+// concerned reports whether a village is concerned by a where-condition, and whether
+// that rests on the county's own report where the office's roster should decide.
+func (e *evaluator) concerned(v *seeds.VillageReport, w *seeds.Where) (in, selfReported bool) {
+	var rv *seeds.Village
+	if e.roster != nil {
+		rv = e.roster.Village(v.Town, v.Village)
+	}
+	switch w.Roster {
+	case seeds.WhereCentral:
+		return rv != nil && rv.Central, false
+	case seeds.WhereSewageStation:
+		if rv != nil && rv.SewageStation != nil {
+			return *rv.SewageStation, false
+		}
+	}
+	n, ok := v.Values[w.Indicator]
+	if !ok || !n.Set || !seeds.Compare(n.Value, w.Op, w.Value) {
+		return false, false
+	}
+	return true, w.Roster != ""
+}
+
+// whereText describes a where-condition: 污水产生规模>50立方米/日, 区域中心村、中心社区.
+func (e *evaluator) whereText(w *seeds.Where) string {
+	if w.Roster == seeds.WhereCentral {
+		return "区域中心村、中心社区"
+	}
+	return e.name(w.Indicator) + cond(w.Op, w.Value, e.unit(w.Indicator))
 }
 
 func boolWord(v float64) string {

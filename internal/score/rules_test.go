@@ -88,55 +88,65 @@ func TestFraction(t *testing.T) {
 func TestStatusTask(t *testing.T) {
 	task := checklist.Task("一、1") // weight 4, due 12
 	t11 := checklist.Task("三、11") // weight 1, due 10
+	const none = -1.0             // 完成进度 not on the form (template version 1)
 	for _, tc := range []struct {
-		task   *seeds.Task
-		m      int
-		st     seeds.Status
-		credit float64
-		behind float64
-		light  Light
+		task     *seeds.Task
+		m        int
+		st       seeds.Status
+		pct      float64
+		evidence string
+		credit   float64
+		behind   float64
+		light    Light
 	}{
-		{task, 1, seeds.StatusInProgress, 1, 0, Green},                  // January: 序时 8%, 推进中 is ahead
-		{task, 1, seeds.StatusNotStarted, 0, 8.33, Green},               // not due yet, only 8 points behind
-		{task, 1, seeds.StatusNone, 0, 8.33, Green},                     // empty cell counts as 未启动
-		{task, 6, seeds.StatusInProgress, 1, 0, Green},                  // exactly on 序时 (50%)
-		{task, 9, seeds.StatusInProgress, 1, 0, Green},                  // 序时 75%: 推进中 is on schedule
-		{task, 10, seeds.StatusInProgress, 0.96, 3.33, Green},           // 序时 83% > in_progress 80%: just behind
-		{task, 12, seeds.StatusInProgress, 0.8, 20, Yellow},             // due month, still 推进中
-		{task, 12, seeds.StatusNotStarted, 0, 100, Red},                 // due and not started
-		{task, 12, seeds.StatusDone, 1, 0, Green},                       // done
-		{t11, 10, seeds.StatusNotStarted, 0, 100, Red},                  // due in October
-		{t11, 11, seeds.StatusDone, 1, 0, Green},                        // after the due month
-		{t11, 5, seeds.StatusInProgress, 1, 0, Green},                   // 序时 50%
-		{t11, 8, seeds.StatusInProgress, 1, 0, Green},                   // 序时 80% = in_progress
-		{t11, 10, seeds.StatusInProgress, 0.8, 20, Yellow},              // due, still 推进中
-		{t11, 12, seeds.StatusInProgress, 0.8, 20, Yellow},              // after the due month
-		{checklist.Task("四、5"), 9, seeds.StatusNotStarted, 0, 100, Red}, // due 9
+		{task, 1, seeds.StatusInProgress, none, "", 1, 0, Green},               // old form: 推进中 counts as on 序时 (8%)
+		{task, 1, seeds.StatusNotStarted, 0, "", 0, 8.33, Red},                 // 0 credit is always red
+		{task, 1, seeds.StatusNone, none, "", 0, 8.33, Red},                    // empty cell counts as 未启动
+		{task, 6, seeds.StatusInProgress, 50, "", 1, 0, Green},                 // 50% in June on a December task: on schedule
+		{task, 11, seeds.StatusInProgress, 50, "", 0.5455, 41.67, Red},         // 50% in November is behind
+		{task, 10, seeds.StatusInProgress, 80, "", 0.96, 3.33, Green},          // 80% against 83%
+		{task, 12, seeds.StatusInProgress, 70, "", 0.7, 30, Yellow},            // due month, 70%
+		{task, 12, seeds.StatusInProgress, none, "", 0.8, 20, Yellow},          // old form, due month, still 推进中
+		{task, 12, seeds.StatusNotStarted, 0, "", 0, 100, Red},                 // due and not started
+		{task, 12, seeds.StatusDone, 100, "验收报告", 1, 0, Green},                 // done with 佐证
+		{task, 12, seeds.StatusDone, 100, "", 0.8, 20, Yellow},                 // done without 佐证: 缺佐证, counts 80%
+		{task, 6, seeds.StatusDone, 100, "", 1, 0, Green},                      // 80% is ahead of 序时 50%
+		{t11, 10, seeds.StatusNotStarted, 0, "", 0, 83.33, Red},                // the seed gives no 国庆前: due 12
+		{t11, 11, seeds.StatusDone, none, "", 1, 0, Green},                     // old form: 已完成 taken as is
+		{t11, 5, seeds.StatusInProgress, 50, "", 1, 0, Green},                  // 序时 50%
+		{checklist.Task("四、5"), 9, seeds.StatusNotStarted, 0, "", 0, 100, Red}, // due 9
 	} {
-		t.Run(fmt.Sprintf("%s/%d/%s", tc.task.ID, tc.m, tc.st), func(t *testing.T) {
-			f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: tc.task.ID, Status: tc.st, Cell: "重点任务!E5"}}}
-			ts, _, score := newEval(tc.m).task(f, tc.task)
+		t.Run(fmt.Sprintf("%s/%d/%s/%v", tc.task.ID, tc.m, tc.st, tc.pct), func(t *testing.T) {
+			rep := seeds.TaskReport{Task: tc.task.ID, Status: tc.st, Cell: "重点任务!E5", Evidence: tc.evidence}
+			if tc.pct != none {
+				rep.Percent, rep.PercentSet = tc.pct, true
+			}
+			f := &seeds.Filing{Tasks: []seeds.TaskReport{rep}}
+			ts, _ := newEval(tc.m).task(f, tc.task)
 			if !near(ts.Credit, tc.credit) || !near(ts.Behind, tc.behind) || ts.Light != tc.light {
 				t.Errorf("credit %v behind %v light %s, want %v %v %s (%s)", ts.Credit, ts.Behind, ts.Light,
 					tc.credit, tc.behind, tc.light, ts.Explanation)
 			}
-			if math.Abs(score-tc.credit*tc.task.Weight) > 1e-3 {
-				t.Errorf("score %v, want %v", score, tc.credit*tc.task.Weight)
+			if want := round2(tc.credit * tc.task.Weight); math.Abs(ts.Score-want) > 0.011 || ts.Possible != tc.task.Weight {
+				t.Errorf("score %v of %v, want %v of %v", ts.Score, ts.Possible, want, tc.task.Weight)
+			}
+			if ts.NoEvidence != (tc.st == seeds.StatusDone && tc.pct != none && tc.evidence == "") {
+				t.Errorf("no_evidence %v (%s)", ts.NoEvidence, ts.Explanation)
 			}
 			if !strings.HasSuffix(ts.Explanation, "(重点任务!E5)") {
 				t.Errorf("explanation lacks the cell: %s", ts.Explanation)
 			}
 		})
 	}
-	// The worked example of docs/scoring.md.
-	f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: "一、1", Status: seeds.StatusInProgress, Cell: "重点任务!E3"}}}
-	ts, _, _ := newEval(10).task(f, task)
-	if want := "进展状态“推进中”,序时进度83%,计为80%,得3.84/4分(重点任务!E3)"; ts.Explanation != want {
+	// The worked examples of docs/scoring.md.
+	f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: "一、1", Status: seeds.StatusInProgress, Percent: 50, PercentSet: true, Cell: "重点任务!E3"}}}
+	ts, _ := newEval(11).task(f, task)
+	if want := "进展状态“推进中”，完成进度50%，序时进度92%，得分率54.5%，得2.18/4分(重点任务!E3)"; ts.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
 	}
-	f.Tasks[0].Status = seeds.StatusNotStarted
-	ts, _, _ = newEval(12).task(f, task)
-	if want := "进展状态“未启动”,序时进度100%,计为0%,得0/4分,已到期未启动(重点任务!E3)"; ts.Explanation != want {
+	f.Tasks[0] = seeds.TaskReport{Task: "一、1", Status: seeds.StatusDone, Percent: 100, PercentSet: true, Cell: "重点任务!E3"}
+	ts, _ = newEval(12).task(f, task)
+	if want := "进展状态“已完成”，完成进度100%，序时进度100%，已完成但未填佐证说明（缺佐证），按80%计，得分率80.0%，得3.2/4分(重点任务!E3)"; ts.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
 	}
 }
@@ -148,17 +158,18 @@ func TestQuantityRule(t *testing.T) {
 		v      float64
 		credit float64
 	}{
-		{12, 100, 1},         // exactly on target
-		{12, 99.99, 0.9999},  // just under
-		{12, 0, 0},           // zero
-		{12, 100, 1},         // (max is 100: over target is checked before the due month)
-		{12, miss, 0},        // missing
-		{1, 100.0 / 12, 1},   // January: 8.33% is on 序时
-		{1, 100.0 / 24, 0.5}, // half of it
-		{1, 50, 1},           // over target
-		{6, 50, 1},           // June
-		{6, 49.99, 0.9998},   // just under
-		{11, 90, 0.9818},     // 90 / (100·11/12)
+		{12, 100, 1},        // exactly on target
+		{12, 99.99, 0.9999}, // just under
+		{12, 0, 0},          // zero
+		{12, 100, 1},        // (max is 100: over target is checked before the due month)
+		{12, miss, 0},       // missing
+		{1, 100.0 / 12, 1},  // January: 8.33% is on 序时
+		{1, 4.16, 0.4994},   // 4.16 of the printed (rounded) 8.33
+		{1, 4.165, 0.5006},  // values are rounded to 0.01 too: 4.17
+		{1, 50, 1},          // over target
+		{6, 50, 1},          // June
+		{6, 49.99, 0.9998},  // just under
+		{11, 90, 0.9818},    // 90 / (100·11/12)
 	} {
 		f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
 		if tc.v != miss {
@@ -188,15 +199,16 @@ func TestRatioRule(t *testing.T) {
 		credit   float64
 		says     string
 	}{
-		{1, 70, 100, 1, "70.0%"},         // exactly on target, even in January
-		{12, 69.93, 100, 0.999, "69.9%"}, // just under
-		{12, 0, 100, 0, "0.0%"},          // zero
-		{12, 90, 100, 1, "90.0%"},        // over target
-		{12, miss, 100, 0, "未填报"},        // missing numerator
-		{12, 70, miss, 0, "未填报"},         // missing denominator
-		{12, 0, 0, 0, "未填报资金"},           // no money at all
-		{12, 5, 0, 1, "100.0%"},          // inconsistent (the form rejects it): counts as all
-		{12, 35, 100, 0.5, "35.0%"},      // half the target
+		{1, 70, 100, 1, "70%"},               // exactly on target, even in January
+		{12, 69.93, 100, 0.999, "69.93%"},    // just under
+		{12, 69.99, 100, 0.9999, "得分率99.9%"}, // never printed as 100.0%
+		{12, 0, 100, 0, "0%"},                // zero
+		{12, 90, 100, 1, "90%"},              // over target
+		{12, miss, 100, 0, "未填报"},            // missing numerator
+		{12, 70, miss, 0, "未填报"},             // missing denominator
+		{12, 0, 0, 0, "（0/0），不适用"},           // no money at all: 不适用, not 0
+		{12, 5, 0, 1, "100%"},                // inconsistent (the form rejects it): counts as all
+		{12, 35, 100, 0.5, "35%"},            // half the target
 	} {
 		f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
 		if tc.num != miss {
@@ -206,6 +218,9 @@ func TestRatioRule(t *testing.T) {
 			f.Indicators["fund_total"] = seeds.Number{Value: tc.den, Set: true, Cell: "量化指标!D4"}
 		}
 		o := newEval(tc.m).rule(f, nil, r)
+		if (o.excluded == notApplicable) != (tc.num == 0 && tc.den == 0) {
+			t.Errorf("%v/%v: excluded %q", tc.num, tc.den, o.excluded)
+		}
 		if !near(o.part.Credit, tc.credit) || !strings.Contains(o.part.Explanation, tc.says) {
 			t.Errorf("%v/%v: credit %v, want %v; %s", tc.num, tc.den, o.part.Credit, tc.credit, o.part.Explanation)
 		}
@@ -215,7 +230,7 @@ func TestRatioRule(t *testing.T) {
 		"fund_collective": {Value: 52, Set: true, Cell: "量化指标!D5"},
 	}}
 	o := newEval(9).rule(f, nil, r)
-	if want := "项目资金用于村级集体经济的比例65.0%(52/80万元),目标≥70%,得分率92.9%(量化指标!D5、D4)"; o.part.Explanation != want {
+	if want := "项目资金用于村级集体经济的比例65%(52/80万元),目标≥70%,得分率92.9%(量化指标!D5、D4)"; o.part.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}
 }
@@ -238,26 +253,33 @@ func TestVillageRules(t *testing.T) {
 		{"share zero", "五、7", 2, 11, repeat(0, 10), 0, 0, 10},
 		{"share over", "五、7", 2, 12, repeat(20, 10), 1, 10, 10},
 		{"share missing", "五、7", 2, 11, cat(repeat(5, 7), []float64{miss}, repeat(1, 2)), 0.875, 7, 10},
-		{"share January on 序时", "五、7", 2, 1, cat(repeat(5.0/11, 8), repeat(0.45, 2)), 1, 8, 10},
-		{"share January under", "五、7", 2, 1, repeat(0.45, 10), 0, 0, 10},
+		// January: 5 × 1/10 (due 10: 11月份前) = 0.5; values are compared at 0.01, half up.
+		{"share January on 序时", "五、7", 2, 1, cat(repeat(0.5, 8), repeat(0.49, 2)), 1, 8, 10},
+		{"share January value precision", "五、7", 2, 1, repeat(0.495, 10), 1, 10, 10},
+		{"share January under", "五、7", 2, 1, repeat(0.44, 10), 0, 0, 10},
 		{"share after due", "五、7", 2, 12, cat(repeat(4.99, 10)), 0, 0, 10},
-		// compliance, numeric, pro-rata: income >= 3 in every village.
-		{"compliance on target", "五、7", 1, 11, repeat(3, 10), 1, 10, 10},
-		{"compliance one short", "五、7", 1, 11, cat(repeat(3, 9), []float64{2.99}), 0.9, 9, 10},
-		{"compliance June", "五、7", 1, 6, repeat(3.0*6/11, 10), 1, 10, 10},
+		// compliance, numeric, pro-rata: income > 3 (突破3万元) in every village.
+		{"compliance on target", "五、7", 1, 11, repeat(3.01, 10), 1, 10, 10},
+		{"compliance 3 is not 突破3", "五、7", 1, 11, repeat(3, 10), 0, 0, 10},
+		{"compliance one short", "五、7", 1, 11, cat(repeat(3.01, 9), []float64{3}), 0.9, 9, 10},
+		{"compliance June", "五、7", 1, 6, repeat(1.81, 10), 1, 10, 10},
+		// June: 3 × 6/10 = 1.8, printed >1.8: 1.805 prints as 1.81 and passes, 1.8049 as 1.80 and does not.
+		{"compliance June rounding", "五、7", 1, 6, []float64{1.805, 1.8049, 1.81, 1.8}, 0.5, 2, 4},
 		// compliance, bool, standing.
-		{"bool all", "四、3", 0, 1, repeat(1, 10), 1, 10, 10},
-		{"bool one 否", "四、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
-		{"bool one empty", "四、3", 0, 12, cat(repeat(1, 9), []float64{miss}), 0.9, 9, 10},
-		{"bool none", "四、3", 0, 12, repeat(0, 10), 0, 0, 10},
+		{"bool all", "五、3", 0, 1, repeat(1, 10), 1, 10, 10},
+		{"bool one 否", "五、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
+		{"bool one empty", "五、3", 0, 12, cat(repeat(1, 9), []float64{miss}), 0.9, 9, 10},
+		{"bool none", "五、3", 0, 12, repeat(0, 10), 0, 0, 10},
+		// compliance, bool, 到2020年: June 2019 expects 6/24 of the villages.
+		{"water June 2019", "四、3", 0, 6, cat(repeat(1, 2), repeat(0, 8)), 0.8, 2, 10},
 		// village_share, bool: road6 in 50% of villages.
 		{"road6 half", "四、10", 1, 5, cat(repeat(1, 5), repeat(0, 5)), 1, 5, 10},
-		{"road6 under", "四、10", 1, 5, cat(repeat(1, 4), repeat(0, 6)), 0.8, 4, 10},
+		{"road6 under", "四、10", 1, 12, cat(repeat(1, 1), repeat(0, 9)), 0.4, 1, 10}, // December 2019: half of 50%
 		// compliance, integer, standing: reserve >= 2.
 		{"reserve on", "五、2", 0, 1, repeat(2, 4), 1, 4, 4},
 		{"reserve under", "五、2", 0, 1, []float64{2, 2, 2, 1}, 0.75, 3, 4},
 		// compliance, step (not pro-rata): 冬训 >= 32 due in December.
-		{"winter before due", "五、3", 1, 11, repeat(0, 4), 1, 4, 4},
+		{"winter before due", "五、3", 1, 11, repeat(0, 4), 0, 4, 4}, // 未到期: excluded
 		{"winter due on", "五、3", 1, 12, repeat(32, 4), 1, 4, 4},
 		{"winter due under", "五、3", 1, 12, []float64{32, 32, 32, 31.9}, 0.75, 3, 4},
 		// count: 主题党日 12 a year, pro-rata, rounded down.
@@ -267,7 +289,7 @@ func TestVillageRules(t *testing.T) {
 		{"theme December", "五、4", 0, 12, []float64{12, 12, 12, 11}, 0.75, 3, 4},
 		{"theme missing", "五、4", 0, 12, []float64{12, 12, 12, miss}, 0.75, 3, 4},
 		// count, step: 组织生活会 >= 1 by December.
-		{"life before December", "五、4", 1, 11, repeat(0, 4), 1, 4, 4},
+		{"life before December", "五、4", 1, 11, repeat(0, 4), 0, 4, 4}, // 未到期: excluded
 		{"life December", "五、4", 1, 12, []float64{1, 2, 0, 1}, 0.75, 3, 4},
 	}
 	for _, c := range cases {
@@ -275,6 +297,9 @@ func TestVillageRules(t *testing.T) {
 			tk, r := ruleOf(t, c.task, c.rule)
 			o := newEval(c.m).rule(villageFiling(r.Indicator, c.vals...), tk, r)
 			v := o.village
+			if wantEx := strings.HasSuffix(c.name, "before due") || strings.HasSuffix(c.name, "before December"); (o.excluded == notDue) != wantEx {
+				t.Errorf("excluded %q (%s)", o.excluded, o.part.Explanation)
+			}
 			if !near(o.part.Credit, c.credit) || v.Meeting != c.meeting || v.Concerned != c.concerned {
 				t.Errorf("credit %v meeting %d/%d, want %v %d/%d (%s)", o.part.Credit, v.Meeting, v.Concerned,
 					c.credit, c.meeting, c.concerned, o.part.Explanation)
@@ -314,7 +339,7 @@ func TestVillageWhere(t *testing.T) {
 		f.Villages[i].Values["sewage_volume"] = seeds.Number{Value: 5, Set: true}
 	}
 	o = newEval(3).rule(f, tk, r)
-	if o.part.Credit != 1 || o.village.Concerned != 0 || o.village.Share != 1 || !strings.Contains(o.part.Explanation, "无涉及的村") {
+	if o.excluded != notApplicable || o.village.Concerned != 0 || o.village.Share != 1 || !strings.Contains(o.part.Explanation, "无涉及的村") {
 		t.Errorf("none concerned: credit %v (%s)", o.part.Credit, o.part.Explanation)
 	}
 }
@@ -334,7 +359,7 @@ func TestVillageExplanation(t *testing.T) {
 		t.Errorf("short = %+v", s)
 	}
 	o = newEval(9).rule(villageFiling("income", vals...), tk, r)
-	if !strings.Contains(o.part.Explanation, "按序时标准≥4.09万元计") {
+	if !strings.Contains(o.part.Explanation, "按序时标准≥4.5万元计") { // 5 × 9/10 (due 10: 11月份前)
 		t.Errorf("September: %s", o.part.Explanation)
 	}
 	tk, r = ruleOf(t, "五、4", 0)
@@ -379,7 +404,7 @@ func TestWorkedExamples(t *testing.T) {
 		}), 3.83, Green},
 		{"五、4", 9, multiFiling(40, func(i int) map[string]float64 {
 			return map[string]float64{"theme_days": 9 - b2i(i >= 36), "life_meetings": 0, "member_reviews": 0}
-		}), 3.8, Green},
+		}), 1.8, Green}, // of 2: 组织生活会 and 民主评议 are not due before December
 		{"五、7", 11, func() *seeds.Filing {
 			f := multiFiling(36, func(i int) map[string]float64 {
 				// 26 villages ≥5万元, 8 between 3 and 5, 2 below 3.
@@ -390,7 +415,7 @@ func TestWorkedExamples(t *testing.T) {
 			return f
 		}(), 5.55, Green},
 	} {
-		ts, _, _ := newEval(tc.m).task(tc.f, checklist.Task(tc.task))
+		ts, _ := newEval(tc.m).task(tc.f, checklist.Task(tc.task))
 		if ts.Score != tc.score || ts.Light != tc.light {
 			t.Errorf("%s: score %v light %s, want %v %s (%s)", tc.task, ts.Score, ts.Light, tc.score, tc.light, ts.Explanation)
 		}
@@ -398,13 +423,18 @@ func TestWorkedExamples(t *testing.T) {
 }
 
 func TestLightBands(t *testing.T) {
-	s := checklist.Scoring // yellow_behind 10, red_behind 30
+	s := checklist.Scoring // light_green 0.9, light_yellow 0.6
 	for _, tc := range []struct {
-		behind float64
+		credit float64
 		want   Light
-	}{{0, Green}, {10, Green}, {10.01, Yellow}, {30, Yellow}, {30.01, Red}, {100, Red}} {
-		if got := lightFor(s, tc.behind); got != tc.want {
-			t.Errorf("lightFor(%v) = %s, want %s", tc.behind, got, tc.want)
+	}{{0, Red}, {0.3, Red}, {0.5999, Red}, {0.6, Yellow}, {0.8999, Yellow}, {0.9, Green}, {1, Green}} {
+		if got := lightOf(s, tc.credit); got != tc.want {
+			t.Errorf("lightOf(%v) = %s, want %s", tc.credit, got, tc.want)
 		}
+	}
+	// Even a checklist that would call 0 yellow keeps 0 credit red.
+	s.LightYellow = 0
+	if got := lightOf(s, 0); got != Red {
+		t.Errorf("0 credit: %s", got)
 	}
 }

@@ -46,13 +46,13 @@ func NewAssessor(c *seeds.Checklist, period string, history []*Result) (*Assesso
 	if err != nil {
 		return nil, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInput, period)
 	}
-	e := &evaluator{c: c, month: int(pt.Month()), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
+	e := &evaluator{c: c, month: int(pt.Month()), year: pt.Year(), inds: map[string]*seeds.Indicator{}, ntasks: len(c.Tasks())}
 	for _, t := range c.Tasks() {
 		for i := range t.Indicators {
 			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
 		}
 	}
-	res := &Result{Period: period, ChecklistVersion: c.Version, Counties: []CountyResult{}}
+	res := &Result{Period: period, ChecklistVersion: c.Version, DoneWithoutEvidence: c.Scoring.DoneWithoutEvidence, Counties: []CountyResult{}}
 	for _, a := range c.Areas {
 		res.Areas = append(res.Areas, AreaHeader{ID: a.ID, Name: a.Name, Weight: a.Weight})
 	}
@@ -101,10 +101,11 @@ func (a *Assessor) Result() (*Result, error) {
 	// Assess's order: by code before ranking (the ranking's sort is stable).
 	slices.SortFunc(res.Counties, func(x, y CountyResult) int { return cmp.Compare(x.Code, y.Code) })
 	slices.SortFunc(a.meta, func(x, y countyMeta) int { return cmp.Compare(x.code, y.code) })
-	rank(res.Counties)
+	rank(res.Counties, a.e.c.Scoring, a.e.c.Scoring.Grades)
 	compare(res, previous(a.pt, a.history))
 	res.Completeness = completenessOf(a.meta)
 	res.RedTasks = redTasks(a.e.c, res.Counties)
+	res.Doubts = doubts(res.Counties)
 	res.Assessed, res.Stats = stats(a.e.c, res.Counties)
 	a.res, a.meta, a.seen = nil, nil, nil
 	return res, nil
@@ -133,4 +134,20 @@ func completenessOf(ms []countyMeta) Completeness {
 		}
 	}
 	return k
+}
+
+// doubts lists every 存疑 claim, by county code, then in checklist order.
+func doubts(cs []CountyResult) []Doubt {
+	byCode := slices.Clone(cs)
+	slices.SortFunc(byCode, func(a, b CountyResult) int { return cmp.Compare(a.Code, b.Code) })
+	var out []Doubt
+	for _, cr := range byCode {
+		for _, ts := range cr.Tasks {
+			if ts.Doubt != "" {
+				out = append(out, Doubt{County: cr.Code, Name: cr.Name, Task: ts.Task, Title: ts.Title,
+					Claimed: ts.Claimed, Data: ts.DataCredit, Text: ts.Doubt})
+			}
+		}
+	}
+	return out
 }

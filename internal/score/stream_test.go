@@ -27,9 +27,9 @@ func goldenInput(seed uint64) (string, []Submission, []*Result, error) {
 }
 
 // TestAssessorGolden: Assess and the streaming Assessor (fed in a shuffled order, each
-// filing wiped right after Add, so it cannot have kept it) give the JSON that Assess gave
-// before the Assessor existed (testdata/assess_seed*.json were written by that
-// implementation), byte for byte.
+// filing wiped right after Add, so it cannot have kept it) give the same JSON as the
+// golden files, byte for byte (rewrite them with -update when the rules change on
+// purpose, and read the diff).
 func TestAssessorGolden(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {

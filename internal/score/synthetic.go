@@ -11,7 +11,7 @@ import (
 )
 
 // The sheet names and layout Synthetic assumes for the cells it records: 重点任务 with one
-// row per task from row 3 (进展状态 in column E), 量化指标 with one row per county-level
+// row per task from row 3 (进展状态 in column E, 完成进度 in F), 量化指标 with one row per county-level
 // indicator from row 3 (本期数值 in column D), 村级台账 with one row per village from row 4
 // (乡镇, 村, 第一书记 in A–C, then one column per village-level indicator from D).
 const (
@@ -29,9 +29,9 @@ const (
 // taken from period ("YYYY-MM"); an invalid period counts as December.
 func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.Rand, quality float64) *seeds.Filing {
 	quality = math.Max(0, math.Min(1, quality))
-	m := 12
+	m, y := 12, 0
 	if t, err := time.Parse("2006-01", period); err == nil {
-		m = int(t.Month())
+		m, y = int(t.Month()), t.Year()
 	}
 	f := &seeds.Filing{County: county.Code, Period: period, Version: c.Version,
 		Indicators: map[string]seeds.Number{}}
@@ -71,8 +71,8 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		case x > 1-0.15*(1-quality):
 			st = seeds.StatusNotStarted
 		}
-		tr := seeds.TaskReport{Task: t.ID, Status: st,
-			Progress: "按计划推进", Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i)}
+		tr := seeds.TaskReport{Task: t.ID, Status: st, Progress: "按计划推进", PercentSet: true,
+			Cell: fmt.Sprintf("重点任务!E%d", synTaskRow+i), PercentCell: fmt.Sprintf("重点任务!F%d", synTaskRow+i)}
 		if st != seeds.StatusDone {
 			// The county's own words, chosen without drawing from r (the values stay as they were).
 			k := (i + len(county.Code) + int(county.Code[len(county.Code)-1])) % len(synProblems)
@@ -142,6 +142,61 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 		}
 		clampLE(c, seeds.LevelVillage, vr.Values)
 		f.Villages = append(f.Villages, vr)
+	}
+
+	// 完成进度 and 佐证, drawn last so that the draws above do not depend on them.
+	for i, t := range c.Tasks() {
+		tr := &f.Tasks[i]
+		due := t.Due
+		if due == 0 {
+			due = 12
+		}
+		exp := fraction(m, due, true)
+		switch tr.Status {
+		case seeds.StatusDone:
+			tr.Percent = 100
+			// 佐证 is usually named; poorer counties forget it more often (缺佐证).
+			if r.Float64() < 0.7+0.3*quality {
+				tr.Evidence = "工作台账及照片"
+			}
+		case seeds.StatusInProgress:
+			// Around 序时, ahead for good counties and behind for poor ones, 1–99%.
+			tr.Percent = math.Max(1, math.Min(99, math.Round(100*exp*(0.6+0.6*quality)*math.Exp(r.NormFloat64()*0.2))))
+		}
+	}
+	// A task the data measure (its rules, or a status task's checks) is reported as the
+	// data show: an honest county's claims are not 存疑.
+	e := &evaluator{c: c, month: m, year: y, inds: map[string]*seeds.Indicator{}}
+	for _, t := range c.Tasks() {
+		for i := range t.Indicators {
+			e.inds[t.Indicators[i].ID] = &t.Indicators[i]
+		}
+	}
+	for i, t := range c.Tasks() {
+		rules := t.Rules
+		if len(rules) == 0 {
+			rules = t.Checks
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		dc, share, _, _ := e.ruleSet(f, t, rules)
+		if share == 0 {
+			continue
+		}
+		due := t.Due
+		if due == 0 {
+			due = 12
+		}
+		tr := &f.Tasks[i]
+		switch p := math.Round(100 * dc * e.frac(due, t.DueYear, true)); {
+		case p >= 100:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusDone, 100, "村级台账数据"
+		case p <= 0:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusNotStarted, 0, ""
+		default:
+			tr.Status, tr.Percent, tr.Evidence = seeds.StatusInProgress, math.Min(99, p), ""
+		}
 	}
 	return f
 }

@@ -24,24 +24,42 @@ const (
 type Submission struct {
 	County   string        // code
 	Name     string        // 任城区
+	Type     string        // unit type from the roster: 县市区 (default) or 功能区
 	Filing   *seeds.Filing // the accepted (latest) form; nil: 未报送
 	Received time.Time     // when the accepted form arrived
 	Deadline time.Time     // the period's deadline
 	Version  int           // how many forms were accepted for this period (1 = first)
 	Rejected int           // how many forms were rejected for this period
 	Problems []string      // the problems of the last rejected form, when no form was accepted
+	// Roster is the county's roster entry: the office's facts on its villages (中心村,
+	// villages that need a sewage station) decide who a rule applies to. nil: none known.
+	Roster *seeds.County
 }
 
 // Result is the assessment of one period.
 type Result struct {
-	Period           string          `json:"period"` // YYYY-MM
-	ChecklistVersion string          `json:"checklist_version"`
-	Counties         []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
-	Completeness     Completeness    `json:"completeness"`
-	RedTasks         []TaskRedCount  `json:"red_tasks"` // tasks red in most counties, most first
-	Areas            []AreaHeader    `json:"areas"`     // the checklist's areas, for column headers
-	Assessed         int             `json:"assessed"`  // counties with an accepted form
-	Stats            map[string]Stat `json:"stats,omitempty"`
+	Period           string `json:"period"` // YYYY-MM
+	ChecklistVersion string `json:"checklist_version"`
+	// DoneWithoutEvidence is the progress 已完成 without 佐证 counts for (scoring.done_without_evidence).
+	DoneWithoutEvidence float64         `json:"done_without_evidence,omitempty"`
+	Counties            []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
+	Completeness        Completeness    `json:"completeness"`
+	RedTasks            []TaskRedCount  `json:"red_tasks"`        // tasks red in most counties, most first
+	Doubts              []Doubt         `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
+	Areas               []AreaHeader    `json:"areas"`            // the checklist's areas, for column headers
+	Assessed            int             `json:"assessed"`         // counties with an accepted form
+	Stats               map[string]Stat `json:"stats,omitempty"`
+}
+
+// Doubt is one claim the data contradict (存疑), for the summary.
+type Doubt struct {
+	County  string  `json:"county"` // code
+	Name    string  `json:"name"`
+	Task    string  `json:"task"`
+	Title   string  `json:"title"`
+	Claimed float64 `json:"claimed"` // the credit the claim would earn
+	Data    float64 `json:"data"`    // the credit the data support
+	Text    string  `json:"text"`
 }
 
 // AreaHeader names an area and its weight.
@@ -70,14 +88,23 @@ type TaskRedCount struct {
 type CountyResult struct {
 	Code      string `json:"code"`
 	Name      string `json:"name"`
-	Submitted bool   `json:"submitted"` // false: 未报送, not ranked, no score
+	Type      string `json:"type,omitempty"` // 功能区, or "" for 县市区
+	Submitted bool   `json:"submitted"`      // false: 未报送 (ranked last with 0, or unranked, by scoring.missing)
 
-	Raw       float64 `json:"raw"`       // sum of area scores, 0–100
+	// Earned is the sum of the (rounded) area scores, out of Possible: the weights of
+	// everything due and applicable this period (100 when everything is).
+	Earned   float64 `json:"earned"`
+	Possible float64 `json:"possible"`
+	// Raw is Earned rescaled to 100 (Earned × 100 / Possible, to 0.01); Raw = Earned when
+	// Possible is 100.
+	Raw       float64 `json:"raw"`
 	Deduction float64 `json:"deduction"` // points deducted (late)
 	Total     float64 `json:"total"`     // Raw − Deduction, not below 0
 	Grade     string  `json:"grade"`
-	Rank      int     `json:"rank"` // 1-based; ties share a rank; 0 when not ranked
-	Of        int     `json:"of"`   // number of ranked counties
+	// GradeNote says why the grade is not the band's: 优秀 beyond the quota.
+	GradeNote string `json:"grade_note,omitempty"`
+	Rank      int    `json:"rank"` // 1-based within the unit's ranking; ties share a rank; 0 when not ranked
+	Of        int    `json:"of"`   // number of units in that ranking
 
 	HasPrev     bool    `json:"has_prev"`
 	PrevRank    int     `json:"prev_rank,omitempty"`
@@ -100,15 +127,16 @@ type CountyResult struct {
 // Deduction is one deduction with its reason.
 type Deduction struct {
 	Points float64 `json:"points"`
-	Reason string  `json:"reason"` // 迟报3天,扣0.5分
+	Reason string  `json:"reason"` // 迟报3天，扣0.6分
 }
 
 // AreaScore is one area's subtotal.
 type AreaScore struct {
-	ID     string  `json:"id"`
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	Score  float64 `json:"score"`
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Weight   float64 `json:"weight"`
+	Score    float64 `json:"score"`    // sum of the area's rounded task scores
+	Possible float64 `json:"possible"` // sum of the area's tasks' Possible
 }
 
 // TaskScore is one task's result.
@@ -119,13 +147,26 @@ type TaskScore struct {
 	Kind     string  `json:"kind"`
 	Weight   float64 `json:"weight"`
 	Target   string  `json:"target"`
+	Origin   string  `json:"origin"`   // whose words the target is: 清单原文 or 考核办细化
 	Status   string  `json:"status"`   // 进展状态 as reported
 	Reported string  `json:"reported"` // what was reported, in words: 推进中 / 72.5% / 31/38个村
 	Expected string  `json:"expected"` // what 序时 expects by now: 序时75% / 5万元以上的村≥80%
-	Credit   float64 `json:"credit"`   // 0–1
-	Score    float64 `json:"score"`    // Credit × Weight
+	Credit   float64 `json:"credit"`   // 0–1, of what is due and applicable
+	Score    float64 `json:"score"`    // Credit × Possible, rounded to 0.01
+	Possible float64 `json:"possible"` // points the task can earn this period: Weight less its rules not yet due or not applicable
 	Behind   float64 `json:"behind"`   // points (0–100) behind 序时
-	Light    Light   `json:"light"`
+	Light    Light   `json:"light"`    // from Credit; "" when Excluded
+	// Excluded is 未到期 or 不适用 when nothing of the task counts this period (Possible 0):
+	// the report says 本期不计分（未到期）.
+	Excluded string `json:"excluded,omitempty"`
+	// NoEvidence: reported 已完成 without 佐证 (缺佐证), counted as
+	// scoring.done_without_evidence.
+	NoEvidence bool `json:"no_evidence,omitempty"`
+	// Doubt (存疑) says, with both numbers, that the data contradict the claim; Claimed
+	// and DataCredit are the two credits. A status task is then scored on the data.
+	Doubt      string  `json:"doubt,omitempty"`
+	Claimed    float64 `json:"claimed,omitempty"`
+	DataCredit float64 `json:"data_credit,omitempty"`
 	// Explanation says in Chinese how the score came about, naming target, reported
 	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
 	Explanation string     `json:"explanation"`
@@ -145,6 +186,7 @@ type RulePart struct {
 	Required    float64 `json:"required"`
 	Cells       string  `json:"cells"`
 	Explanation string  `json:"explanation"`
+	Excluded    string  `json:"excluded,omitempty"` // 未到期 or 不适用: the rule counts for nothing this period
 }
 
 // VillageRuleSummary is, for one village-level rule, the share of villages meeting it and
@@ -160,6 +202,9 @@ type VillageRuleSummary struct {
 
 	// Missing counts the concerned villages that left the value empty (counted as short).
 	Missing int `json:"missing,omitempty"`
+	// SelfReported counts the concerned villages the county's own report put in scope
+	// where the office's roster has not decided (e.g. sewage volume above 50 m³/d).
+	SelfReported int `json:"self_reported,omitempty"`
 }
 
 // TownShortfall lists the villages of one 乡镇 that fall short of a rule.

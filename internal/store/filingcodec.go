@@ -15,7 +15,8 @@ import (
 //
 //   - '{' (or JSON white space): JSON, as written before filing encoding 1 existed;
 //     still read, never written.
-//   - filingBinary1: a compact binary encoding, below.
+//   - filingBinary1: a compact binary encoding, below; still read, never written.
+//   - filingBinary2: encoding 1 with the task's 完成进度 and 佐证说明 (template version 2).
 //
 // Binary encoding 1, after the version byte: every string is a uvarint byte length and
 // the bytes; every integer a varint; a float64 its 8 IEEE-754 bytes, little endian; a
@@ -25,12 +26,16 @@ import (
 //
 //	filing:  county period version  tasks(len+1, task…)  indicators(len+1, (key number)…)  villages(len+1, village…)
 //	task:    task status progress problems next_steps cell
+//	         [encoding 2 only:] percent(float64) percent_set(bool) percent_cell evidence
 //	number:  value set note cell
 //	village: town village secretary row values(len+1, (key number)…)
 //
 // Decoding copies the input into one string and slices every string of the filing out of
 // it: a 172-village filing is a few allocations instead of JSON's thousands.
-const filingBinary1 = 0x01
+const (
+	filingBinary1 = 0x01
+	filingBinary2 = 0x02
+)
 
 // errFilingCodec is wrapped by every decoding error.
 var errFilingCodec = errors.New("filing encoding")
@@ -42,7 +47,7 @@ func encodeFiling(f *seeds.Filing) []byte {
 		n += 48 + len(v.Values)*40 // key, 8-byte value, set, note, cell (~F12)
 	}
 	e := fenc{b: make([]byte, 0, n)}
-	e.b = append(e.b, filingBinary1)
+	e.b = append(e.b, filingBinary2)
 	e.str(f.County)
 	e.str(f.Period)
 	e.str(f.Version)
@@ -54,6 +59,14 @@ func encodeFiling(f *seeds.Filing) []byte {
 			e.str(t.Problems)
 			e.str(t.NextSteps)
 			e.str(t.Cell)
+			e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(t.Percent))
+			if t.PercentSet {
+				e.b = append(e.b, 1)
+			} else {
+				e.b = append(e.b, 0)
+			}
+			e.str(t.PercentCell)
+			e.str(t.Evidence)
 		}
 	}
 	e.numbers(f.Indicators)
@@ -122,8 +135,8 @@ func decodeFilingBytes(b []byte) (*seeds.Filing, error) {
 			return nil, err
 		}
 		return f, nil
-	case filingBinary1:
-		d := fdec{s: string(b[1:])}
+	case filingBinary1, filingBinary2:
+		d := fdec{s: string(b[1:]), v2: b[0] == filingBinary2}
 		f := d.filing()
 		if d.err == nil && d.i != len(d.s) {
 			d.fail("%d trailing bytes", len(d.s)-d.i)
@@ -137,6 +150,7 @@ func decodeFilingBytes(b []byte) (*seeds.Filing, error) {
 }
 
 type fdec struct {
+	v2  bool // encoding 2: tasks carry percent and evidence
 	s   string
 	i   int
 	err error
@@ -224,6 +238,22 @@ func (d *fdec) filing() *seeds.Filing {
 			t.Task = d.str()
 			t.Status = seeds.Status(d.int())
 			t.Progress, t.Problems, t.NextSteps, t.Cell = d.str(), d.str(), d.str(), d.str()
+			if d.v2 {
+				if d.i+9 > len(d.s) {
+					d.fail("truncated task")
+					return f
+				}
+				t.Percent = math.Float64frombits(le64(d.s[d.i : d.i+8]))
+				switch d.s[d.i+8] {
+				case 0:
+				case 1:
+					t.PercentSet = true
+				default:
+					d.fail("bad bool %#x", d.s[d.i+8])
+				}
+				d.i += 9
+				t.PercentCell, t.Evidence = d.str(), d.str()
+			}
 		}
 	}
 	f.Indicators = d.numbers()

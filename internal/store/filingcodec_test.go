@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -51,7 +52,8 @@ func randFiling(r *rand.Rand) *seeds.Filing {
 	if r.IntN(5) != 0 {
 		f.Tasks = make([]seeds.TaskReport, r.IntN(45))
 		for i := range f.Tasks {
-			f.Tasks[i] = seeds.TaskReport{Task: str(), Status: seeds.Status(r.IntN(6) - 1), Progress: str(), Problems: str(), NextSteps: str(), Cell: str()}
+			f.Tasks[i] = seeds.TaskReport{Task: str(), Status: seeds.Status(r.IntN(6) - 1), Progress: str(), Problems: str(), NextSteps: str(), Cell: str(),
+				Percent: r.NormFloat64() * 50, PercentSet: r.IntN(2) == 0, PercentCell: str(), Evidence: str()}
 		}
 	}
 	if r.IntN(5) != 0 {
@@ -70,7 +72,7 @@ func TestFilingCodecRoundTrip(t *testing.T) {
 	for i := range 2000 {
 		f := randFiling(r)
 		b := encodeFiling(f)
-		if b[0] != filingBinary1 {
+		if b[0] != filingBinary2 {
 			t.Fatalf("version byte %#x", b[0])
 		}
 		got, err := decodeFilingBytes(b)
@@ -112,7 +114,7 @@ func TestFilingCodecCorrupt(t *testing.T) {
 	}
 	tests := map[string][]byte{
 		"empty":    {},
-		"version":  append([]byte{0x02}, b[1:]...),
+		"version":  append([]byte{0x03}, b[1:]...),
 		"trailing": append(append([]byte{}, b...), 0),
 		"huge len": {filingBinary1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
 		"overlong": {filingBinary1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
@@ -132,7 +134,7 @@ func FuzzDecodeFiling(f *testing.F) {
 	f.Add(encodeFiling(testFiling("370811", "2026-11", 3, 2)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fl, err := decodeFilingBytes(b)
-		if err != nil || len(b) == 0 || b[0] != filingBinary1 {
+		if err != nil || len(b) == 0 || b[0] != filingBinary2 {
 			return
 		}
 		if again := encodeFiling(fl); string(again) != string(b) {
@@ -175,5 +177,36 @@ func BenchmarkEncodeFiling(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		encodeFiling(f)
+	}
+}
+
+// TestFilingCodecVersion1: a filing stored in encoding 1 (before 完成进度 and 佐证说明)
+// still decodes, with no progress set.
+func TestFilingCodecVersion1(t *testing.T) {
+	e := fenc{}
+	e.b = append(e.b, filingBinary1)
+	e.str("370811")
+	e.str("2019-06")
+	e.str("2019.1")
+	e.len(1, false)
+	e.str("一、1")
+	e.b = binary.AppendVarint(e.b, int64(seeds.StatusInProgress))
+	for _, s := range []string{"按计划推进", "", "", "重点任务!E2"} {
+		e.str(s)
+	}
+	e.len(0, true)
+	e.len(0, true)
+	f, err := decodeFilingBytes(e.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := seeds.TaskReport{Task: "一、1", Status: seeds.StatusInProgress, Progress: "按计划推进", Cell: "重点任务!E2"}
+	if f.County != "370811" || len(f.Tasks) != 1 || f.Tasks[0] != want {
+		t.Errorf("decoded %+v", f)
+	}
+	// The same bytes read as encoding 2 are truncated, not misread.
+	e.b[0] = filingBinary2
+	if _, err := decodeFilingBytes(e.b); !errors.Is(err, errFilingCodec) {
+		t.Errorf("encoding 2 of version-1 bytes: %v", err)
 	}
 }

@@ -76,7 +76,7 @@ func (pool *xmempool) compress(data []byte) *membuffer {
 
 // zfontLevel is the level font programs are compressed at: they are most of a report's
 // bytes (CJK glyph outlines), and level 6 makes them ~6% smaller than level 2.
-const zfontLevel = 6
+const zfontLevel = 9
 
 var zfontWriters = make(chan *zlib.Writer, 16)
 

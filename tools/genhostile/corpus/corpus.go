@@ -168,7 +168,7 @@ func Cases() []Case {
 		{File: "big-attachment.xlsx", Kind: "a 50 MB attachment (refused by size before reading)", Want: "太大", Mail: Reject, MailWant: "超过10MB", Big: true},
 		{File: "dimension-million.xlsx", Kind: "the village sheet's dimension claims A1:XFD1048576, a value at row 1048576", Want: "行数超过上限", Mail: Reject},
 		{File: "many-rows.xlsx", Kind: "the village sheet with 200,000 real rows (no dimension element)", Want: "行数超过上限", Cell: vs + "!A5001", Mail: Reject, Big: true},
-		{File: "long-text.xlsx", Kind: "100,000 characters in one 进展情况 cell", Want: "内容过长", Cell: templates.SheetTasks + "!F2", Mail: Reject},
+		{File: "long-text.xlsx", Kind: "100,000 characters in one 进展情况 cell", Want: "内容过长", Cell: templates.SheetTasks + "!G2", Mail: Reject},
 		// Broken forms.
 		{File: "blank-form.xlsx", Kind: "the form sent back unfilled", Want: "未选择进展状态", Cell: templates.SheetTasks + "!E2", Mail: Reject},
 		{File: "merged-cells.xlsx", Kind: "village input cells merged across three indicator columns", Want: "合并", Cell: vs + "!D2", Mail: Reject},

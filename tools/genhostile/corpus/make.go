@@ -145,7 +145,7 @@ func (g *Gen) Make(file string) ([]byte, error) {
 			return strings.Replace(x, "</sheetData>", b.String()+"</sheetData>", 1)
 		})
 	case "long-text.xlsx":
-		return set(templates.SheetTasks, "F2", strings.Repeat("进展", 50000))
+		return set(templates.SheetTasks, "G2", strings.Repeat("进展", 50000))
 	case "blank-form.xlsx":
 		return bytes.Clone(g.blank), nil
 	case "merged-cells.xlsx":

@@ -1,0 +1,137 @@
+package score
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jining/kaohe/seeds"
+)
+
+// TestScoringDoc checks every worked example of docs/scoring.md, in its order.
+func TestScoringDoc(t *testing.T) {
+	status := func(id string, m int, st seeds.Status, pct float64, evidence string) TaskScore {
+		f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: id, Status: st, Percent: pct, PercentSet: true, Evidence: evidence, Cell: "重点任务!E3"}}}
+		ts, _ := newEval(m).task(f, checklist.Task(id))
+		return ts
+	}
+	expect := func(ex string, ts TaskScore, credit, score, possible float64, light Light) {
+		t.Helper()
+		if !near(ts.Credit, credit) || ts.Score != score || ts.Possible != possible || ts.Light != light {
+			t.Errorf("%s: credit %v score %v/%v light %s, want %v %v/%v %s (%s)", ex, ts.Credit, ts.Score, ts.Possible, ts.Light,
+				credit, score, possible, light, ts.Explanation)
+		}
+	}
+
+	// §2.1 Status tasks.
+	expect("2.1 November 50%", status("一、1", 11, seeds.StatusInProgress, 50, ""), 0.5455, 2.18, 4, Red)
+	expect("2.1 June 50%", status("一、1", 6, seeds.StatusInProgress, 50, ""), 1, 4, 4, Green)
+	ts := status("一、1", 12, seeds.StatusDone, 100, "")
+	expect("2.1 已完成 without 佐证", ts, 0.8, 3.2, 4, Yellow)
+	if !ts.NoEvidence {
+		t.Error("2.1: not 缺佐证")
+	}
+
+	// §2.2 Claims checked against data: 一、5 in June, 36 villages, 30 with ≥1.64万元 of
+	// which 20 with ≥2.73万元.
+	f := multiFiling(36, func(i int) map[string]float64 {
+		return map[string]float64{"income": []float64{3, 2, 0}[min(2, i/20+i/30)]}
+	})
+	f.Tasks = []seeds.TaskReport{{Task: "一、5", Status: seeds.StatusDone, Percent: 100, PercentSet: true, Evidence: "工作台账"}}
+	ts, _ = newEval(6).task(f, checklist.Task("一、5"))
+	expect("2.2 存疑", ts, 0.7639, 3.82, 5, Yellow)
+	if ts.Claimed != 1 || !near(ts.DataCredit, 0.7639) || !strings.Contains(ts.Doubt, "数据得分率76.4%") {
+		t.Errorf("2.2: %+v", ts)
+	}
+
+	// §2.3 Quantity: 四、8 in September, 65%.
+	qf := &seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 65, Set: true}}}
+	ts, _ = newEval(9).task(qf, checklist.Task("四、8"))
+	expect("2.3 quantity", ts, 0.8667, 1.73, 2, Yellow)
+
+	// §2.4 Ratio: 52 of 80万元; 0/0 不适用.
+	_, r := ruleOf(t, "五、7", 0)
+	o := newEval(11).rule(&seeds.Filing{Indicators: map[string]seeds.Number{
+		"fund_total": {Value: 80, Set: true}, "fund_collective": {Value: 52, Set: true}}}, nil, r)
+	if !near(o.part.Credit, 0.9286) || o.part.Actual != 0.65 {
+		t.Errorf("2.4 ratio: %v %v", o.part.Credit, o.part.Actual)
+	}
+	o = newEval(11).rule(&seeds.Filing{Indicators: map[string]seeds.Number{
+		"fund_total": {Value: 0, Set: true}, "fund_collective": {Value: 0, Set: true}}}, nil, r)
+	if o.excluded != notApplicable {
+		t.Errorf("2.4 0/0: %q", o.excluded)
+	}
+
+	// §2.5 The printed threshold: 四、8 in July expects 100 × 7/12 = 58.333… → ≥58.33%.
+	ts, _ = newEval(7).task(&seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 58.33, Set: true}}}, checklist.Task("四、8"))
+	expect("2.5 threshold", ts, 1, 2, 2, Green)
+	if !strings.Contains(ts.Explanation, "≥58.33%") {
+		t.Errorf("2.5 threshold: %s", ts.Explanation)
+	}
+	// Village values: 五、7 rule 2 in June is >1.8万元 (3 × 6/10); 1.805 prints 1.81.
+	tk, r := ruleOf(t, "五、7", 1)
+	o = newEval(6).rule(villageFiling("income", 1.805, 1.8049, 1.8), tk, r)
+	if o.village.Meeting != 1 || !strings.Contains(o.part.Explanation, ">1.8万元") {
+		t.Errorf("2.5 village threshold: %d meeting, %s", o.village.Meeting, o.part.Explanation)
+	}
+	tk, r = ruleOf(t, "五、7", 2)
+	o = newEval(11).rule(villageFiling("income", cat(repeat(6, 26), repeat(4, 10))...), tk, r)
+	if !near(o.part.Credit, 0.9028) {
+		t.Errorf("2.5 share: %v", o.part.Credit)
+	}
+
+	// §2.6 A whole task: 五、7 in November.
+	wf := multiFiling(36, func(i int) map[string]float64 {
+		return map[string]float64{"income": []float64{6, 4, 2}[min(2, i/26+i/34)]}
+	})
+	wf.Indicators["fund_total"] = seeds.Number{Value: 80, Set: true}
+	wf.Indicators["fund_collective"] = seeds.Number{Value: 52, Set: true}
+	ts, _ = newEval(11).task(wf, checklist.Task("五、7"))
+	expect("2.6 五、7", ts, 0.9251, 5.55, 6, Green)
+
+	// §3 Not yet due: 五、4 in September, 主题党日 in 36 of 40 villages.
+	ts, _ = newEval(9).task(multiFiling(40, func(i int) map[string]float64 {
+		return map[string]float64{"theme_days": float64(9 - min(1, i/36)), "life_meetings": 0, "member_reviews": 0}
+	}), checklist.Task("五、4"))
+	expect("3 五、4", ts, 0.9, 1.8, 2, Green)
+	if ts.Parts[1].Excluded != notDue || ts.Parts[2].Excluded != notDue {
+		t.Errorf("3: parts %+v", ts.Parts)
+	}
+
+	// §4 Lights.
+	for _, c := range []struct {
+		credit float64
+		want   Light
+	}{{0.9, Green}, {0.8999, Yellow}, {0.6, Yellow}, {0.5999, Red}, {0, Red}} {
+		if got := lightOf(checklist.Scoring, c.credit); got != c.want {
+			t.Errorf("4: credit %v: %s", c.credit, got)
+		}
+	}
+
+	// §5 Precision and rescaling: 86.40 earned of 96 possible is 90.00; 2 days late −0.40.
+	if raw := fromCents(cents(float64(cents(86.40)) / float64(cents(96)) * 100)); raw != 90 {
+		t.Errorf("5: rescaled %v", raw)
+	}
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{2.675, "2.68"}, {1.0049999, "1"}, {3.8196, "3.82"}} {
+		if got := num(c.x); got != c.want {
+			t.Errorf("5: %v rounds to %s, want %s", c.x, got, c.want)
+		}
+	}
+
+	// §6 Lateness.
+	for _, c := range []struct {
+		days int
+		want float64
+	}{{1, 0.2}, {4, 0.8}, {15, 3}, {158, 3}} {
+		if got := round2(latePoints(checklist.Scoring, c.days)); got != c.want {
+			t.Errorf("6: %d days: %v", c.days, got)
+		}
+	}
+	dl := time.Date(2019, 7, 5, 17, 0, 0, 0, time.UTC)
+	if d := daysLate(dl.Add(3*24*time.Hour+time.Minute), dl); d != 4 {
+		t.Errorf("6: days %d", d)
+	}
+}
