@@ -3,7 +3,6 @@
 package bench
 
 import (
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,17 +16,4 @@ func CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// rusageMaxRSS is getrusage's peak resident set size in bytes (ru_maxrss is in bytes on
-// Darwin, in kilobytes elsewhere), or 0 when getrusage fails.
-func rusageMaxRSS() int64 {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
-		return int64(ru.Maxrss)
-	}
-	return int64(ru.Maxrss) << 10
 }
