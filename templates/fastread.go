@@ -774,9 +774,44 @@ func (x *xscan) next() int {
 		attrEnd--
 	}
 	x.attrs = rest[j:attrEnd]
+	if !wellFormedAttrs(x.attrs) {
+		return tokBad
+	}
 	x.name = localName(name)
 	x.i += k + 1
 	return tokStart
+}
+
+// wellFormedAttrs reports whether a start tag's raw attribute list is well formed:
+// name="value" or name='value' pairs, each after white space. A tag whose attributes
+// are never read (the worksheet's root, sheetViews, …) must still be checked:
+// excelize's XML decoder stops at a malformed one and reads no rows after it.
+func wellFormedAttrs(a []byte) bool {
+	for {
+		if len(a) == 0 {
+			return true
+		}
+		if !isSpace(a[0]) {
+			return false
+		}
+		a = bytes.TrimLeft(a, " \t\r\n")
+		if len(a) == 0 {
+			return true
+		}
+		eq := bytes.IndexByte(a, '=')
+		if eq < 0 || !validName(bytes.TrimRight(a[:eq], " \t\r\n")) {
+			return false
+		}
+		a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
+		if len(a) == 0 || a[0] != '"' && a[0] != '\'' {
+			return false
+		}
+		end := bytes.IndexByte(a[1:], a[0])
+		if end < 0 {
+			return false
+		}
+		a = a[end+2:]
+	}
 }
 
 // validName reports whether a tag name is a plain (possibly prefixed) XML name.
