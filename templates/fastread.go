@@ -695,6 +695,7 @@ type xscan struct {
 	self  bool   // a start tag that closes itself
 	bad   bool   // a malformed attribute list was met
 	text  []byte // raw text of the last text token
+	root  bool   // a start tag was read (text before it must be white space)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -711,6 +712,9 @@ func (x *xscan) next() int {
 		}
 		x.text = b[x.i : x.i+j]
 		x.i += j
+		if !x.root && len(bytes.TrimLeft(x.text, " \t\r\n")) > 0 {
+			return tokBad // text before the root element (or a byte order mark)
+		}
 		return tokText
 	}
 	rest := b[x.i:]
@@ -779,6 +783,7 @@ func (x *xscan) next() int {
 	}
 	x.name = localName(name)
 	x.i += k + 1
+	x.root = true
 	return tokStart
 }
 
