@@ -719,7 +719,8 @@ func (x *xscan) next() int {
 	}
 	rest := b[x.i:]
 	switch {
-	case x.i == 0 && bytes.HasPrefix(rest, []byte("<?xml")):
+	case x.i == 0 && len(rest) > 5 && bytes.HasPrefix(rest, []byte("<?xml")) && isSpace(rest[5]):
+		// (Not "<?xmlfoo": a processing instruction, tokBad below.)
 		end := bytes.Index(rest, []byte("?>"))
 		if end < 0 {
 			return tokBad
