@@ -690,12 +690,13 @@ const (
 type xscan struct {
 	b     []byte
 	i     int
-	name  []byte // local name of the last tag
-	attrs []byte // its raw attributes
-	self  bool   // a start tag that closes itself
-	bad   bool   // a malformed attribute list was met
-	text  []byte // raw text of the last text token
-	root  bool   // a start tag was read (text before it must be white space)
+	name  []byte   // local name of the last tag
+	attrs []byte   // its raw attributes
+	self  bool     // a start tag that closes itself
+	bad   bool     // a malformed attribute list was met
+	text  []byte   // raw text of the last text token
+	root  bool     // a start tag was read (text before it must be white space)
+	open  [][]byte // names of the elements open, outermost first
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -703,6 +704,9 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 func (x *xscan) next() int {
 	b := x.b
 	if x.i >= len(b) {
+		if len(x.open) > 0 {
+			return tokBad // an element left open
+		}
 		return tokEOF
 	}
 	if b[x.i] != '<' {
@@ -736,9 +740,10 @@ func (x *xscan) next() int {
 			return tokBad
 		}
 		name := bytes.TrimRight(rest[2:end], " \t\r\n")
-		if !validName(name) {
-			return tokBad
+		if !validName(name) || len(x.open) == 0 || !bytes.Equal(x.open[len(x.open)-1], name) {
+			return tokBad // (encoding/xml refuses an end tag that does not match)
 		}
+		x.open = x.open[:len(x.open)-1]
 		x.name = localName(name)
 		x.i += end + 1
 		return tokEnd
@@ -782,6 +787,9 @@ func (x *xscan) next() int {
 	if !wellFormedAttrs(x.attrs) {
 		return tokBad
 	}
+	if !x.self {
+		x.open = append(x.open, name)
+	}
 	x.name = localName(name)
 	x.i += k + 1
 	x.root = true
@@ -822,7 +830,7 @@ func wellFormedAttrs(a []byte) bool {
 
 // validName reports whether a tag name is a plain (possibly prefixed) XML name.
 func validName(n []byte) bool {
-	if len(n) == 0 {
+	if len(n) == 0 || n[0] >= '0' && n[0] <= '9' || n[0] == '-' || n[0] == '.' {
 		return false
 	}
 	for _, c := range n {
