@@ -457,6 +457,7 @@ func (fb *fastBook) sharedStrings() error {
 	}
 	x := xscan{b: b}
 	var text []byte
+	root := false
 	for {
 		k := x.next()
 		switch k {
@@ -465,6 +466,12 @@ func (fb *fastBook) sharedStrings() error {
 		case tokBad:
 			return fb.fail()
 		case tokStart:
+			if !root {
+				root = true
+				if string(x.name) != "sst" {
+					return fb.fail() // excelize refuses another root element
+				}
+			}
 			if string(x.name) != "si" || x.self {
 				continue
 			}
