@@ -277,8 +277,8 @@ func (fb *fastBook) decode(name string, v any) error {
 	if bytes.Contains(b, []byte("purl.oclc.org")) || !utf8Decl(b) {
 		return errSlow // strict OOXML or another encoding
 	}
-	if err := xml.Unmarshal(b, v); err != nil && err != io.EOF {
-		return errSlow // let excelize say what it makes of it
+	if err := xml.Unmarshal(b, v); err != nil {
+		return errSlow // let excelize say what it makes of it (a part with no element too)
 	}
 	return nil
 }
