@@ -104,7 +104,7 @@ func lastRune(s string) rune {
 func wrap(s string, width float64, measure func(string) float64) []string {
 	// Most strings (table cells, labels) are one line that fits: wrapPara would give
 	// them back whole. It would drop trailing spaces, so those take the long way.
-	if n := len(s); n > 0 && strings.IndexAny(s, "\n\r") < 0 && s[n-1] != ' ' && s[n-1] != '\t' && measure(s) <= width {
+	if n := len(s); n > 0 && !strings.ContainsAny(s, "\n\r") && s[n-1] != ' ' && s[n-1] != '\t' && measure(s) <= width {
 		return []string{s}
 	}
 	return wrapLines(s, width, measure)

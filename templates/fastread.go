@@ -277,8 +277,8 @@ func (fb *fastBook) decode(name string, v any) error {
 	if bytes.Contains(b, []byte("purl.oclc.org")) || !utf8Decl(b) {
 		return errSlow // strict OOXML or another encoding
 	}
-	if err := xml.Unmarshal(b, v); err != nil && err != io.EOF {
-		return errSlow // let excelize say what it makes of it
+	if err := xml.Unmarshal(b, v); err != nil {
+		return errSlow // let excelize say what it makes of it (a part with no element too)
 	}
 	return nil
 }
@@ -457,6 +457,7 @@ func (fb *fastBook) sharedStrings() error {
 	}
 	x := xscan{b: b}
 	var text []byte
+	root := false
 	for {
 		k := x.next()
 		switch k {
@@ -465,6 +466,12 @@ func (fb *fastBook) sharedStrings() error {
 		case tokBad:
 			return fb.fail()
 		case tokStart:
+			if !root {
+				root = true
+				if string(x.name) != "sst" {
+					return fb.fail() // excelize refuses another root element
+				}
+			}
 			if string(x.name) != "si" || x.self {
 				continue
 			}
@@ -690,11 +697,13 @@ const (
 type xscan struct {
 	b     []byte
 	i     int
-	name  []byte // local name of the last tag
-	attrs []byte // its raw attributes
-	self  bool   // a start tag that closes itself
-	bad   bool   // a malformed attribute list was met
-	text  []byte // raw text of the last text token
+	name  []byte   // local name of the last tag
+	attrs []byte   // its raw attributes
+	self  bool     // a start tag that closes itself
+	bad   bool     // a malformed attribute list was met
+	text  []byte   // raw text of the last text token
+	root  bool     // a start tag was read (text before it must be white space)
+	open  [][]byte // names of the elements open, outermost first
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -702,6 +711,9 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 func (x *xscan) next() int {
 	b := x.b
 	if x.i >= len(b) {
+		if len(x.open) > 0 {
+			return tokBad // an element left open
+		}
 		return tokEOF
 	}
 	if b[x.i] != '<' {
@@ -711,11 +723,15 @@ func (x *xscan) next() int {
 		}
 		x.text = b[x.i : x.i+j]
 		x.i += j
+		if !x.root && len(bytes.TrimLeft(x.text, " \t\r\n")) > 0 {
+			return tokBad // text before the root element (or a byte order mark)
+		}
 		return tokText
 	}
 	rest := b[x.i:]
 	switch {
-	case x.i == 0 && bytes.HasPrefix(rest, []byte("<?xml")):
+	case x.i == 0 && len(rest) > 5 && bytes.HasPrefix(rest, []byte("<?xml")) && isSpace(rest[5]):
+		// (Not "<?xmlfoo": a processing instruction, tokBad below.)
 		end := bytes.Index(rest, []byte("?>"))
 		if end < 0 {
 			return tokBad
@@ -731,9 +747,10 @@ func (x *xscan) next() int {
 			return tokBad
 		}
 		name := bytes.TrimRight(rest[2:end], " \t\r\n")
-		if !validName(name) {
-			return tokBad
+		if !validName(name) || len(x.open) == 0 || !bytes.Equal(x.open[len(x.open)-1], name) {
+			return tokBad // (encoding/xml refuses an end tag that does not match)
 		}
+		x.open = x.open[:len(x.open)-1]
 		x.name = localName(name)
 		x.i += end + 1
 		return tokEnd
@@ -774,14 +791,53 @@ func (x *xscan) next() int {
 		attrEnd--
 	}
 	x.attrs = rest[j:attrEnd]
+	if !wellFormedAttrs(x.attrs) {
+		return tokBad
+	}
+	if !x.self {
+		x.open = append(x.open, name)
+	}
 	x.name = localName(name)
 	x.i += k + 1
+	x.root = true
 	return tokStart
+}
+
+// wellFormedAttrs reports whether a start tag's raw attribute list is well formed:
+// name="value" or name='value' pairs, each after white space. A tag whose attributes
+// are never read (the worksheet's root, sheetViews, …) must still be checked:
+// excelize's XML decoder stops at a malformed one and reads no rows after it.
+func wellFormedAttrs(a []byte) bool {
+	for {
+		if len(a) == 0 {
+			return true
+		}
+		if !isSpace(a[0]) {
+			return false
+		}
+		a = bytes.TrimLeft(a, " \t\r\n")
+		if len(a) == 0 {
+			return true
+		}
+		eq := bytes.IndexByte(a, '=')
+		if eq < 0 || !validName(bytes.TrimRight(a[:eq], " \t\r\n")) {
+			return false
+		}
+		a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
+		if len(a) == 0 || a[0] != '"' && a[0] != '\'' {
+			return false
+		}
+		end := bytes.IndexByte(a[1:], a[0])
+		if end < 0 {
+			return false
+		}
+		a = a[end+2:]
+	}
 }
 
 // validName reports whether a tag name is a plain (possibly prefixed) XML name.
 func validName(n []byte) bool {
-	if len(n) == 0 {
+	if len(n) == 0 || n[0] >= '0' && n[0] <= '9' || n[0] == '-' || n[0] == '.' {
 		return false
 	}
 	for _, c := range n {

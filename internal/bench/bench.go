@@ -21,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -375,28 +374,6 @@ func splitAddr(addr string) (string, int) {
 	i := strings.LastIndexByte(addr, ':')
 	port, _ := strconv.Atoi(addr[i+1:]) // the servers' own listen addresses
 	return addr[:i], port
-}
-
-// CPUTime returns the user and system CPU time the process has used (0 where getrusage
-// is not available). On a machine shared with other work it is a steadier measure than
-// wall time.
-func CPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// PeakRSS returns the process's peak resident set size (VmHWM) in bytes, or 0 where
-// /proc/self/status is not available.
-func PeakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	return vmHWM(f)
 }
 
 func vmHWM(r io.Reader) int64 {

@@ -64,7 +64,12 @@ func runChild(ctx context.Context, p childParams, stderr io.Writer, onStage func
 		stderr = os.Stderr
 	}
 	cmd.Stderr = stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" { // a process there cannot be sent an interrupt
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {

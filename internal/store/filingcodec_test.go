@@ -27,7 +27,7 @@ func randFiling(r *rand.Rand) *seeds.Filing {
 		}
 		return strs[r.IntN(len(strs))]
 	}
-	nums := []float64{0, -0.0, 1, -1, 0.1, 1e308, -1e-308, math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64}
+	nums := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e308, -1e-308, math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64}
 	number := func() seeds.Number {
 		v := r.NormFloat64() * 1e4
 		if r.IntN(2) == 0 {
