@@ -519,9 +519,6 @@ func (d *doc) newPage() {
 	d.y = d.g.top
 }
 
-// room is the height left on the current page.
-func (d *doc) room() float64 { return d.g.bottom - d.y }
-
 // need starts a new page unless h mm fit below the current position.
 func (d *doc) need(h float64) bool {
 	if d.y+h > d.g.bottom+1e-6 && d.y > d.g.top+1e-6 {

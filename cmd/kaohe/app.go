@@ -54,16 +54,6 @@ type app struct {
 
 func (a *app) Close() error { return a.Deps.Close() }
 
-// openApp loads config, checklist and roster, opens the store (syncing the roster into
-// it) and wires the mail clients the config names.
-func (g *Globals) openApp(ctx context.Context) (*app, error) {
-	c, err := g.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	return g.openAppWith(ctx, c)
-}
-
 func (g *Globals) openAppWith(ctx context.Context, c *config.Config) (*app, error) {
 	d, err := jobs.Wire(ctx, c, g.logger, jobs.WireOptions{Clock: g.hooks.clock})
 	var we *jobs.WireError

@@ -48,20 +48,6 @@ func (e *evaluator) frac(due, dueYear int, prorata bool) float64 {
 	return 1
 }
 
-// statusProgress is the share of a task a reported status counts for when exp is the
-// share 序时 expects: 已完成 all of it, 未启动 nothing, and 推进中 counts as on schedule
-// (exp) but never for more than scoring.in_progress, so that a task still 推进中 when
-// it falls due is behind.
-func statusProgress(s seeds.Scoring, st seeds.Status, exp float64) float64 {
-	switch st {
-	case seeds.StatusDone:
-		return 1
-	case seeds.StatusInProgress:
-		return math.Min(exp, s.InProgress)
-	}
-	return 0
-}
-
 // lightOf gives the traffic light for a credit: 绿 at or above scoring.light_green, 黄 at
 // or above scoring.light_yellow, 红 below, and always 红 at 0.
 func lightOf(s seeds.Scoring, credit float64) Light {
