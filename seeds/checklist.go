@@ -55,6 +55,8 @@ type Scoring struct {
 	RedBehind    float64    `toml:"red_behind"`    // points behind 序时 for 红
 	Grades       []Grade    `toml:"grades"`        // highest first
 	Late         []LateRule `toml:"late"`          // shortest delay first
+
+	AdjustRules // the office's checks and adjustments (seeds/adjust.go)
 }
 
 // Grade is a grade band: a total at or above Min earns Name.
@@ -305,6 +307,7 @@ func (c *Checklist) check() []string {
 			add("scoring.grades: %s (min %v) must come after a higher band", s.Grades[i].Name, s.Grades[i].Min)
 		}
 	}
+	p = append(p, s.AdjustRules.check(len(s.Grades))...)
 	for i, l := range s.Late {
 		if l.Points < 0 {
 			add("scoring.late[%d]: points must not be negative", i)
