@@ -30,6 +30,8 @@ type Submission struct {
 	Version  int           // how many forms were accepted for this period (1 = first)
 	Rejected int           // how many forms were rejected for this period
 	Problems []string      // the problems of the last rejected form, when no form was accepted
+
+	Adjustments []Adjustment // the office's records in force (adjust.go)
 }
 
 // Result is the assessment of one period.
@@ -95,6 +97,12 @@ type CountyResult struct {
 	DueNext  []string             `json:"due_next,omitempty"` // task ids red or yellow, or falling due next month
 	Rejected int                  `json:"rejected,omitempty"`
 	Problems []string             `json:"problems,omitempty"`
+
+	// The office's checks and adjustments (adjust.go): 加分 within the cap (Total is
+	// Raw − Deduction + Bonus), every record with what it did, and why the grade was lowered.
+	Bonus     float64 `json:"bonus,omitempty"`
+	Checks    []Check `json:"checks,omitempty"`
+	GradeNote string  `json:"grade_note,omitempty"`
 }
 
 // Deduction is one deduction with its reason.
