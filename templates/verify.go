@@ -140,6 +140,7 @@ func BuildVerifySample(o VerifySampleOptions, counties []VerifyCounty) ([]byte, 
 	}
 	do(f.SetCellValue(VerifySheetInfo, "A1", PeriodLabel(o.Period)+"乡村振兴重点工作抽查核查表"))
 	do(f.SetCellStyle(VerifySheetInfo, "A1", "A1", title))
+	do(f.SetCellStr(VerifySheetInfo, "A2", o.Office))
 	for i, kv := range info {
 		r := i + 3
 		do(f.SetCellStr(VerifySheetInfo, fmt.Sprintf("A%d", r), kv[0]))
