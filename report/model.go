@@ -230,15 +230,12 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	if c.HasPrev {
 		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
 	}
-	total := f1(c.Total) + "分"
-	if c.Deduction > 0 {
-		total += fmt.Sprintf("（得分%s，扣分%s）", f1(c.Raw), f1(c.Deduction))
-	}
+	total := f1(c.Total) + "分" + totalNote(c)
 	add(Block{Kind: BlockFacts, Facts: []Fact{
 		{"县（市、区）", c.Name},
 		{"考核期", periodText(res.Period)},
 		{"总分", total},
-		{"等级", c.Grade},
+		{"等级", gradeText(c)},
 		{"位次", fmt.Sprintf("第%d名（共%d个县市区）", c.Rank, c.Of)},
 		{"较上期", change},
 	}})
@@ -316,6 +313,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f1(d.Points), d.Reason)})
 	}
 	add(Block{Kind: BlockFacts, Facts: facts})
+	m.Blocks = append(m.Blocks, checksBlocks(c)...) // 核查与加减分 (checks.go)
 
 	heading("五、下月工作重点")
 	if len(c.DueNext) == 0 {
@@ -546,6 +544,10 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
 		}
 		add(Block{Kind: BlockTable, Table: rt})
+	}
+	if bs := summaryChecksBlocks(res); len(bs) > 0 {
+		heading("五、" + checksTitle)
+		m.Blocks = append(m.Blocks, bs...)
 	}
 	_ = history // the summary has no trend chart yet; history is accepted for symmetry with CountyModel
 	return m
