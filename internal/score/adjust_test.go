@@ -128,3 +128,32 @@ func TestAdjustmentCapsZero(t *testing.T) {
 		t.Errorf("no caps: total %v bonus %v checks %+v", cr.Total, cr.Bonus, cr.Checks)
 	}
 }
+
+// TestDocAdjustmentExample is the worked example of docs/scoring.md, “8. Office checks
+// and adjustments”, number for number.
+func TestDocAdjustmentExample(t *testing.T) {
+	recs := []Adjustment{
+		{ID: 1, Kind: AdjValue, Indicator: "income", Town: "镇", Village: "村A", Reported: "10000", Value: 2.1, Reason: "账面收入含上级补助", By: "核查组"},
+		{ID: 2, Kind: AdjClaimFalse, Task: "一、1", Reported: "已完成", Reason: "现场无产业基地", By: "核查组"},
+		{ID: 3, Kind: AdjBonus, Points: 2, Reason: "经验做法被推广", Doc: "鲁组字〔2019〕8号", By: "王科长"},
+		{ID: 4, Kind: AdjBonus, Points: 2, Reason: "获省级表彰", Doc: "鲁组字〔2019〕9号", By: "王科长"},
+		{ID: 5, Kind: AdjPenalty, Points: 1, Reason: "通报批评", Doc: "济组通〔2019〕3号", By: "王科长"},
+	}
+	res, err := Assess(checklist, "2019-12", []Submission{{County: "1", Name: "甲", Filing: perfectFiling("1", "2019-12", 5), Adjustments: recs}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Counties[0]
+	if got := taskOf(&c, "五、7"); got.Credit != 0.93 || got.Score != 5.58 {
+		t.Errorf("五、7: credit %v score %v, want 0.93 and 5.58", got.Credit, got.Score)
+	}
+	if got := taskOf(&c, "一、1"); got.Score != 0 {
+		t.Errorf("一、1: %v, want 0", got.Score)
+	}
+	if c.Raw != 95.58 || c.Deduction != 3 || c.Bonus != 3 || c.Total != 95.58 || c.Grade != "良好" || c.GradeNote != "因核查不实，等次由优秀降为良好" {
+		t.Errorf("raw %v deduction %v bonus %v total %v grade %s (%s); want 95.58, 3, 3, 95.58, 良好", c.Raw, c.Deduction, c.Bonus, c.Total, c.Grade, c.GradeNote)
+	}
+	if e := c.Checks[3].Effect; e != "超出加分上限3分，计1分" {
+		t.Errorf("second 加分: %q", e)
+	}
+}
