@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -294,9 +295,9 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 		if err != nil {
 			return ""
 		}
-		return normalize(v)
+		return trimText(v)
 	}
-	rep = &VerifyReport{Period: get(VerifySheetInfo, verifyPeriodCell), Doc: get(VerifySheetInfo, verifyDocCell), By: get(VerifySheetInfo, verifyByCell)}
+	rep = &VerifyReport{Period: normalize(get(VerifySheetInfo, verifyPeriodCell)), Doc: get(VerifySheetInfo, verifyDocCell), By: get(VerifySheetInfo, verifyByCell)}
 	if _, _, err := ParsePeriod(rep.Period); err != nil {
 		add(VerifySheetInfo, verifyPeriodCell, "考核期“%s”不是“年-月”（如 2026-06），请不要修改此格。", rep.Period)
 	}
@@ -339,6 +340,14 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 		}
 		return ""
 	}
+	// text reads a cell of text (names, 核查说明) as written: only the spaces around it go,
+	// its full-width punctuation stays.
+	text := func(cells []string, col map[string]int, h string) string {
+		if i, ok := col[h]; ok && i < len(cells) {
+			return trimText(cells[i])
+		}
+		return ""
+	}
 	rows(VerifySheetValues, []string{VHdrCode, VHdrTown, VHdrVillage, VHdrIndID, VHdrReported, VHdrFound, VHdrNote}, func(col map[string]int, r int, cells []string) {
 		raw := at(cells, col, VHdrFound)
 		if raw == "" {
@@ -354,7 +363,7 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 			add(VerifySheetValues, cell(col[VHdrIndID]+1, r), "指标代码“%s”不是任务清单中的村级指标，请不要修改指标代码列。", id)
 			return
 		}
-		village := at(cells, col, VHdrVillage)
+		village := text(cells, col, VHdrVillage)
 		if village == "" {
 			add(VerifySheetValues, cell(col[VHdrVillage]+1, r), "村名为空，请不要修改村名列。")
 			return
@@ -375,7 +384,7 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 			return
 		}
 		rep.Findings = append(rep.Findings, VerifyFinding{Sheet: VerifySheetValues, Cell: fc, County: code, Indicator: id,
-			Town: at(cells, col, VHdrTown), Village: village, Reported: at(cells, col, VHdrReported), Value: v, Note: at(cells, col, VHdrNote)})
+			Town: text(cells, col, VHdrTown), Village: village, Reported: text(cells, col, VHdrReported), Value: v, Note: text(cells, col, VHdrNote)})
 	})
 	rows(VerifySheetTasks, []string{VHdrCode, VHdrTaskID, VHdrStatus, VHdrConclusion, VHdrNote}, func(col map[string]int, r int, cells []string) {
 		raw := at(cells, col, VHdrConclusion)
@@ -401,13 +410,13 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 			add(VerifySheetTasks, cc, "核查结论“%s”无法识别，请从下拉列表选择“属实”或“不实”。", raw)
 			return
 		}
-		note := at(cells, col, VHdrNote)
+		note := text(cells, col, VHdrNote)
 		if isFalse && note == "" {
 			add(VerifySheetTasks, cell(col[VHdrNote]+1, r), "任务%s核查结论为“不实”，请在核查说明中写明依据。", id)
 			return
 		}
 		rep.Findings = append(rep.Findings, VerifyFinding{Sheet: VerifySheetTasks, Cell: cc, County: code, Task: id,
-			Reported: at(cells, col, VHdrStatus), False: isFalse, Note: note})
+			Reported: text(cells, col, VHdrStatus), False: isFalse, Note: note})
 	})
 	if len(ps) > 0 {
 		return nil, ps
@@ -417,4 +426,9 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 	}
 	slices.SortStableFunc(rep.Findings, func(a, b VerifyFinding) int { return strings.Compare(a.County, b.County) })
 	return rep, nil
+}
+
+// trimText trims the spaces a person may type around a text, full-width ones too.
+func trimText(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' || r == '\ufeff' })
 }

@@ -69,7 +69,7 @@ func TestVerifyRoundTrip(t *testing.T) {
 		for i, row := range rows {
 			if i > 0 && row[0] == "370811" && row[3] == v0.Village && row[4] == "income" {
 				f.SetCellStr(VerifySheetValues, cell(9, i+1), "１．５万元") // full-width, with the unit
-				f.SetCellStr(VerifySheetValues, cell(10, i+1), "账面含补助")
+				f.SetCellStr(VerifySheetValues, cell(10, i+1), "账面含补助，待复核（附件2）")
 			}
 			if i > 0 && row[0] == "370811" && row[3] == v0.Village && row[4] == "safe_water" {
 				f.SetCellStr(VerifySheetValues, cell(9, i+1), "否")
@@ -100,7 +100,7 @@ func TestVerifyRoundTrip(t *testing.T) {
 			claimTrue = x
 		}
 	}
-	if income == nil || income.Value != 1.5 || income.Village != v0.Village || income.Town != v0.Town || income.Note != "账面含补助" || !strings.HasPrefix(income.Cell, "I") {
+	if income == nil || income.Value != 1.5 || income.Village != v0.Village || income.Town != v0.Town || income.Note != "账面含补助，待复核（附件2）" || !strings.HasPrefix(income.Cell, "I") {
 		t.Errorf("income finding %+v", income)
 	}
 	if water == nil || water.Value != 0 {
