@@ -262,6 +262,9 @@ func (e *evaluator) countyAdjusted(s Submission) CountyResult {
 			}
 		}
 	}
+	if len(falseTasks) > 0 {
+		cr.DueNext = e.dueNext(cr.Tasks) // the tasks found false are 红 now
+	}
 	cr.Checks = checks
 	return cr
 }

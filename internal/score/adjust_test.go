@@ -2,6 +2,7 @@ package score
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,9 @@ func TestAdjustments(t *testing.T) {
 	t11, t57 := taskOf(b, "一、1"), taskOf(b, "五、7")
 	if t11.Score != 0 || t11.Light != Red || !strings.Contains(t11.Reported, "不实") || !strings.Contains(t11.Explanation, "第11号记录") {
 		t.Errorf("一、1 found false: %+v", *t11)
+	}
+	if !slices.Contains(b.DueNext, "一、1") || slices.Contains(a.DueNext, "一、1") {
+		t.Errorf("一、1 found false is not in 下月关注: %v", b.DueNext)
 	}
 	if t57.Score >= taskOf(a, "五、7").Score {
 		t.Errorf("五、7 with 村A at 1.2万元 scores %v, not below %v", t57.Score, taskOf(a, "五、7").Score)
