@@ -273,6 +273,9 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 			rep, err = nil, Problems{{Message: "核查表无法读取（文件内容异常），请用 kaohe verify sample 重新生成后填写。"}}
 		}
 	}()
+	if len(data) > DefaultMaxBytes {
+		return nil, Problems{{Message: fmt.Sprintf("核查表有 %d MB，超过 %d MB 的上限，这不是 kaohe verify sample 生成的核查表。", len(data)>>20, DefaultMaxBytes>>20)}}
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
 	if err != nil {
 		return nil, Problems{{Message: "文件不是有效的 Excel 工作簿（.xlsx），请用 kaohe verify sample 生成的核查表填写。"}}
@@ -308,30 +311,49 @@ func ParseVerify(data []byte, cl *seeds.Checklist, roster *seeds.Roster) (rep *V
 		}
 		return true
 	}
+	// rows reads a sheet row by row (never more than maxRows: a workbook cannot make it
+	// read a million empty rows), finds the columns by their headers and calls fn for
+	// every row after the header.
 	rows := func(sheet string, need []string, fn func(col map[string]int, r int, cells []string)) {
-		all, err := f.GetRows(sheet)
-		if err != nil || len(all) == 0 {
+		it, err := f.Rows(sheet)
+		if err != nil {
 			add(sheet, "A1", "表头缺失，请不要修改核查表的表头。")
 			return
 		}
-		col := map[string]int{}
-		for i, h := range all[0] {
-			col[normalize(h)] = i
-		}
-		for _, h := range need {
-			i, ok := col[normalize(h)] // normalize makes （） half-width
-			col[h] = i
-			if !ok {
-				add(sheet, "A1", "缺少“%s”列，请不要修改核查表的表头。", h)
+		defer it.Close()
+		var col map[string]int
+		for r := 1; it.Next(); r++ {
+			cells, err := it.Columns()
+			if err != nil {
+				add(sheet, cell(1, r), "第%d行无法读取。", r)
 				return
 			}
-		}
-		for i, cells := range all[1:] {
-			if i >= maxRows {
-				add(sheet, cell(1, i+2), "行数超过上限（%d 行）。", maxRows)
+			if len(cells) > maxCols {
+				cells = cells[:maxCols]
+			}
+			if r == 1 {
+				col = map[string]int{}
+				for i, h := range cells {
+					col[normalize(h)] = i
+				}
+				for _, h := range need {
+					i, ok := col[normalize(h)] // normalize makes （） half-width
+					col[h] = i
+					if !ok {
+						add(sheet, "A1", "缺少“%s”列，请不要修改核查表的表头。", h)
+						return
+					}
+				}
+				continue
+			}
+			if r > maxRows {
+				add(sheet, cell(1, r), "行数超过上限（%d 行）。", maxRows)
 				return
 			}
-			fn(col, i+2, cells)
+			fn(col, r, cells)
+		}
+		if col == nil {
+			add(sheet, "A1", "表头缺失，请不要修改核查表的表头。")
 		}
 	}
 	at := func(cells []string, col map[string]int, h string) string {

@@ -137,7 +137,42 @@ func TestVerifyRoundTrip(t *testing.T) {
 	if !strings.Contains(msg, "村级数据核查!I3:") {
 		t.Errorf("a negative value is not refused:\n%s", msg)
 	}
+	long := edit(t, filled, func(f *excelize.File) { f.SetCellStr(VerifySheetValues, "I6000", "1") })
+	if _, err := ParseVerify(long, cl, r); !strings.Contains(errString(err), "村级数据核查!A5001: 行数超过上限（5000 行）。") {
+		t.Errorf("a row past the limit: %v", err)
+	}
 	if _, err := ParseVerify([]byte("not a workbook"), cl, r); err == nil || !strings.Contains(err.Error(), "不是有效的 Excel") {
 		t.Errorf("not a workbook: %v", err)
 	}
+}
+
+// FuzzParseVerify feeds arbitrary bytes to ParseVerify: it must never panic, and what it
+// accepts must be findings about counties on the roster, each naming its cell.
+func FuzzParseVerify(f *testing.F) {
+	cl, r := seeds.DefaultChecklist(), seeds.DefaultRoster()
+	data, _, err := BuildVerifySample(VerifySampleOptions{Checklist: cl, Period: "2026-06", Villages: 1, Tasks: 1}, verifyCounties(cl, r, "2026-06"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(edit(f, data, func(x *excelize.File) {
+		x.SetCellStr(VerifySheetValues, "I2", "3")
+		x.SetCellStr(VerifySheetTasks, "G2", "不实")
+		x.SetCellStr(VerifySheetTasks, "H2", "无")
+	}))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := ParseVerify(b, cl, r)
+		if err != nil {
+			if _, ok := err.(Problems); !ok {
+				t.Fatalf("not Problems: %v", err)
+			}
+			return
+		}
+		for _, x := range rep.Findings {
+			if r.County(x.County) == nil || x.Cell == "" || (x.Task == "") == (x.Indicator == "") {
+				t.Fatalf("finding %+v", x)
+			}
+		}
+	})
 }
