@@ -77,6 +77,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
+	adjustments, err := d.periodAdjustments(ctx, period) // the office's records in force (adjust.go)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Score the accepted forms one at a time as the store reads them, so only one
 	// filing is in memory at a time; then the counties without one.
 	asr, err := score.NewAssessor(d.Checklist, period, history)
@@ -84,7 +88,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		return nil, nil, err
 	}
 	sub := func(code, name string) score.Submission {
-		s := score.Submission{County: code, Name: name, Deadline: deadline}
+		s := score.Submission{County: code, Name: name, Deadline: deadline, Adjustments: adjustments[code]}
 		if c := d.Roster.County(code); c != nil {
 			s.Type = c.UnitType()
 			s.Roster = c

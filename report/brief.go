@@ -342,6 +342,9 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 		}
 		s += fmt.Sprintf("%d个单位的%d项任务自报进度明显高于台账数据（存疑），已按数据计分，详见附件5。", len(units), n)
 	}
+	if n := checkedUnits(res); n > 0 {
+		s += fmt.Sprintf("考核办抽查核查和加减分涉及%d个单位，详见附件6。", n)
+	}
 	text(s)
 
 	if len(ranked) > 0 {
@@ -551,7 +554,11 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
-	b.WriteString("\n详见附件（通报全文及综合排名、分领域得分、任务亮灯情况、红灯任务清单、存疑申报）。\n\n")
+	list := "综合排名、分领域得分、任务亮灯情况、红灯任务清单、存疑申报"
+	if checkedUnits(res) > 0 {
+		list += "、" + checksTitle
+	}
+	b.WriteString("\n详见附件（通报全文及" + list + "）。\n\n")
 	if office != "" {
 		b.WriteString(fullWidthPunct(office) + "\n")
 	}
@@ -559,4 +566,15 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 		b.WriteString(d + "\n")
 	}
 	return b.String()
+}
+
+// checkedUnits counts the units with office records (抽查核查, 加分, 减分) this period.
+func checkedUnits(res *score.Result) int {
+	n := 0
+	for i := range res.Counties {
+		if len(res.Counties[i].Checks) > 0 {
+			n++
+		}
+	}
+	return n
 }

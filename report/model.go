@@ -287,6 +287,9 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	if c.Deduction > 0 {
 		how = append(how, "扣分"+f2(c.Deduction))
 	}
+	if c.Bonus > 0 {
+		how = append(how, "加分"+f2(c.Bonus))
+	}
 	if len(how) > 0 {
 		total += "（" + strings.Join(how, "，") + "）"
 	}
@@ -373,6 +376,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		facts = append(facts, Fact{"扣分", fmt.Sprintf("%s分：%s", f2(d.Points), d.Reason)})
 	}
 	add(Block{Kind: BlockFacts, Facts: facts})
+	m.Blocks = append(m.Blocks, checksBlocks(c)...) // 核查与加减分 (checks.go)
 
 	heading("五、下月工作重点")
 	if focus := focusBlocks(c); len(focus) > 0 {
@@ -497,6 +501,10 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
 	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
+	checks := summaryChecksBlocks(res)
+	if len(checks) > 0 {
+		attachments = append(attachments, checksTitle)
+	}
 	list := "附件："
 	for i, a := range attachments {
 		if i > 0 {
@@ -616,6 +624,10 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 				f1(d.Claimed*100) + "%/" + f1(d.Data*100) + "%", d.Text}})
 		}
 		add(Block{Kind: BlockTable, Table: dt})
+	}
+	if len(checks) > 0 {
+		heading(checksTitle)
+		m.Blocks = append(m.Blocks, checks...)
 	}
 	return m
 }

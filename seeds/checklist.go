@@ -83,6 +83,8 @@ type Scoring struct {
 	LatePerDay     float64    `toml:"late_per_day"`
 	LateCap        float64    `toml:"late_cap"`
 	Late           []LateRule `toml:"late"` // shortest delay first
+
+	AdjustRules // the office's checks and adjustments (seeds/adjust.go)
 }
 
 // Grade is a grade band: a total at or above Min earns Name.
@@ -387,6 +389,7 @@ func (c *Checklist) check() []string {
 			add("scoring.grades: %s (min %v) must come after a higher band", s.Grades[i].Name, s.Grades[i].Min)
 		}
 	}
+	p = append(p, s.AdjustRules.check(len(s.Grades))...)
 	for i, l := range s.Late {
 		if l.Points < 0 {
 			add("scoring.late[%d]: points must not be negative", i)

@@ -55,6 +55,8 @@ type CLI struct {
 	Collect  CollectCmd  `cmd:"" help:"Read the intake mailbox, store and answer every form."`
 	Remind   RemindCmd   `cmd:"" help:"Remind the counties that have no accepted form yet."`
 	Assess   AssessCmd   `cmd:"" help:"Score a period, print the league table, write and queue the reports."`
+	Adjust   AdjustCmd   `cmd:"" help:"Record, list and revoke the office's 加分/减分 items and 抽查核查 results."`
+	Verify   VerifyCmd   `cmd:"" help:"Write the 核查表 of an 抽查核查 for a sample of villages, and record the filled one."`
 	Deliver  DeliverCmd  `cmd:"" help:"Send the mail waiting in the outbox."`
 	Status   StatusCmd   `cmd:"" help:"Who sent what for a period: on time, late, missing, rejected."`
 	Outbox   OutboxCmd   `cmd:"" help:"List outgoing mail: queued, sent, failed."`

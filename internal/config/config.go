@@ -46,6 +46,7 @@ type Office struct {
 	Name     string `toml:"name"`
 	From     string `toml:"from"`
 	Timezone string `toml:"timezone"`
+	Operator string `toml:"operator"` // who records adjustments when --by is not given; "": $USER
 }
 
 // FileRef names an optional data file.

@@ -250,6 +250,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if clock.Now().Before(assessAt) {
 		clock.Advance(assessAt.Sub(clock.Now()))
 	}
+	// The office's 抽查核查: a 核查表 written, filled and recorded (verify.go).
+	if err := step("verify", func(ctx context.Context) (jobs.Counts, error) {
+		n, err := demoVerify(ctx, d, period, filepath.Join(o.OutDir, "verify"))
+		return jobs.Counts{"records": n}, err
+	}); err != nil {
+		return nil, err
+	}
 	var a *jobs.Assessment
 	if err := step("assess", func(ctx context.Context) (jobs.Counts, error) {
 		r, counts, err := d.Assess(ctx, period, jobs.AssessOptions{Queue: true, Render: true})

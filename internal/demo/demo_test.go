@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jining/kaohe/internal/mail"
+	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/seeds"
 )
 
@@ -136,6 +137,35 @@ func TestDemo(t *testing.T) {
 	}
 	if !silent || !late {
 		t.Errorf("silent county unranked: %v; late county 2 days late with a deduction: %v", silent, late)
+	}
+
+	// The 抽查核查: a 核查表 written and filled in verify/, its findings in 任城区's result
+	// and printed in its report and in the summary.
+	for _, f := range []string{"核查表_2026-11.xlsx", "核查表_2026-11_已填.xlsx"} {
+		if _, err := os.Stat(filepath.Join(dir, "verify", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	var checked *score.CountyResult
+	for i, c := range res.Assessment.Result.Counties {
+		if c.Code == verifyCounty {
+			checked = &res.Assessment.Result.Counties[i]
+		}
+	}
+	var kinds []string
+	for _, ch := range checked.Checks {
+		kinds = append(kinds, ch.Kind)
+	}
+	if strings.Join(kinds, ",") != "核查数值,核查不实" || checked.Deduction < 2 || checked.Checks[1].By != "市考核办核查组" {
+		t.Errorf("%s: checks %+v, deduction %v", checked.Name, checked.Checks, checked.Deduction)
+	}
+	if pdftotext != "" {
+		for _, f := range []string{verifyCounty + ".pdf", "summary.pdf"} {
+			out, err := exec.Command(pdftotext, filepath.Join(pdfDir, f), "-").Output()
+			if err != nil || !strings.Contains(string(out), "核查与加减分") || !strings.Contains(string(out), "市考核办核查组") {
+				t.Errorf("%s does not show the 抽查核查 (%v)", f, err)
+			}
+		}
 	}
 }
 

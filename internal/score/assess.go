@@ -209,8 +209,9 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		if len(t.Checks) > 0 && reported {
 			dc, share, _, outs := e.ruleSet(f, t, t.Checks)
 			// A claim is capped by its data; far above them it is 存疑.
-			if share > 0 {
-				credit = math.Min(credit, dc)
+			capped := share > 0 && dc < credit-1e-9
+			if capped {
+				credit = dc
 			}
 			if share > 0 && claimed > dc+s.DoubtMargin+1e-9 {
 				ts.Claimed, ts.DataCredit = round4(claimed), round4(dc)
@@ -222,6 +223,9 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 				}
 				ts.Doubt = fmt.Sprintf("存疑：自报进度得分率%s，数据得分率%s（%s），按数据计分", pct1(claimed), pct1(dc), strings.Join(why, "；"))
 				expl += "；" + ts.Doubt
+			} else if capped {
+				// Within the margin: no 存疑, but never more than the data show.
+				expl += "；台账数据得分率" + pct1(dc) + "，不超过数据计分"
 			}
 		}
 		ts.Possible = t.Weight

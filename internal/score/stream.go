@@ -82,7 +82,7 @@ func (a *Assessor) Add(s Submission) error {
 		}
 	}
 	a.seen[s.County] = true
-	a.res.Counties = append(a.res.Counties, a.e.county(s))
+	a.res.Counties = append(a.res.Counties, a.e.countyAdjusted(s))
 	a.meta = append(a.meta, countyMeta{code: s.County, name: s.Name, filed: s.Filing != nil,
 		received: s.Received, deadline: s.Deadline, rejected: s.Rejected})
 	return nil

@@ -34,6 +34,8 @@ type Submission struct {
 	// Roster is the county's roster entry: the office's facts on its villages (中心村,
 	// villages that need a sewage station) decide who a rule applies to. nil: none known.
 	Roster *seeds.County
+
+	Adjustments []Adjustment // the office's records in force (adjust.go)
 }
 
 // Result is the assessment of one period.
@@ -101,7 +103,8 @@ type CountyResult struct {
 	Deduction float64 `json:"deduction"` // points deducted (late)
 	Total     float64 `json:"total"`     // Raw − Deduction, not below 0
 	Grade     string  `json:"grade"`
-	// GradeNote says why the grade is not the band's: 优秀 beyond the quota.
+	// GradeNote says why the grade is not the band's: 优秀 beyond the quota, or lowered
+	// for a claim found false (核查不实).
 	GradeNote string `json:"grade_note,omitempty"`
 	Rank      int    `json:"rank"` // 1-based within the unit's ranking; ties share a rank; 0 when not ranked
 	Of        int    `json:"of"`   // number of units in that ranking
@@ -122,6 +125,11 @@ type CountyResult struct {
 	DueNext  []string             `json:"due_next,omitempty"` // task ids red or yellow, or falling due next month
 	Rejected int                  `json:"rejected,omitempty"`
 	Problems []string             `json:"problems,omitempty"`
+
+	// The office's checks and adjustments (adjust.go): 加分 within the cap (Total is
+	// Raw − Deduction + Bonus), every record with what it did, and why the grade was lowered.
+	Bonus  float64 `json:"bonus,omitempty"`
+	Checks []Check `json:"checks,omitempty"`
 }
 
 // Deduction is one deduction with its reason.
