@@ -1,0 +1,37 @@
+package lang
+
+import "testing"
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		bad  int
+		want string // Fix(in)
+	}{
+		{"格局,年底前", 1, "格局，年底前"},
+		{"总分89.13分(第1名)", 2, "总分89.13分（第1名）"},
+		{"截止时间: 2026年", 1, "截止时间：2026年"},
+		{"重点任务!E2: 说明", 1, "重点任务!E2：说明"},
+		{"报送 (第2版) 了", 2, "报送（第2版）了"},
+		{"(重点任务!E2)", 2, "（重点任务!E2）"},
+		{"进度(3.45万元)", 2, "进度（3.45万元）"},
+		{"是否报送?", 1, "是否报送？"},
+		{"“一村一品”,年底", 1, "“一村一品”，年底"},
+		{"09:30, E2:E9 (a; b)", 0, ""},
+		{"Subject: hello", 0, ""},
+		{"%s:%s", 0, ""},
+		{"3.45万元", 0, ""},
+		{"line one\n(next) 中", 2, "line one\n（next）中"},
+		{"中\n(x)", 0, ""},
+	} {
+		ps := Check(tc.in)
+		if len(ps) != tc.bad {
+			t.Errorf("Check(%q): %d problems %v, want %d", tc.in, len(ps), ps, tc.bad)
+		}
+		if tc.bad > 0 {
+			if got := Fix(tc.in); got != tc.want {
+				t.Errorf("Fix(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		}
+	}
+}
