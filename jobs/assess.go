@@ -323,7 +323,8 @@ func (d *Deps) renderer() (*report.Renderer, error) {
 		}
 		font = b
 	}
-	r, err := report.NewRenderer(report.Options{Checklist: d.Checklist, Office: d.office(), FontTTF: font})
+	r, err := report.NewRenderer(report.Options{Checklist: d.Checklist, Office: d.office(), FontTTF: font,
+		Context: report.Context{Roster: d.Roster, ReturnTo: d.Config.Office.From, Contact: d.Config.Office.Contact}})
 	if err != nil {
 		return nil, err
 	}
@@ -388,9 +389,9 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 	if county == nil {
 		return false, nil
 	}
-	data := templates.MailData{Office: d.office(), CountyName: c.Name, Period: res.Period, Date: d.now(),
-		Submitted: c.Submitted, Total: fmt.Sprintf("%.2f", c.Total), Grade: c.Grade, Rank: c.Rank, Of: c.Of,
-		ChangeText: changeText(*c)}
+	data := d.mailData(county)
+	data.Period, data.Submitted, data.Total, data.Grade, data.Rank, data.Of, data.ChangeText =
+		res.Period, c.Submitted, fmt.Sprintf("%.2f", c.Total), c.Grade, c.Rank, c.Of, changeText(*c)
 	subject, body, err := templates.RenderMail(templates.MailReport, data)
 	if err != nil {
 		return false, err
@@ -452,9 +453,9 @@ func changeText(c score.CountyResult) string {
 	}
 	switch {
 	case c.RankChange > 0:
-		return fmt.Sprintf(",比上期上升%d位", c.RankChange)
+		return fmt.Sprintf("，比上期上升%d位", c.RankChange)
 	case c.RankChange < 0:
-		return fmt.Sprintf(",比上期下降%d位", -c.RankChange)
+		return fmt.Sprintf("，比上期下降%d位", -c.RankChange)
 	}
-	return ",与上期持平"
+	return "，与上期持平"
 }

@@ -184,7 +184,7 @@ func TestBadFormRejectedWithAnnotatedWorkbook(t *testing.T) {
 			t.Errorf("rejection does not list %q:\n%s", p.String(), m.Text)
 		}
 	}
-	for _, want := range []string{templates.SheetTasks + "!" + cells.status + ": ", templates.SheetIndicators + "!" + cells.text + ": ", templates.SheetIndicators + "!" + cells.rng + ": "} {
+	for _, want := range []string{templates.SheetTasks + "!" + cells.status + "：", templates.SheetIndicators + "!" + cells.text + "：", templates.SheetIndicators + "!" + cells.rng + "："} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("rejection has no line for %s:\n%s", want, m.Text)
 		}
@@ -580,7 +580,7 @@ func TestFormOfAnotherCountyRefused(t *testing.T) {
 		t.Fatalf("mails: %d", len(got))
 	}
 	r, y := h.county(rencheng).Name, h.county(yanzhou).Name
-	if !strings.Contains(got[0].Text, "这是"+y+"的表格,应报送"+r+"的表格") {
+	if !strings.Contains(got[0].Text, "这是"+y+"的表格，应报送"+r+"的表格") {
 		t.Errorf("reason does not name both counties:\n%s", got[0].Text)
 	}
 	for _, e := range h.county(yanzhou).Emails {
@@ -737,7 +737,7 @@ func TestOldPeriodFormRefused(t *testing.T) {
 	}
 	h.deliver()
 	got := h.to(h.county("370811").Emails[0])
-	if len(got) != 1 || !strings.Contains(got[0].Subject, "【退回】") || !strings.Contains(got[0].Text, "2026年8月的表格,已过报送期") {
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "【退回】") || !strings.Contains(got[0].Text, "2026年8月的表格，已过报送期") {
 		t.Fatalf("reply: %+v", got)
 	}
 }

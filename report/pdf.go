@@ -30,6 +30,7 @@ type Options struct {
 	Office    string           // issuing office, printed in the page header; empty: the checklist's issuer
 	FontTTF   []byte           // a TrueType font; nil: the embedded WenQuanYi Micro Hei
 	TaskTexts bool             // append the full text of every task to county reports
+	Context   Context          // unit types, late rules, contact (model.go); its Checklist and Office default to these
 }
 
 // Renderer typesets reports. It holds the parsed font and is safe for concurrent use.
@@ -49,6 +50,12 @@ func NewRenderer(o Options) (*Renderer, error) {
 	}
 	if o.Office == "" {
 		o.Office = o.Checklist.Issuer
+	}
+	if o.Context.Checklist == nil {
+		o.Context.Checklist = o.Checklist
+	}
+	if o.Context.Office == "" {
+		o.Context.Office = o.Office
 	}
 	data := o.FontTTF
 	if data == nil {
@@ -98,7 +105,7 @@ func addRunes(m map[rune]bool, s string) {
 // trend chart. It returns an error when res has no county with that code or the font
 // lacks a character to be printed (wrapping ErrMissingGlyphs).
 func (r *Renderer) County(res *score.Result, code string, history []*score.Result) ([]byte, error) {
-	m := CountyModel(res, code, history)
+	m := r.opt.Context.CountyModel(res, code, history)
 	if m == nil {
 		return nil, fmt.Errorf("%w %q in the result for %s", ErrNoCounty, code, res.Period)
 	}
@@ -112,7 +119,7 @@ func (r *Renderer) County(res *score.Result, code string, history []*score.Resul
 // Summary renders the summary report for leaders. It returns an error when the font
 // lacks a character to be printed (wrapping ErrMissingGlyphs).
 func (r *Renderer) Summary(res *score.Result, history []*score.Result) ([]byte, error) {
-	m := SummaryModel(res, history)
+	m := r.opt.Context.SummaryModel(res, history)
 	m.Office = r.opt.Office
 	return r.render(m)
 }

@@ -82,7 +82,7 @@ func TestCountyModelContent(t *testing.T) {
 	}
 	un := CountyModel(res, "370826", nil)
 	js, _ := json.Marshal(un) // a Model always marshals
-	for _, want := range []string{"未报送", "量化指标!D7", "请尽快办理"} {
+	for _, want := range []string{"未报送", "量化指标!D7", "请尽快补报"} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("unsubmitted county model lacks %q", want)
 		}
@@ -255,7 +255,7 @@ func TestSummaryAndUnsubmittedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	all = column(extractWords(t, un), 0, pageW, "")
-	for _, want := range []string{"微山县", "未报送", "量化指标!D7：应为整数，填写的是“三十一”。", "请尽快办理"} {
+	for _, want := range []string{"微山县", "未报送", "量化指标!D7：应为整数，填写的是“三十一”。", "请尽快补报"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("unsubmitted report lacks %q", want)
 		}

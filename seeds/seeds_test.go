@@ -152,3 +152,22 @@ func TestUnitNames(t *testing.T) {
 		t.Errorf("a bad type: %v", err)
 	}
 }
+
+func TestLateText(t *testing.T) {
+	if got, want := DefaultChecklist().Scoring.LateText(), "迟报1至3天扣0.5分，超过3天扣1分"; got != want {
+		t.Errorf("embedded checklist: %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		rules []LateRule
+		want  string
+	}{
+		{nil, ""},
+		{[]LateRule{{0, 2}}, "迟报扣2分"},
+		{[]LateRule{{1, 0.5}, {5, 1}, {0, 2}}, "迟报1天扣0.5分，迟报2至5天扣1分，超过5天扣2分"},
+		{[]LateRule{{0, 0}}, "迟报不扣分"},
+	} {
+		if got := (Scoring{Late: tc.rules}).LateText(); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.rules, got, tc.want)
+		}
+	}
+}

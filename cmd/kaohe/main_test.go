@@ -66,7 +66,7 @@ func TestTemplateCheckImportAssess(t *testing.T) {
 	}
 	// An empty form is refused, one line per problem naming sheet and cell.
 	code, _, errs := kaohe(t, "check", form)
-	if code != exitUser || !strings.Contains(errs, "重点任务!E2: ") {
+	if code != exitUser || !strings.Contains(errs, "重点任务!E2：") {
 		t.Fatalf("check of an empty form: exit %d\n%s", code, errs)
 	}
 	if code, out, _ := kaohe(t, "--store", db, "import", form); code != exitUser || !strings.Contains(out, "未通过校验") {

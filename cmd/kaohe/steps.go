@@ -178,7 +178,7 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	fmt.Fprintf(w, "%s 乡村振兴重点工作考核 (checklist %s)\n\n", r.Period, r.ChecklistVersion)
+	fmt.Fprintf(w, "%s 乡村振兴重点工作考核（任务清单 %s 版）\n\n", r.Period, r.ChecklistVersion)
 	cols := []string{"位次", "单位", "总分", "等次"}
 	widths := []int{4, 20, 7, 6}
 	for _, a := range r.Areas {
@@ -204,7 +204,7 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 		printRow(w, row, widths)
 	}
 	cp := r.Completeness
-	fmt.Fprintf(w, "\n应报 %d,已报 %d(按时 %d,迟报 %d),未报送 %d,被退回未重报 %d\n", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)
+	fmt.Fprintf(w, "\n应报 %d，已报 %d（按时 %d，迟报 %d），未报送 %d，被退回未重报 %d\n", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)
 	return nil
 }
 
@@ -307,7 +307,7 @@ func (c *StatusCmd) Run(g *Globals) error {
 			for _, s := range ss {
 				line := fmt.Sprintf("    %s  %s v%d %s《%s》", s.Received.In(a.Config.Location).Format("01-02 15:04"), s.Source, s.Version, s.Status, s.Filename)
 				if s.Superseded {
-					line += " (已被替代)"
+					line += "（已被替代）"
 				}
 				fmt.Fprintln(g.stdout, line)
 				for _, pr := range s.Problems {
@@ -315,7 +315,7 @@ func (c *StatusCmd) Run(g *Globals) error {
 				}
 			}
 		}
-		fmt.Fprintf(g.stdout, "\n应报 %d,已报 %d,被退回未重报 %d,未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)
+		fmt.Fprintf(g.stdout, "\n应报 %d，已报 %d，被退回未重报 %d，未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)
 		return nil
 	})
 }
@@ -345,14 +345,14 @@ func (c *ImportCmd) Run(g *Globals) error {
 			switch {
 			case sub == nil:
 				bad++
-				fmt.Fprintf(g.stdout, "%s: 无法识别所属单位,未入库\n", f)
+				fmt.Fprintf(g.stdout, "%s：无法识别所属单位，未入库\n", f)
 			case dup:
-				fmt.Fprintf(g.stdout, "%s: 与已入库的文件相同(%s %s 第%d版),未重复入库\n", f, sub.County, sub.Period, sub.Version)
+				fmt.Fprintf(g.stdout, "%s：与已入库的文件相同（%s %s 第%d版），未重复入库\n", f, sub.County, sub.Period, sub.Version)
 			case sub.Status == store.Accepted:
-				fmt.Fprintf(g.stdout, "%s: 已入库 %s %s 第%d版\n", f, sub.County, sub.Period, sub.Version)
+				fmt.Fprintf(g.stdout, "%s：已入库 %s %s 第%d版\n", f, sub.County, sub.Period, sub.Version)
 			default:
 				bad++
-				fmt.Fprintf(g.stdout, "%s: 未通过校验(%s %s),已记录为退回\n", f, sub.County, sub.Period)
+				fmt.Fprintf(g.stdout, "%s：未通过校验（%s %s），已记录为退回\n", f, sub.County, sub.Period)
 			}
 			for _, p := range problems {
 				fmt.Fprintln(g.stdout, "  "+p.String())

@@ -46,6 +46,7 @@ type Office struct {
 	Name     string `toml:"name"`
 	From     string `toml:"from"`
 	Timezone string `toml:"timezone"`
+	Contact  string `toml:"contact"` // whom counties ask, named in mails and notices; empty: the office
 }
 
 // FileRef names an optional data file.

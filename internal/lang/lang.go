@@ -128,8 +128,17 @@ func Fix(s string) string { return ReplaceMarks(s, FixMarks(s)) }
 // around a quoted Chinese term: "kaohe (考核) turns".
 func IsChineseText(s string) bool {
 	han, latin := 0, 0
+	verb := false // in a fmt verb: %s, %.1f, %[1]d
 	for _, r := range s {
+		if verb {
+			if r < utf8.RuneSelf && unicode.IsLetter(r) {
+				verb = false
+			}
+			continue
+		}
 		switch {
+		case r == '%':
+			verb = true
 		case unicode.Is(unicode.Han, r):
 			han++
 		case r < utf8.RuneSelf && unicode.IsLetter(r):

@@ -2,6 +2,19 @@ package lang
 
 import "testing"
 
+func TestIsChineseText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"%s%s,%s,得分率%s%s":                           true,
+		"kaohe (考核) turns the checklist into forms": false,
+		"任城区":      true,
+		"%d forms": false,
+	} {
+		if got := IsChineseText(s); got != want {
+			t.Errorf("IsChineseText(%q) = %v", s, got)
+		}
+	}
+}
+
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

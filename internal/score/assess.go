@@ -66,7 +66,7 @@ func (e *evaluator) county(s Submission) CountyResult {
 	cr.Raw = round2(raw)
 	cr.DaysLate = daysLate(s.Received, s.Deadline)
 	if p := latePoints(e.c.Scoring.Late, cr.DaysLate); p > 0 {
-		cr.Deduct = append(cr.Deduct, Deduction{Points: p, Reason: fmt.Sprintf("迟报%d天,扣%s分", cr.DaysLate, num(p))})
+		cr.Deduct = append(cr.Deduct, Deduction{Points: p, Reason: fmt.Sprintf("迟报%d天，扣%s分", cr.DaysLate, num(p))})
 		cr.Deduction = round2(p)
 	}
 	cr.Total = round2(math.Max(0, raw-cr.Deduction))
@@ -114,9 +114,9 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 			word = "进展状态未填报"
 		}
 		ts.Expected = "序时" + pct0(exp)
-		ts.Explanation = fmt.Sprintf("%s,序时进度%s,计为%s,得%s/%s分", word, pct0(exp), pct0(prog), num(score), num(t.Weight))
+		ts.Explanation = fmt.Sprintf("%s，序时进度%s，计为%s，得%s/%s分", word, pct0(exp), pct0(prog), num(score), num(t.Weight))
 		if e.month >= due && notStarted {
-			ts.Explanation += ",已到期未启动"
+			ts.Explanation += "，已到期未启动"
 		}
 		ts.Explanation += paren(cell)
 		return ts, nil, score
@@ -142,13 +142,13 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 	behind := (1 - credit) * 100
 	ts.Credit, ts.Score, ts.Behind = round4(credit), round2(score), round2(behind)
 	ts.Light = lightFor(s, behind)
-	ts.Reported = strings.Join(reported, ";")
-	ts.Expected = strings.Join(expected, ";")
-	ts.Explanation = strings.Join(expl, ";")
+	ts.Reported = strings.Join(reported, "；")
+	ts.Expected = strings.Join(expected, "；")
+	ts.Explanation = strings.Join(expl, "；")
 	if len(t.Rules) > 1 {
-		ts.Explanation += fmt.Sprintf(";合计得分率%s", pct1(credit))
+		ts.Explanation += fmt.Sprintf("；合计得分率%s", pct1(credit))
 	}
-	ts.Explanation += fmt.Sprintf(",得%s/%s分", num(score), num(t.Weight))
+	ts.Explanation += fmt.Sprintf("，得%s/%s分", num(score), num(t.Weight))
 	return ts, vs, score
 }
 

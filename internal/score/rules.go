@@ -124,20 +124,20 @@ func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
 	o := partOut{part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight, Required: round4(required)}}
 	target := "目标" + cond(r.Op, required, unit)
 	if fr < 1 {
-		target = fmt.Sprintf("序时目标%s(%d月底前%s)", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
+		target = fmt.Sprintf("序时目标%s（%d月底前%s）", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
 	}
 	o.expected = cond(r.Op, required, unit)
 	v, ok := f.Indicators[r.Indicator]
 	o.part.Cells = v.Cell
 	if !ok || !v.Set {
 		o.reported = "未填报"
-		o.part.Explanation = fmt.Sprintf("%s未填报,%s,得分率0%%%s", r.Label, target, paren(v.Cell))
+		o.part.Explanation = fmt.Sprintf("%s未填报，%s，得分率0%%%s", r.Label, target, paren(v.Cell))
 		return o
 	}
 	o.part.Actual = round4(v.Value)
 	o.part.Credit = numCredit(v.Value, r.Op, required)
 	o.reported = num(v.Value) + unit
-	o.part.Explanation = fmt.Sprintf("%s%s,%s,得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
+	o.part.Explanation = fmt.Sprintf("%s%s，%s，得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
 	return o
 }
 
@@ -162,11 +162,11 @@ func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
 			miss = append(miss, e.name(r.Denominator))
 		}
 		o.reported = "未填报"
-		o.part.Explanation = fmt.Sprintf("%s:%s未填报,%s,得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
+		o.part.Explanation = fmt.Sprintf("%s：%s未填报，%s，得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
 		return o
 	case d.Value <= 0 && n.Value <= 0:
 		o.reported = "未填报资金"
-		o.part.Explanation = fmt.Sprintf("%s:%s为0,未填报资金,%s,得分率0%%%s", r.Label, e.name(r.Denominator), target, paren(o.part.Cells))
+		o.part.Explanation = fmt.Sprintf("%s：%s为0，未填报资金，%s，得分率0%%%s", r.Label, e.name(r.Denominator), target, paren(o.part.Cells))
 		return o
 	}
 	actual := 1.0
@@ -176,7 +176,7 @@ func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
 	o.part.Actual = round4(actual)
 	o.part.Credit = numCredit(actual, r.Op, r.Threshold)
 	o.reported = pct1(actual)
-	o.part.Explanation = fmt.Sprintf("%s%s(%s/%s%s),%s,得分率%s%s", r.Label, pct1(actual), num(n.Value), num(d.Value), unit,
+	o.part.Explanation = fmt.Sprintf("%s%s（%s/%s%s），%s，得分率%s%s", r.Label, pct1(actual), num(n.Value), num(d.Value), unit,
 		target, pct1(o.part.Credit), paren(o.part.Cells))
 	return o
 }
@@ -223,7 +223,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			i = len(sum.Short)
 			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
 		}
-		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"("+what+")")
+		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"（"+what+"）")
 	}
 	for i := range f.Villages {
 		v := &f.Villages[i]
@@ -272,17 +272,17 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	switch {
 	case len(f.Villages) == 0:
 		o.reported = "未填报"
-		o.part.Explanation = r.Label + ":未填报村级台账,得分率0%"
+		o.part.Explanation = r.Label + "：未填报村级台账，得分率0%"
 		return o
 	case sum.Concerned == 0:
 		o.part.Credit = 1
-		o.part.Explanation = fmt.Sprintf("%s:无涉及的村(%s%s),不扣分%s", r.Label, e.name(r.Where.Indicator),
+		o.part.Explanation = fmt.Sprintf("%s：无涉及的村（%s%s），不扣分%s", r.Label, e.name(r.Where.Indicator),
 			cond(r.Where.Op, r.Where.Value, e.unit(r.Where.Indicator)), paren(cells))
 		return o
 	case reqShare <= 0:
 		o.part.Credit = 1
 		o.expected = "本期不作要求"
-		o.part.Explanation = fmt.Sprintf("%s:%d月底前%s,本期不作要求,不扣分%s", r.Label, r.Due,
+		o.part.Explanation = fmt.Sprintf("%s：%d月底前%s，本期不作要求，不扣分%s", r.Label, r.Due,
 			cond(r.Op, r.Threshold, unit), paren(cells))
 		return o
 	}
@@ -291,18 +291,18 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	var extra string
 	switch {
 	case r.Kind == seeds.KindCount && thr != r.Threshold:
-		extra = fmt.Sprintf(",截至%d月应%s", e.month, cond(r.Op, thr, unit))
+		extra = fmt.Sprintf("，截至%d月应%s", e.month, cond(r.Op, thr, unit))
 	case !isBool && thr != r.Threshold:
-		extra = ",按序时标准" + cond(r.Op, thr, unit) + "计"
+		extra = "，按序时标准" + cond(r.Op, thr, unit) + "计"
 	}
 	if sum.Missing > 0 {
-		extra += fmt.Sprintf(",%d个村未填", sum.Missing)
+		extra += fmt.Sprintf("，%d个村未填", sum.Missing)
 	}
 	target := "目标" + pct0(reqShare)
 	if reqShare != r.Share {
-		target = fmt.Sprintf("序时目标%s(%d月底前%s)", pct0(reqShare), r.Due, pct0(r.Share))
+		target = fmt.Sprintf("序时目标%s（%d月底前%s）", pct0(reqShare), r.Due, pct0(r.Share))
 	}
-	o.part.Explanation = fmt.Sprintf("%s占%s(%d/%d个村%s),%s,得分率%s%s", r.Label, pct1(share),
+	o.part.Explanation = fmt.Sprintf("%s占%s（%d/%d个村%s），%s，得分率%s%s", r.Label, pct1(share),
 		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
 	return o
 }
@@ -319,5 +319,5 @@ func paren(cells string) string {
 	if cells == "" {
 		return ""
 	}
-	return "(" + cells + ")"
+	return "（" + cells + "）"
 }

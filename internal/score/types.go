@@ -127,7 +127,7 @@ type TaskScore struct {
 	Behind   float64 `json:"behind"`   // points (0–100) behind 序时
 	Light    Light   `json:"light"`
 	// Explanation says in Chinese how the score came about, naming target, reported
-	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
+	// value and cells, e.g. "集体经济收入≥5万元的村占72%，目标80%，得9.0/10分（村级台账!F2:F38）".
 	Explanation string     `json:"explanation"`
 	Parts       []RulePart `json:"parts,omitempty"`
 }
