@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
@@ -37,6 +38,7 @@ type Assessment struct {
 	Result  *score.Result
 	History []*score.Result
 	Files   []string
+	Created time.Time // when it was made (the store's Created)
 }
 
 // Assess scores period from the store's accepted forms, saves the assessment, and, as
@@ -151,7 +153,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		return nil, nil, err
 	}
 	counts := Counts{"counties": len(res.Counties), "assessed": res.Assessed}
-	out := &Assessment{Result: res, History: history}
+	out := &Assessment{Result: res, History: history, Created: a.Created}
 	if !o.Render && !o.Queue {
 		return out, counts, nil
 	}
@@ -271,6 +273,9 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	if err != nil {
 		return counts, err
 	}
+	if !a.Created.IsZero() {
+		r = r.At(a.Created.In(d.Config.Location))
+	}
 	workers := d.Config.Report.Workers
 	if workers == 0 {
 		workers = runtime.NumCPU()
@@ -332,9 +337,10 @@ func (d *Deps) renderer() (*report.Renderer, error) {
 	return r, nil
 }
 
-// history returns up to 6 assessments before period, most recent first.
+// history returns up to 11 assessments before period, most recent first: with this one,
+// the 12 periods of the workbook's 趋势 sheet (the county trend chart uses the last 6).
 func (d *Deps) history(ctx context.Context, period string) ([]*score.Result, error) {
-	as, err := d.Store.AssessmentsBefore(ctx, period, 6)
+	as, err := d.Store.AssessmentsBefore(ctx, period, 11)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

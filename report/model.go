@@ -195,6 +195,7 @@ type Context struct {
 	ReturnTo  string           // the address forms go to (office.from); empty: not named
 	Contact   string           // whom to ask (office.contact); empty: the office
 	Office    string           // the issuing office, when Contact is empty
+	Assessed  time.Time        // when the assessment was made, in office time (workbook dates); Renderer.At sets it
 }
 
 // unitsLabel names the units of res together: 县（市、区）, 功能区, or 县（市、区）和功能区.

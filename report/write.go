@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -87,7 +88,7 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 		job(i, code+".pdf", func() ([]byte, error) { return r.County(res, code, history) })
 	}
 	job(n, "summary.pdf", func() ([]byte, error) { return r.Summary(res, history) })
-	job(n+1, "summary.xlsx", func() ([]byte, error) { return SummaryXLSX(res) })
+	job(n+1, "summary.xlsx", func() ([]byte, error) { return r.opt.Context.SummaryXLSX(res, history) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -95,6 +96,14 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 		return nil, fmt.Errorf("report: flushing %s to disk: %w", out, err)
 	}
 	return files, nil
+}
+
+// At returns a renderer like r for the assessment made at t (office time), which the
+// summary workbook names as its creation time. It shares r's parsed font.
+func (r *Renderer) At(t time.Time) *Renderer {
+	c := *r
+	c.opt.Context.Assessed = t
+	return &c
 }
 
 // writeFileAtomic writes b to a temporary file next to path and renames it to path

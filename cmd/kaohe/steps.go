@@ -224,7 +224,7 @@ func changeArrow(c score.CountyResult) string {
 	case c.RankChange < 0:
 		return fmt.Sprintf("↓%d", -c.RankChange)
 	}
-	return "—"
+	return "持平"
 }
 
 // printRow prints cells padded to widths in terminal columns (CJK characters take two).

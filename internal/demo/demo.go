@@ -314,11 +314,11 @@ func countyMail(c seeds.County, cfg *config.Config, subject, filename string, da
 	o := mail.Outgoing{
 		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(strings.ReplaceAll(c.Code, "-", "")), time.Now().UnixNano(), "county.kaohe.test"),
 		From:      c.Emails[0], To: []string{cfg.Office.From}, Subject: subject,
-		Text: "市委组织部：\n\n附件是我单位的进展表，请查收。\n\n" + c.Name + "党委组织部",
+		Text: "市委组织部：\n\n附件是我单位的进展表，请查收。\n\n" + c.OrgName(),
 		Date: time.Now(),
 	}
 	if data == nil {
-		o.Text = "市委组织部：\n\n我单位的进展情况见正文，表格稍后补报。\n\n" + c.Name + "党委组织部"
+		o.Text = "市委组织部：\n\n我单位的进展情况见正文，表格稍后补报。\n\n" + c.OrgName()
 	} else {
 		o.Attachments = []mail.OutAttachment{{Name: filename, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: data}}
 	}
