@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/report"
@@ -285,9 +286,10 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	var each func(i int, pdf []byte) error
 	var mu sync.Mutex
 	queued := 0
-	if o.Queue {
+	withSummary := d.Config.Report.SummaryTo == config.SummaryAll
+	if o.Queue && !withSummary {
 		each = func(i int, pdf []byte) error {
-			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf)
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, nil)
 			if added {
 				mu.Lock()
 				queued++
@@ -303,6 +305,26 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	}
 	out.Files = files
 	counts["files"] = len(files)
+	if o.Queue && withSummary {
+		// Each county's report with the summary beside it, now that both are written.
+		summary, err := os.ReadFile(filepath.Join(dir, res.Period, "summary.pdf"))
+		if err != nil {
+			return counts, err
+		}
+		for i := range res.Counties {
+			pdf, err := os.ReadFile(files[i])
+			if err != nil {
+				return counts, err
+			}
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, summary)
+			if added {
+				counts["queued"]++
+			}
+			if err != nil {
+				return counts, err
+			}
+		}
+	}
 	if o.Queue {
 		added, err := d.queueSummary(ctx, res, filepath.Join(dir, res.Period))
 		if added {
@@ -388,9 +410,10 @@ func (h *historyResult) result() *score.Result {
 	return r
 }
 
-// queueReport queues county c's report (pdf) to the county's addresses, and reports
-// whether it was added (false: queued by an earlier run, or c is not on the roster).
-func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf []byte) (bool, error) {
+// queueReport queues county c's report (pdf) to the county's addresses, with the summary
+// 通报 beside it when summary is not nil, and reports whether it was added (false: queued
+// by an earlier run, or c is not on the roster).
+func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf, summary []byte) (bool, error) {
 	county := d.Roster.County(c.Code)
 	if county == nil {
 		return false, nil
@@ -398,14 +421,21 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 	data := d.mailData(county)
 	data.Period, data.Submitted, data.Total, data.Grade, data.Rank, data.Of, data.ChangeText =
 		res.Period, c.Submitted, fmt.Sprintf("%.2f", c.Total), c.Grade, c.Rank, c.Of, changeText(*c)
+	data.WithSummary = summary != nil
+	atts := []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}}
+	if !c.Submitted {
+		atts[0].Name = fmt.Sprintf("%s_%s_未报送情况通知.pdf", c.Name, res.Period)
+	}
+	if summary != nil {
+		atts = append(atts, store.OutAttachment{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: summary})
+	}
 	subject, body, err := templates.RenderMail(templates.MailReport, data)
 	if err != nil {
 		return false, err
 	}
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
 		Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
-		To: county.Emails, Subject: subject, Body: body,
-		Attachments: []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}},
+		To: county.Emails, Subject: subject, Body: body, Attachments: atts,
 	})
 	return err == nil && !existed, err
 }
@@ -446,12 +476,14 @@ func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) 
 		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
 		To: leaders, Subject: subject, Body: body,
 		Attachments: []store.OutAttachment{
-			{Name: fmt.Sprintf("%s_考核汇总.pdf", res.Period), ContentType: "application/pdf", Data: pdf},
+			{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: pdf},
 			{Name: fmt.Sprintf("%s_考核排名.xlsx", res.Period), ContentType: xlsxType, Data: xlsx},
 		},
 	})
 	return err == nil && !existed, err
 }
+
+func summaryPDFName(period string) string { return period + "_考核汇总.pdf" }
 
 func changeText(c score.CountyResult) string {
 	if !c.HasPrev || c.Rank == 0 || c.PrevRank == 0 {
