@@ -196,6 +196,15 @@ type Context struct {
 	Contact   string           // whom to ask (office.contact); empty: the office
 	Office    string           // the issuing office, when Contact is empty
 	Assessed  time.Time        // when the assessment was made, in office time (workbook dates); Renderer.At sets it
+	Digests   []Digest         // the county reports' SHA-256, listed in the summary's 附件 (WriteAll sets them)
+}
+
+// Digest is the SHA-256 of one county report as issued, so that anyone holding the
+// summary can tell whether a report is the one kaohe issued (kaohe verify-report).
+type Digest struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"` // lowercase hex
 }
 
 // unitsLabel names the units of res together: 县（市、区）, 功能区, or 县（市、区）和功能区.
@@ -634,6 +643,18 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 		add(Block{Kind: BlockTable, Table: rt})
 	}
 	_ = history // the summary has no trend chart yet; history is accepted for symmetry with CountyModel
+	if len(x.Digests) > 0 {
+		heading("附件：各单位考核报告校验码")
+		add(Block{Kind: BlockText, Text: "下列为本期各单位考核报告（PDF文件）的SHA-256校验码。收到的报告与所列校验码一致，即为本办印发的原件；也可用“kaohe verify-report 文件名”核验。"})
+		dt := &Table{Columns: []Column{
+			{Title: unitCol, Width: 0.22, Align: "L"},
+			{Title: "SHA-256", Width: 0.78, Align: "L"},
+		}}
+		for _, d := range x.Digests {
+			dt.Rows = append(dt.Rows, Row{Cells: []string{d.Name, d.SHA256}})
+		}
+		add(Block{Kind: BlockTable, Table: dt})
+	}
 	return m
 }
 

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -433,6 +435,20 @@ func TestWriteAll(t *testing.T) {
 	}
 	if len(ents) != len(want) {
 		t.Errorf("directory holds %d entries (temporary files left?)", len(ents))
+	}
+	// The summary lists each county report's SHA-256.
+	if pt, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.Command(pt, "-enc", "UTF-8", files[3], "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files[:3] {
+			b, _ := os.ReadFile(f) // stat'ed above
+			sum := sha256.Sum256(b)
+			if !strings.Contains(string(out), hex.EncodeToString(sum[:])) {
+				t.Errorf("summary does not list the SHA-256 of %s", filepath.Base(f))
+			}
+		}
 	}
 
 	bad := fixture()

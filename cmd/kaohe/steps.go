@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -433,4 +435,36 @@ func (g *Globals) withApp(fn func(ctx context.Context, a *app) error) error {
 	}
 	defer a.Close()
 	return fn(g.ctx, a)
+}
+
+// VerifyReportCmd tells whether a PDF is a report kaohe issued.
+type VerifyReportCmd struct {
+	File   string `arg:"" type:"existingfile" help:"The PDF to check (a county report or the summary)."`
+	Period string `help:"Period of the report, YYYY-MM (default: the one in the file name, else each recent assessment)."`
+}
+
+// Run renders the reports again from the store and compares them with the file; a file
+// that matches none is a user error (exit 1).
+func (c *VerifyReportCmd) Run(g *Globals) error {
+	return g.withApp(func(ctx context.Context, a *app) error {
+		if c.Period != "" {
+			if err := jobs.CheckPeriod(c.Period); err != nil {
+				return err
+			}
+		}
+		data, err := os.ReadFile(c.File)
+		if err != nil {
+			return userErrorf("%v", err)
+		}
+		v, err := a.VerifyReport(ctx, data, c.File, c.Period)
+		if errors.Is(err, jobs.ErrNotIssued) {
+			return userErrorf("%s: %v: it differs from every report kaohe renders from the store (SHA-256 %x)", c.File, err, sha256.Sum256(data))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "%s: issued by kaohe: the %s report of %s, assessment of %s (SHA-256 %s)\n",
+			c.File, v.Period, v.Name, v.Assessed.Format("2006-01-02 15:04 MST"), v.SHA256)
+		return nil
+	})
 }
