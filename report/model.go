@@ -313,7 +313,11 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 
 	change := "首次考核，无上期数据"
 	if c.HasPrev {
-		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f1(c.PrevTotal))
+		delta := "总分" + signed(c.TotalChange)
+		if f1(c.TotalChange) == "0.0" {
+			delta = "总分持平"
+		}
+		change = fmt.Sprintf("位次%s（上期第%d名），%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, delta, f1(c.PrevTotal))
 	}
 	total := f1(c.Total) + "分"
 	if c.Deduction > 0 {

@@ -80,6 +80,9 @@ func TestDemo(t *testing.T) {
 		for _, pr := range lang.Check(p.Subject + "\n" + p.Text) {
 			t.Errorf("%s: %s", filepath.Base(f), pr)
 		}
+		for _, bt := range lang.BadTerms(p.Subject + "\n" + p.Text) {
+			t.Errorf("%s: %s", filepath.Base(f), bt)
+		}
 		if strings.Contains(string(raw), "\r\nSubject:\r\n") || p.Subject != strings.TrimSpace(p.Subject) {
 			t.Errorf("%s: subject folded right after Subject: (%q)", filepath.Base(f), p.Subject)
 		}
@@ -172,6 +175,9 @@ func checkLanguage(t *testing.T, dir, pdftotext string) {
 		}
 		for _, pr := range lang.Check(string(out)) {
 			t.Errorf("%s: %s", filepath.Base(p), pr)
+		}
+		for _, bt := range lang.BadTerms(string(out)) {
+			t.Errorf("%s: %s", filepath.Base(p), bt)
 		}
 	}
 	f, err := excelize.OpenFile(filepath.Join(dir, "summary.xlsx"))

@@ -202,3 +202,24 @@ func ReplaceMarks(s string, which []int) string {
 	}
 	return string(b)
 }
+
+// badTerms are words kaohe does not write, each with the one term it uses for the concept.
+var badTerms = []struct{ bad, good string }{
+	{"等级", "等次"},
+	{"列第", "第N名（不用“列第N位”）"},
+	{"个县市区", "县（市、区）和功能区 (或 县（市、区）)"},
+	{"党委组织部", "中共XX委组织部 / XX党工委组织部 (roster org)"},
+}
+
+// BadTerms returns a note for each word of s that has another term in kaohe's text: 等次
+// (not 等级), 第N名 (not 列第N位), 县（市、区）和功能区 (not 县市区 for a count of units),
+// the unit's org (not XX党委组织部).
+func BadTerms(s string) []string {
+	var out []string
+	for _, t := range badTerms {
+		if strings.Contains(s, t.bad) {
+			out = append(out, fmt.Sprintf("%q: write %s", t.bad, t.good))
+		}
+	}
+	return out
+}

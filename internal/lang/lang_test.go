@@ -48,3 +48,12 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestBadTerms(t *testing.T) {
+	if got := BadTerms("总分90分，等级优秀，列第2位，共13个县市区"); len(got) != 3 {
+		t.Errorf("BadTerms: %q, want 3", got)
+	}
+	if got := BadTerms("等次“优秀”，第2名，济宁高新区党工委组织部，中共任城区委组织部"); len(got) != 0 {
+		t.Errorf("BadTerms of good text: %q", got)
+	}
+}

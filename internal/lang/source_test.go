@@ -27,8 +27,9 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// TestSourceText checks every Chinese string literal of kaohe's Go code (tests excepted:
-// they quote county input, bad and good; tools/ excepted: it writes hostile test input), every mail template and every string of the
+// TestSourceText checks, for marks (Check) and terms (BadTerms), every Chinese string literal of kaohe's Go code (tests excepted:
+// they quote county input, bad and good; tools/ excepted: it writes hostile test input;
+// this package excepted: its literals are the rule's examples), every mail template and every string of the
 // checklist and roster. Literals are what kaohe writes, whole or in part (format
 // strings, message pieces); the demo test checks the rendered mails, PDFs and workbook.
 func TestSourceText(t *testing.T) {
@@ -41,7 +42,7 @@ func TestSourceText(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		if d.IsDir() {
-			if name := d.Name(); rel != "." && (strings.HasPrefix(name, ".") || name == "third_party" || name == "testdata" || rel == "tools") {
+			if name := d.Name(); rel != "." && (strings.HasPrefix(name, ".") || name == "third_party" || name == "testdata" || rel == "tools" || rel == filepath.Join("internal", "lang")) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -74,6 +75,9 @@ func TestSourceText(t *testing.T) {
 				for _, p := range Check(s) {
 					t.Errorf("%s: %s", fset.Position(lit.Pos()), p)
 				}
+				for _, term := range BadTerms(s) {
+					t.Errorf("%s: %s", fset.Position(lit.Pos()), term)
+				}
 				return true
 			})
 		case strings.HasSuffix(path, ".tmpl"):
@@ -85,6 +89,9 @@ func TestSourceText(t *testing.T) {
 			n++
 			for _, p := range Check(s) {
 				t.Errorf("%s: %s", rel, p)
+			}
+			for _, term := range BadTerms(s) {
+				t.Errorf("%s: %s", rel, term)
 			}
 		case strings.HasSuffix(path, ".toml") && strings.HasPrefix(rel, "seeds"+string(filepath.Separator)):
 			var v any
