@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
