@@ -14,10 +14,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/report"
@@ -37,6 +39,7 @@ type Assessment struct {
 	Result  *score.Result
 	History []*score.Result
 	Files   []string
+	Created time.Time // when it was made (the store's Created)
 }
 
 // Assess scores period from the store's accepted forms, saves the assessment, and, as
@@ -159,7 +162,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		return nil, nil, err
 	}
 	counts := Counts{"counties": len(res.Counties), "assessed": res.Assessed}
-	out := &Assessment{Result: res, History: history}
+	out := &Assessment{Result: res, History: history, Created: a.Created}
 	if !o.Render && !o.Queue {
 		return out, counts, nil
 	}
@@ -279,6 +282,9 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	if err != nil {
 		return counts, err
 	}
+	if !a.Created.IsZero() {
+		r = r.At(a.Created.In(d.Config.Location))
+	}
 	workers := d.Config.Report.Workers
 	if workers == 0 {
 		workers = runtime.NumCPU()
@@ -288,9 +294,10 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	var each func(i int, pdf []byte) error
 	var mu sync.Mutex
 	queued := 0
-	if o.Queue {
+	withSummary := d.Config.Report.SummaryTo == config.SummaryAll
+	if o.Queue && !withSummary {
 		each = func(i int, pdf []byte) error {
-			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf)
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, nil)
 			if added {
 				mu.Lock()
 				queued++
@@ -306,6 +313,26 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	}
 	out.Files = files
 	counts["files"] = len(files)
+	if o.Queue && withSummary {
+		// Each county's report with the summary beside it, now that both are written.
+		summary, err := os.ReadFile(filepath.Join(dir, res.Period, "summary.pdf"))
+		if err != nil {
+			return counts, err
+		}
+		for i := range res.Counties {
+			pdf, err := os.ReadFile(files[i])
+			if err != nil {
+				return counts, err
+			}
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, summary)
+			if added {
+				counts["queued"]++
+			}
+			if err != nil {
+				return counts, err
+			}
+		}
+	}
 	if o.Queue {
 		added, err := d.queueSummary(ctx, res, filepath.Join(dir, res.Period))
 		if added {
@@ -331,7 +358,8 @@ func (d *Deps) renderer() (*report.Renderer, error) {
 		}
 		font = b
 	}
-	r, err := report.NewRenderer(report.Options{Checklist: d.Checklist, Office: d.office(), FontTTF: font})
+	r, err := report.NewRenderer(report.Options{Checklist: d.Checklist, Office: d.office(), FontTTF: font,
+		Context: report.Context{Roster: d.Roster, ReturnTo: d.Config.Office.From, Contact: d.Config.Office.Contact}})
 	if err != nil {
 		return nil, err
 	}
@@ -339,9 +367,10 @@ func (d *Deps) renderer() (*report.Renderer, error) {
 	return r, nil
 }
 
-// history returns up to 6 assessments before period, most recent first.
+// history returns up to 11 assessments before period, most recent first: with this one,
+// the 12 periods of the workbook's 趋势 sheet (the county trend chart uses the last 6).
 func (d *Deps) history(ctx context.Context, period string) ([]*score.Result, error) {
-	as, err := d.Store.AssessmentsBefore(ctx, period, 6)
+	as, err := d.Store.AssessmentsBefore(ctx, period, 11)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -389,24 +418,32 @@ func (h *historyResult) result() *score.Result {
 	return r
 }
 
-// queueReport queues county c's report (pdf) to the county's addresses, and reports
-// whether it was added (false: queued by an earlier run, or c is not on the roster).
-func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf []byte) (bool, error) {
+// queueReport queues county c's report (pdf) to the county's addresses, with the summary
+// 通报 beside it when summary is not nil, and reports whether it was added (false: queued
+// by an earlier run, or c is not on the roster).
+func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf, summary []byte) (bool, error) {
 	county := d.Roster.County(c.Code)
 	if county == nil {
 		return false, nil
 	}
-	data := templates.MailData{Office: d.office(), CountyName: c.Name, Period: res.Period, Date: d.now(),
-		Submitted: c.Submitted, Total: fmt.Sprintf("%.2f", c.Total), Grade: c.Grade, Rank: c.Rank, Of: c.Of,
-		ChangeText: changeText(*c)}
+	data := d.mailData(county)
+	data.Period, data.Submitted, data.Total, data.Grade, data.Rank, data.Of, data.ChangeText =
+		res.Period, c.Submitted, fmt.Sprintf("%.2f", c.Total), c.Grade, c.Rank, c.Of, changeText(*c)
+	data.WithSummary = summary != nil
+	atts := []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}}
+	if !c.Submitted {
+		atts[0].Name = fmt.Sprintf("%s_%s_未报送情况通知.pdf", c.Name, res.Period)
+	}
+	if summary != nil {
+		atts = append(atts, store.OutAttachment{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: summary})
+	}
 	subject, body, err := templates.RenderMail(templates.MailReport, data)
 	if err != nil {
 		return false, err
 	}
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
 		Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
-		To: county.Emails, Subject: subject, Body: body,
-		Attachments: []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}},
+		To: county.Emails, Subject: subject, Body: body, Attachments: atts,
 	})
 	return err == nil && !existed, err
 }
@@ -447,12 +484,14 @@ func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) 
 		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
 		To: leaders, Subject: subject, Body: body,
 		Attachments: []store.OutAttachment{
-			{Name: fmt.Sprintf("%s_考核汇总.pdf", res.Period), ContentType: "application/pdf", Data: pdf},
+			{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: pdf},
 			{Name: fmt.Sprintf("%s_考核排名.xlsx", res.Period), ContentType: xlsxType, Data: xlsx},
 		},
 	})
 	return err == nil && !existed, err
 }
+
+func summaryPDFName(period string) string { return period + "_考核汇总.pdf" }
 
 func changeText(c score.CountyResult) string {
 	if !c.HasPrev || c.Rank == 0 || c.PrevRank == 0 {
@@ -460,9 +499,9 @@ func changeText(c score.CountyResult) string {
 	}
 	switch {
 	case c.RankChange > 0:
-		return fmt.Sprintf(",比上期上升%d位", c.RankChange)
+		return fmt.Sprintf("，比上期上升%d位", c.RankChange)
 	case c.RankChange < 0:
-		return fmt.Sprintf(",比上期下降%d位", -c.RankChange)
+		return fmt.Sprintf("，比上期下降%d位", -c.RankChange)
 	}
-	return ",与上期持平"
+	return "，与上期持平"
 }

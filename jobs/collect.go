@@ -439,10 +439,18 @@ func (d *Deps) process(ctx context.Context, m *store.Message, pre *prepared, cou
 	log = log.With("county", county.Code)
 	forms, others := pre.forms, pre.others
 	received := m.Received.In(d.Config.Location)
-	base := templates.MailData{Office: d.office(), CountyName: county.Name, Received: received, Subject: p.Subject, Date: d.now()}
+	base := d.mailData(county)
+	base.Received, base.Subject = received, p.Subject
 	switch {
 	case len(forms) == 0:
-		subject, body, err := templates.RenderMail(templates.MailNoForm, withAttachments(base, others))
+		nf := withAttachments(base, others)
+		nf.Period = CurrentPeriod(received)
+		deadline, err := d.Config.Deadline(nf.Period)
+		if err != nil {
+			return err
+		}
+		nf.Deadline = deadline
+		subject, body, err := templates.RenderMail(templates.MailNoForm, nf)
 		if err != nil {
 			return err
 		}
@@ -456,7 +464,7 @@ func (d *Deps) process(ctx context.Context, m *store.Message, pre *prepared, cou
 		for i, a := range forms {
 			names[i] = a.Filename
 		}
-		problems := []string{fmt.Sprintf("邮件中有%d个表格附件(%s)。每封邮件只附本单位的一张填报表,请只发送填好的那一张。", len(forms), strings.Join(names, "、"))}
+		problems := []string{fmt.Sprintf("邮件中有%d个表格附件（%s）。每封邮件只附本单位的一张填报表，请只发送填好的那一张。", len(forms), strings.Join(names, "、"))}
 		if err := d.rejectReply(ctx, m, p, county, 0, CurrentPeriod(received), base, "", problems, nil); err != nil {
 			return err
 		}
@@ -500,9 +508,9 @@ func isFormLike(a mail.Attachment) bool {
 func periodProblem(formPeriod, now string) string {
 	switch {
 	case formPeriod > now:
-		return fmt.Sprintf("这是%s的表格,该期次尚未开始,请填报本期(%s)下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
+		return fmt.Sprintf("这是%s的表格，该期次尚未开始，请填报本期（%s）下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
 	case formPeriod < PreviousPeriod(now):
-		return fmt.Sprintf("这是%s的表格,已过报送期,不再受理。请填报本期(%s)下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
+		return fmt.Sprintf("这是%s的表格，已过报送期，不再受理。请填报本期（%s）下发的表格。", templates.PeriodLabel(formPeriod), templates.PeriodLabel(now))
 	}
 	return ""
 }
@@ -523,9 +531,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	var stats templates.Stats
 	switch {
 	case a.TooLarge:
-		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》超过%dMB,不是正常的填报表。请发送下发的填报表,不要插入图片或附加其他内容。", a.Filename, d.Config.Forms.MaxAttachmentMB)}}
+		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》超过%dMB，不是正常的填报表。请发送下发的填报表，不要插入图片或附加其他内容。", a.Filename, d.Config.Forms.MaxAttachmentMB)}}
 	case a.Err != nil:
-		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》在传输中损坏,无法解码。请重新发送填好的表格。", a.Filename)}}
+		problems = templates.Problems{{Message: fmt.Sprintf("附件《%s》在传输中损坏，无法解码。请重新发送填好的表格。", a.Filename)}}
 	default:
 		if !pf.done {
 			pf = d.parseForm(county, a)
@@ -566,7 +574,7 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 			if err != nil {
 				return false, err
 			}
-			problem := fmt.Sprintf("附件《%s》与你单位%s报送的第%d版完全相同,此后你单位已报送第%d版,考核以第%d版为准,本次不再入库。如确需改用这份表格的数据,请用 Excel 打开后重新保存,再发送。",
+			problem := fmt.Sprintf("附件《%s》与你单位%s报送的第%d版完全相同，此后你单位已报送第%d版，考核以第%d版为准，本次不再入库。如确需改用这份表格的数据，请用 Excel 打开后重新保存，再发送。",
 				a.Filename, stored.Received.In(d.Config.Location).Format("1月2日15:04"), stored.Version, latest.Version, latest.Version)
 			counts["rejected"]++
 			return false, d.rejectReply(ctx, m, p, county, k, stored.Period, base, a.Filename, []string{problem}, nil)

@@ -65,10 +65,9 @@ func (d *Deps) Dispatch(ctx context.Context, period string, dryRun bool) (Counts
 		if err != nil {
 			return counts, fmt.Errorf("form for %s: %w", c.Code, err)
 		}
-		subject, body, err := templates.RenderMail(templates.MailDispatch, templates.MailData{
-			Office: d.office(), CountyName: c.Name, Period: period, Deadline: deadline, Date: d.now(),
-			ReturnTo: d.Config.Office.From, Prefilled: prefilled,
-		})
+		data := d.mailData(c)
+		data.Period, data.Deadline, data.Prefilled = period, deadline, prefilled
+		subject, body, err := templates.RenderMail(templates.MailDispatch, data)
 		if err != nil {
 			return counts, err
 		}
@@ -135,10 +134,9 @@ func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, 
 		if err != nil {
 			return counts, fmt.Errorf("form for %s: %w", c.Code, err)
 		}
-		subject, body, err := templates.RenderMail(templates.MailRemind, templates.MailData{
-			Office: d.office(), CountyName: c.Name, Period: period, Deadline: deadline, Date: now,
-			DaysLeft: daysLeft, Rejected: rejected[c.Code],
-		})
+		data := d.mailData(c)
+		data.Period, data.Deadline, data.Date, data.DaysLeft, data.Rejected = period, deadline, now, daysLeft, rejected[c.Code]
+		subject, body, err := templates.RenderMail(templates.MailRemind, data)
 		if err != nil {
 			return counts, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/report"
 	"github.com/jining/kaohe/seeds"
+	"github.com/jining/kaohe/templates"
 )
 
 // Mailbox is the intake mailbox as collect uses it (internal/mail.Inbox implements it).
@@ -63,6 +64,12 @@ func (d *Deps) now() time.Time {
 		return time.Now().In(d.Config.Location)
 	}
 	return d.Clock.Now().In(d.Config.Location)
+}
+
+// mailData is what every mail to county c says about who writes and whom it addresses.
+func (d *Deps) mailData(c *seeds.County) templates.MailData {
+	return templates.MailData{Office: d.office(), Contact: d.Config.Office.Contact, CountyName: c.Name, Org: c.OrgName(),
+		LateRule: d.Checklist.Scoring.LateText(), ReturnTo: d.Config.Office.From, Date: d.now()}
 }
 
 func (d *Deps) office() string {

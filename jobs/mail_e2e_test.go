@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/internal/store"
 	"github.com/jining/kaohe/templates"
@@ -184,7 +186,7 @@ func TestBadFormRejectedWithAnnotatedWorkbook(t *testing.T) {
 			t.Errorf("rejection does not list %q:\n%s", p.String(), m.Text)
 		}
 	}
-	for _, want := range []string{templates.SheetTasks + "!" + cells.status + ": ", templates.SheetIndicators + "!" + cells.text + ": ", templates.SheetIndicators + "!" + cells.rng + ": "} {
+	for _, want := range []string{templates.SheetTasks + "!" + cells.status + "：", templates.SheetIndicators + "!" + cells.text + "：", templates.SheetIndicators + "!" + cells.rng + "："} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("rejection has no line for %s:\n%s", want, m.Text)
 		}
@@ -580,7 +582,7 @@ func TestFormOfAnotherCountyRefused(t *testing.T) {
 		t.Fatalf("mails: %d", len(got))
 	}
 	r, y := h.county(rencheng).Name, h.county(yanzhou).Name
-	if !strings.Contains(got[0].Text, "这是"+y+"的表格,应报送"+r+"的表格") {
+	if !strings.Contains(got[0].Text, "这是"+y+"的表格，应报送"+r+"的表格") {
 		t.Errorf("reason does not name both counties:\n%s", got[0].Text)
 	}
 	for _, e := range h.county(yanzhou).Emails {
@@ -593,8 +595,19 @@ func TestFormOfAnotherCountyRefused(t *testing.T) {
 	}
 }
 
+// TestReportsOnlyToTheirCounty: each county's report goes to that county's addresses
+// only, the summary to the leaders; with report.summary_to = "all" each county's one
+// report mail also carries the summary 通报 (two attachments), never another county's
+// report.
 func TestReportsOnlyToTheirCounty(t *testing.T) {
+	for _, to := range []string{config.SummaryLeaders, config.SummaryAll} {
+		t.Run(to, func(t *testing.T) { testReportsOnlyToTheirCounty(t, to) })
+	}
+}
+
+func testReportsOnlyToTheirCounty(t *testing.T, summaryTo string) {
 	h := newHarness(t)
+	h.d.Config.Report.SummaryTo = summaryTo
 	codes := []string{rencheng, yanzhou, "370826", "370827"}
 	for i, code := range codes {
 		h.send(code, "进展表", xlsx(code+".xlsx", h.filled(code, 0.5+0.1*float64(i), uint64(i))))
@@ -630,8 +643,28 @@ func TestReportsOnlyToTheirCounty(t *testing.T) {
 			if !slices.Equal(sortedLower(m.Received.To), sortedLower(c.Emails)) {
 				t.Errorf("report of %s went to %v, want %v", code, m.Received.To, c.Emails)
 			}
-			if len(m.Attachments) != 1 || !strings.HasPrefix(m.Attachments[0].Filename, c.Name+"_") || !strings.HasSuffix(m.Attachments[0].Filename, ".pdf") {
+			want := 1
+			if summaryTo == config.SummaryAll {
+				want = 2
+			}
+			if len(m.Attachments) != want || !strings.HasPrefix(m.Attachments[0].Filename, c.Name+"_") || !strings.HasSuffix(m.Attachments[0].Filename, ".pdf") {
 				t.Errorf("report of %s has attachments %+v", code, m.Attachments)
+			}
+			if want == 2 {
+				sum := m.Attachments[1]
+				if sum.Filename != h.period+"_考核汇总.pdf" || !bytes.Equal(sum.Data, summaryPDF(t, h)) {
+					t.Errorf("report of %s: second attachment %q is not the summary", code, sum.Filename)
+				}
+				if !strings.Contains(m.Text, "全市考核情况通报") {
+					t.Errorf("report of %s does not mention the summary:\n%s", code, m.Text)
+				}
+			}
+			for _, a := range m.Attachments {
+				for _, o := range h.d.Roster.Counties {
+					if o.Code != code && strings.Contains(a.Filename, o.Name) {
+						t.Errorf("report mail of %s carries %s", code, a.Filename)
+					}
+				}
 			}
 			for _, o := range h.d.Roster.Counties {
 				if o.Code != code && strings.Contains(m.Subject, o.Name) {
@@ -658,6 +691,16 @@ func TestReportsOnlyToTheirCounty(t *testing.T) {
 			t.Errorf("%s got %d reports", c.Code, reports[c.Code])
 		}
 	}
+}
+
+// summaryPDF returns the summary PDF that Assess wrote for the harness's period.
+func summaryPDF(t *testing.T, h *harness) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(h.d.Config.Report.OutDir, h.period, "summary.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func sortedLower(s []string) []string {
@@ -737,7 +780,7 @@ func TestOldPeriodFormRefused(t *testing.T) {
 	}
 	h.deliver()
 	got := h.to(h.county("370811").Emails[0])
-	if len(got) != 1 || !strings.Contains(got[0].Subject, "【退回】") || !strings.Contains(got[0].Text, "2026年8月的表格,已过报送期") {
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "【退回】") || !strings.Contains(got[0].Text, "2026年8月的表格，已过报送期") {
 		t.Fatalf("reply: %+v", got)
 	}
 }

@@ -183,7 +183,7 @@ func laggards(c *score.CountyResult, task string, limit int) ([]string, int) {
 		}
 		for _, s := range v.Short {
 			for i, name := range s.Villages {
-				if k, _, ok := strings.Cut(name, "("); ok {
+				if k, _, ok := strings.Cut(name, "（"); ok {
 					name = k
 				}
 				key := s.Town + name

@@ -79,8 +79,8 @@ func fixture() *score.Result {
 	a.Villages = []score.VillageRuleSummary{{
 		Task: "四、1", Label: "污水产生规模大于50立方米/日的村建成污水处理站", Concerned: 12, Meeting: 9, Share: 0.75, Required: 1,
 		Short: []score.TownShortfall{
-			{Town: "长沟镇", Villages: []string{"陈西店村(否)", "潘何岗村(否)"}},
-			{Town: "唐口街道", Villages: []string{"邱庄村(否)"}},
+			{Town: "长沟镇", Villages: []string{"陈西店村（否）", "潘何岗村（否）"}},
+			{Town: "唐口街道", Villages: []string{"邱庄村（否）"}},
 		},
 	}}
 	a.DueNext = []string{"四、1", "五、1"}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jining/kaohe/internal/score"
+	"github.com/jining/kaohe/seeds"
 )
 
 // Model is what a report shows, page content in reading order, independent of the
@@ -230,10 +231,84 @@ func findCounty(res *score.Result, code string) *score.CountyResult {
 	return nil
 }
 
+// Context is what the report models say beyond the result: the units' types, for how
+// they are named together (县（市、区）和功能区), and, for the 未报送 notice, the late
+// deductions, where forms go and whom to ask.
+type Context struct {
+	Roster    *seeds.Roster    // unit types; nil: every unit a 县市区
+	Checklist *seeds.Checklist // the late deductions; nil: the embedded checklist
+	ReturnTo  string           // the address forms go to (office.from); empty: not named
+	Contact   string           // whom to ask (office.contact); empty: the office
+	Office    string           // the issuing office, when Contact is empty
+	Assessed  time.Time        // when the assessment was made, in office time (workbook dates); Renderer.At sets it
+	Digests   []Digest         // the county reports' SHA-256, listed in the summary's 附件 (WriteAll sets them)
+}
+
+// Digest is the SHA-256 of one county report as issued, so that anyone holding the
+// summary can tell whether a report is the one kaohe issued (kaohe verify-report).
+type Digest struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"` // lowercase hex
+}
+
+// unitsLabel names the units of res together: 县（市、区）, 功能区, or 县（市、区）和功能区.
+func (x Context) unitsLabel(res *score.Result, ranked bool) string {
+	if x.Roster == nil {
+		return seeds.UnitsLabel(seeds.UnitCounty)
+	}
+	var types []string
+	for i := range res.Counties {
+		c := &res.Counties[i]
+		if ranked && (!c.Submitted || c.Rank == 0) {
+			continue
+		}
+		t := seeds.UnitCounty
+		if u := x.Roster.County(c.Code); u != nil {
+			t = u.UnitType()
+		}
+		types = append(types, t)
+	}
+	return seeds.UnitsLabel(types...)
+}
+
+func (x Context) contact() string {
+	switch {
+	case x.Contact != "":
+		return x.Contact
+	case x.Office != "":
+		return x.Office
+	}
+	return "市委组织部"
+}
+
+func (x Context) lateText() string {
+	cl := x.Checklist
+	if cl == nil {
+		cl = seeds.DefaultChecklist()
+	}
+	return cl.Scoring.LateText()
+}
+
+// periodEnd is the last day of period's month in Chinese: 2026年11月30日.
+func periodEnd(period string) string {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return periodText(period) + "底"
+	}
+	e := t.AddDate(0, 1, -1)
+	return fmt.Sprintf("%d年%d月%d日", e.Year(), int(e.Month()), e.Day())
+}
+
+// CountyModel returns the content of one county's report with an empty Context.
+func CountyModel(res *score.Result, code string, history []*score.Result) *Model {
+	return Context{}.CountyModel(res, code, history)
+}
+
 // CountyModel returns the content of one county's report, or nil when res has no
 // county with that code. history holds earlier results, in any order; the last
 // periods up to res.Period feed the trend chart.
-func CountyModel(res *score.Result, code string, history []*score.Result) *Model {
+func (x Context) CountyModel(res *score.Result, code string, history []*score.Result) *Model {
 	c := findCounty(res, code)
 	if c == nil {
 		return nil
@@ -244,7 +319,7 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 
 	if !c.Submitted {
 		add(Block{Kind: BlockFacts, Facts: []Fact{
-			{"县（市、区）", c.Name},
+			{"单位", c.Name},
 			{"考核期", periodText(res.Period)},
 			{"报送情况", "未报送"},
 			{"考核结果", "本期未报送，不参加评分和排名"},
@@ -261,11 +336,20 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 				add(Block{Kind: BlockText, Text: fmt.Sprintf("%d. %s", i+1, p)})
 			}
 		}
-		heading(fmt.Sprintf("%s、请尽快办理", cnNum(len(c.Problems) > 0, 3, 2)))
+		heading(fmt.Sprintf("%s、请尽快补报", cnNum(len(c.Problems) > 0, 3, 2)))
+		to := "通知邮件的发件地址"
+		if x.ReturnTo != "" {
+			to += "（" + x.ReturnTo + "）"
+		}
+		late := "计为迟报"
+		if lt := x.lateText(); lt != "" {
+			late += "（" + lt + "）"
+		}
 		for _, s := range []string{
-			"1. 使用随通知下发的本县（市、区）推进情况表（Excel），按表内说明逐项填写进展状态、量化指标和村级台账，不要改动表格结构和锁定的单元格。",
-			"2. 填写完毕后，将表格作为附件回复至通知邮件的发件地址；系统收到后会自动回复回执，如有问题会退回并标明出错的工作表和单元格。",
-			"3. 逾期报送将按任务清单的规定逐日扣分。如有困难，请及时与市联席会议办公室联系。",
+			fmt.Sprintf("1. 请于%s前，使用随通知下发的本单位进展表（Excel），按表内说明逐项填写进展状态、量化指标和村级台账，不要改动表格结构和锁定的单元格。", periodEnd(res.Period)),
+			fmt.Sprintf("2. 填写完毕后，将表格作为附件回复至%s；系统收到后会自动回复回执，如有问题会退回并标明出错的工作表和单元格。", to),
+			fmt.Sprintf("3. 补报的进展表仍会受理，%s，但不改变本期考核结果；补报的数据作为下期填报表的预填内容。", late),
+			fmt.Sprintf("4. 如有困难，请联系%s。", x.contact()),
 		} {
 			add(Block{Kind: BlockText, Text: s})
 		}
@@ -275,7 +359,11 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 
 	change := "首次考核，无上期数据"
 	if c.HasPrev {
-		change = fmt.Sprintf("位次%s（上期第%d名），总分%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, signed(c.TotalChange), f2(c.PrevTotal))
+		delta := "总分" + signed(c.TotalChange)
+		if f2(math.Abs(c.TotalChange)) == "0.00" {
+			delta = "总分持平"
+		}
+		change = fmt.Sprintf("位次%s（上期第%d名），%s（上期%s分）", rankChangeWords(c.RankChange), c.PrevRank, delta, f2(c.PrevTotal))
 	}
 	total := f2(c.Total) + "分"
 	var how []string
@@ -294,11 +382,11 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 		total += "（" + strings.Join(how, "，") + "）"
 	}
 	add(Block{Kind: BlockFacts, Facts: []Fact{
-		{"县（市、区）", c.Name},
+		{"单位", c.Name},
 		{"考核期", periodText(res.Period)},
 		{"总分", total},
-		{"等级", gradeText(c)},
-		{"位次", fmt.Sprintf("第%d名（共%d个%s）", c.Rank, c.Of, unitWord(c))},
+		{"等次", gradeText(c)},
+		{"位次", fmt.Sprintf("第%d名，共%d个%s参加排名", c.Rank, c.Of, x.unitsLabel(res, true))},
 		{"较上期", change},
 	}})
 
@@ -395,14 +483,6 @@ func CountyModel(res *score.Result, code string, history []*score.Result) *Model
 	return m
 }
 
-// unitWord names the units a county is ranked among.
-func unitWord(c *score.CountyResult) string {
-	if c.Type != "" {
-		return c.Type
-	}
-	return "县市区"
-}
-
 // gradeText is the grade with the reason it is not the band's, when it is not.
 func gradeText(c *score.CountyResult) string {
 	if c.GradeNote != "" {
@@ -495,15 +575,28 @@ func trend(res *score.Result, code string, history []*score.Result) *Trend {
 	return tr
 }
 
-// SummaryModel returns the content of the summary report for leaders.
+// SummaryModel returns the content of the summary report with an empty Context.
 func SummaryModel(res *score.Result, history []*score.Result) *Model {
+	return Context{}.SummaryModel(res, history)
+}
+
+// SummaryModel returns the content of the summary report for leaders.
+func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model {
 	m := &Model{Kind: "summary", Title: summaryTitleOf(res.Period), Subtitle: "全市汇总", Period: res.Period, Issued: issued(res)}
+	// A column of unit names: 县（市、区） when every unit is one, else 单位.
+	unitCol := x.unitsLabel(res, false)
+	if unitCol != seeds.UnitsLabel(seeds.UnitCounty) {
+		unitCol = "单位"
+	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
 	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
 	checks := summaryChecksBlocks(res)
 	if len(checks) > 0 {
 		attachments = append(attachments, checksTitle)
+	}
+	if len(x.Digests) > 0 {
+		attachments = append(attachments, digestTitle)
 	}
 	list := "附件："
 	for i, a := range attachments {
@@ -522,9 +615,9 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	heading("一、综合排名")
 	cols := []Column{
 		{Title: "位次", Align: "C"},
-		{Title: "县（市、区）", Align: "L"},
+		{Title: unitCol, Align: "L"},
 		{Title: "总分", Align: "C"},
-		{Title: "等级", Align: "C"},
+		{Title: "等次", Align: "C"},
 	}
 	for _, a := range res.Areas {
 		cols = append(cols, Column{Title: fmt.Sprintf("%s（%s）", a.Name, trim0(a.Weight)), Align: "C"})
@@ -564,7 +657,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 
 	heading("二、分领域得分热力图")
 	add(Block{Kind: BlockText, NoIndent: true, Text: "单元格为领域得分，底色按得分率（得分÷分值）由红到绿渐变。"})
-	hc := []Column{{Title: "县（市、区）", Align: "L"}}
+	hc := []Column{{Title: unitCol, Align: "L"}}
 	for _, a := range res.Areas {
 		hc = append(hc, Column{Title: a.Name, Align: "C", Heat: true})
 	}
@@ -599,8 +692,8 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 		rt := &Table{Columns: []Column{
 			{Title: "编号", Width: 0.1, Align: "C"},
 			{Title: "任务", Width: 0.27, Align: "L"},
-			{Title: "红灯县数", Width: 0.1, Align: "C"},
-			{Title: "县（市、区）", Width: 0.53, Align: "L"},
+			{Title: "红灯单位数", Width: 0.1, Align: "C"},
+			{Title: unitCol, Width: 0.55, Align: "L"},
 		}}
 		for _, r := range res.RedTasks {
 			rt.Rows = append(rt.Rows, Row{Cells: []string{r.Task, r.Title, strconv.Itoa(r.Red), strings.Join(r.Counties, "、")}})
@@ -613,7 +706,7 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	} else {
 		add(Block{Kind: BlockText, Text: "以下任务自报进度明显高于台账数据所能支持的程度，已按数据计分，建议组织抽查核实。"})
 		dt := &Table{Columns: []Column{
-			{Title: "县（市、区）", Width: 0.14, Align: "L"},
+			{Title: unitCol, Width: 0.14, Align: "L"},
 			{Title: "编号", Width: 0.08, Align: "C"},
 			{Title: "任务", Width: 0.2, Align: "L"},
 			{Title: "自报/数据", Width: 0.13, Align: "C"},
@@ -628,6 +721,18 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 	if len(checks) > 0 {
 		heading(checksTitle)
 		m.Blocks = append(m.Blocks, checks...)
+	}
+	if len(x.Digests) > 0 {
+		heading(digestTitle)
+		add(Block{Kind: BlockText, Text: "下列为本期各单位考核报告（PDF文件）的SHA-256校验码。收到的报告与所列校验码一致，即为本办印发的原件；也可用“kaohe verify-report 文件名”核验。"})
+		dt := &Table{Columns: []Column{
+			{Title: unitCol, Width: 0.22, Align: "L"},
+			{Title: "SHA-256", Width: 0.78, Align: "L"},
+		}}
+		for _, d := range x.Digests {
+			dt.Rows = append(dt.Rows, Row{Cells: []string{d.Name, d.SHA256}})
+		}
+		add(Block{Kind: BlockTable, Table: dt})
 	}
 	return m
 }
@@ -663,6 +768,9 @@ func areaScore(c *score.CountyResult, id string) float64 {
 	}
 	return 0
 }
+
+// digestTitle heads the 附件 listing the SHA-256 of every county report.
+const digestTitle = "各单位考核报告校验码"
 
 // evidencePct is the progress 已完成 without 佐证 counts for, e.g. "80%".
 func evidencePct(res *score.Result) string {

@@ -31,7 +31,8 @@ type Options struct {
 	// FontTTF is a TrueType font used for every face instead of the embedded ones
 	// (AR PL UMing for text, WenQuanYi Micro Hei for 一级标题, AR PL UKai for 二级标题).
 	FontTTF   []byte
-	TaskTexts bool // append the full text of every task to county reports
+	TaskTexts bool    // append the full text of every task to county reports
+	Context   Context // unit types, late rules, contact (model.go); its Checklist and Office default to these
 }
 
 // The faces a document uses.
@@ -82,6 +83,12 @@ func NewRenderer(o Options) (*Renderer, error) {
 		o.Office = o.Checklist.Issuer
 	}
 	o.Office = fullWidthPunct(o.Office)
+	if o.Context.Checklist == nil {
+		o.Context.Checklist = o.Checklist
+	}
+	if o.Context.Office == "" {
+		o.Context.Office = o.Office
+	}
 	r := &Renderer{opt: o}
 	if o.FontTTF != nil {
 		f, err := newFace(o.FontTTF)
@@ -141,7 +148,7 @@ func addRunes(m map[rune]bool, s string) {
 // trend chart. It returns an error when res has no county with that code or the font
 // lacks a character to be printed (wrapping ErrMissingGlyphs).
 func (r *Renderer) County(res *score.Result, code string, history []*score.Result) ([]byte, error) {
-	m := CountyModel(res, code, history)
+	m := r.opt.Context.CountyModel(res, code, history)
 	if m == nil {
 		return nil, fmt.Errorf("%w %q in the result for %s", ErrNoCounty, code, res.Period)
 	}
@@ -155,7 +162,7 @@ func (r *Renderer) County(res *score.Result, code string, history []*score.Resul
 // Summary renders the summary 通报 for leaders. It returns an error when the font
 // lacks a character to be printed (wrapping ErrMissingGlyphs).
 func (r *Renderer) Summary(res *score.Result, history []*score.Result) ([]byte, error) {
-	m := SummaryModel(res, history)
+	m := r.opt.Context.SummaryModel(res, history)
 	m.Office = r.opt.Office
 	return r.render(m)
 }

@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"html"
 	"os"
 	"os/exec"
@@ -16,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -82,7 +86,7 @@ func TestCountyModelContent(t *testing.T) {
 	}
 	un := CountyModel(res, "370826", nil)
 	js, _ := json.Marshal(un) // a Model always marshals
-	for _, want := range []string{"未报送", "量化指标!D7", "请尽快办理"} {
+	for _, want := range []string{"未报送", "量化指标!D7", "请尽快补报"} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("unsubmitted county model lacks %q", want)
 		}
@@ -260,7 +264,7 @@ func TestSummaryAndUnsubmittedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	all = column(extractWords(t, un), 0, pageW, "")
-	for _, want := range []string{"微山县", "未报送", "量化指标!D7：应为整数，填写的是“三十一”。", "请尽快办理"} {
+	for _, want := range []string{"微山县", "未报送", "量化指标!D7：应为整数，填写的是“三十一”。", "请尽快补报"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("unsubmitted report lacks %q", want)
 		}
@@ -319,7 +323,10 @@ func TestDeterministic(t *testing.T) {
 
 func TestSummaryXLSX(t *testing.T) {
 	res := fixture()
-	b, err := SummaryXLSX(res)
+	roster := seeds.DefaultRoster()
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	x := Context{Office: "济宁市委组织部", Roster: roster, Assessed: at}
+	b, err := x.SummaryXLSX(res, fixtureHistory())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,29 +335,83 @@ func TestSummaryXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = f.Close() }() // read-only
+	if got := f.GetSheetList(); !slices.Equal(got, []string{"综合排名", "任务亮灯", "村级明细", "趋势", "核查与加减分"}) {
+		t.Errorf("sheets %q", got)
+	}
 	rows, err := f.GetRows("综合排名")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+len(res.Counties) {
-		t.Fatalf("%d rows, want %d", len(rows), 1+len(res.Counties))
+	if len(rows) != 2+len(res.Counties) {
+		t.Fatalf("%d rows, want %d", len(rows), 2+len(res.Counties))
 	}
-	if rows[0][0] != "位次" || rows[0][1] != "县（市、区）" || !strings.HasPrefix(rows[0][7], res.Areas[0].Name) {
-		t.Errorf("header %q", rows[0])
+	if title := rows[0][0]; !strings.Contains(title, periodText(res.Period)) || !strings.Contains(title, "济宁市委组织部") {
+		t.Errorf("title %q: no period or office", title)
 	}
-	if rows[1][1] != "任城区" || rows[1][0] != "1" || rows[3][4] != "未报送" {
-		t.Errorf("rows %q", rows[1:])
+	if rows[1][0] != "位次" || rows[1][4] != "等次" || !strings.HasPrefix(rows[1][7], res.Areas[0].Name) {
+		t.Errorf("header %q", rows[1])
 	}
-	if v, err := f.GetCellValue("综合排名", "D2", excelize.Options{RawCellValue: true}); err != nil || v != strconv.FormatFloat(round2(res.Counties[0].Total), 'f', -1, 64) {
-		t.Errorf("D2 = %q (%v), want %s", v, err, f1(res.Counties[0].Total))
+	if rows[2][1] != "任城区" || rows[2][0] != "1" || rows[4][4] != "未报送" {
+		t.Errorf("rows %q", rows[2:])
+	}
+	// Full precision stored, two decimals shown.
+	if v, err := f.GetCellValue("综合排名", "D3", excelize.Options{RawCellValue: true}); err != nil || v != strconv.FormatFloat(res.Counties[0].Total, 'f', -1, 64) {
+		t.Errorf("D3 = %q (%v), want %v", v, err, res.Counties[0].Total)
+	}
+	if v, _ := f.GetCellValue("综合排名", "D3"); v != fmt.Sprintf("%.2f", res.Counties[0].Total) {
+		t.Errorf("D3 shows %q, want two decimals", v)
+	}
+	// The grade is a fill.
+	id, _ := f.GetCellStyle("综合排名", "E3")
+	st, err := f.GetStyle(id)
+	if err != nil || len(st.Fill.Color) == 0 || st.Fill.Color[0] != gradeFill[res.Counties[0].Grade] {
+		t.Errorf("E3 (%s) fill %+v, %v", res.Counties[0].Grade, st.Fill, err)
 	}
 	panes, err := f.GetPanes("综合排名")
-	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+	if err != nil || !panes.Freeze || panes.YSplit != 2 {
 		t.Errorf("panes %+v, %v: header not frozen", panes, err)
 	}
-	dn := f.GetDefinedName()
-	if !slices.ContainsFunc(dn, func(d excelize.DefinedName) bool { return d.Name == "_xlnm._FilterDatabase" }) {
-		t.Errorf("no autofilter: defined names %+v", dn)
+	names := map[string]string{}
+	for _, d := range f.GetDefinedName() {
+		names[d.Scope+"/"+d.Name] = d.RefersTo
+	}
+	if _, ok := names["综合排名/_xlnm._FilterDatabase"]; !ok {
+		t.Errorf("no autofilter: defined names %v", names)
+	}
+	for _, sh := range f.GetSheetList() {
+		if names[sh+"/_xlnm.Print_Titles"] == "" {
+			t.Errorf("%s: header rows do not repeat on printed pages (%v)", sh, names)
+		}
+		pl, err := f.GetPageLayout(sh)
+		if err != nil || pl.Orientation == nil || *pl.Orientation != "landscape" || pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+			t.Errorf("%s: page layout %+v, %v: want landscape, one page wide", sh, pl, err)
+		}
+		rows, _ := f.GetRows(sh)
+		if len(rows) < 2 || !strings.Contains(rows[0][0], periodText(res.Period)) {
+			t.Errorf("%s: no title row with the period", sh)
+		}
+	}
+	// Lights as fills; villages with their 第一书记; the trend over history.
+	lr, _ := f.GetRows("任务亮灯")
+	if len(lr) < 3 || lr[1][2] != "任城区" || lr[2][0] != res.Counties[0].Tasks[0].Task {
+		t.Errorf("任务亮灯 rows %q", lr)
+	}
+	vr, _ := f.GetRows("村级明细")
+	var sec, short bool
+	for _, r := range vr[2:] {
+		sec = sec || (len(r) > 3 && r[2] == roster.Counties[0].Villages[0].Name && r[3] == roster.Counties[0].Villages[0].Secretary)
+		short = short || slices.Contains(r, "否")
+	}
+	if !sec || !short {
+		t.Errorf("村级明细: 第一书记 %v, a shortfall's value %v", sec, short)
+	}
+	tr, _ := f.GetRows("趋势")
+	if len(tr[1]) < 3 || tr[1][len(tr[1])-1] != periodText(res.Period) {
+		t.Errorf("趋势 header %q", tr[1])
+	}
+	dp, err := f.GetDocProps()
+	if err != nil || dp.Creator != "济宁市委组织部" || !strings.HasPrefix(dp.Created, "2026-11-26T01:00:00") {
+		t.Errorf("doc props %+v, %v", dp, err)
 	}
 }
 
@@ -379,6 +440,20 @@ func TestWriteAll(t *testing.T) {
 	}
 	if len(ents) != len(want) {
 		t.Errorf("directory holds %d entries (temporary files left?)", len(ents))
+	}
+	// The summary lists each county report's SHA-256.
+	if pt, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.Command(pt, "-enc", "UTF-8", files[3], "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files[:3] {
+			b, _ := os.ReadFile(f) // stat'ed above
+			sum := sha256.Sum256(b)
+			if !strings.Contains(string(out), hex.EncodeToString(sum[:])) {
+				t.Errorf("summary does not list the SHA-256 of %s", filepath.Base(f))
+			}
+		}
 	}
 
 	bad := fixture()

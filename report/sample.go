@@ -252,7 +252,7 @@ func sampleVillages(rng *rand.Rand, co seeds.County, task string, r seeds.Rule, 
 		if _, ok := byTown[vil.Town]; !ok {
 			towns = append(towns, vil.Town)
 		}
-		byTown[vil.Town] = append(byTown[vil.Town], fmt.Sprintf("%s(%d)", vil.Name, (i*7)%30))
+		byTown[vil.Town] = append(byTown[vil.Town], fmt.Sprintf("%s（%d）", vil.Name, (i*7)%30))
 	}
 	v.Share = 1
 	if v.Concerned > 0 {

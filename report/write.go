@@ -2,10 +2,13 @@ package report
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -61,7 +64,8 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 		limit = 1
 	}
 	files := make([]string, len(res.Counties)+2)
-	g, ctx := errgroup.WithContext(ctx)
+	parent := ctx
+	g, ctx := errgroup.WithContext(parent)
 	g.SetLimit(limit)
 	n := len(res.Counties)
 	job := func(i int, name string, render func() ([]byte, error)) {
@@ -84,12 +88,25 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 			return nil
 		})
 	}
+	digests := make([]Digest, n)
 	for i := range res.Counties {
-		code := res.Counties[i].Code
-		job(i, code+".pdf", func() ([]byte, error) { return r.County(res, code, history) })
+		c := &res.Counties[i]
+		job(i, c.Code+".pdf", func() ([]byte, error) {
+			b, err := r.County(res, c.Code, history)
+			if err == nil {
+				sum := sha256.Sum256(b)
+				digests[i] = Digest{Code: c.Code, Name: c.Name, SHA256: hex.EncodeToString(sum[:])}
+			}
+			return b, err
+		})
 	}
-	job(n, "summary.pdf", func() ([]byte, error) { return r.Summary(res, history) })
-	job(n+1, "summary.xlsx", func() ([]byte, error) { return SummaryXLSX(res) })
+	job(n+1, "summary.xlsx", func() ([]byte, error) { return r.opt.Context.SummaryXLSX(res, history) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// The summary lists every county report's SHA-256, so it comes after them.
+	g, ctx = errgroup.WithContext(parent) // the first group's context ends with its Wait
+	job(n, "summary.pdf", func() ([]byte, error) { return r.WithDigests(digests).Summary(res, history) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -97,6 +114,21 @@ func WriteAllEach(ctx context.Context, dir string, r *Renderer, res *score.Resul
 		return nil, fmt.Errorf("report: flushing %s to disk: %w", out, err)
 	}
 	return files, nil
+}
+
+// At returns a renderer like r for the assessment made at t (office time), which the
+// summary workbook names as its creation time. It shares r's parsed font.
+func (r *Renderer) At(t time.Time) *Renderer {
+	c := *r
+	c.opt.Context.Assessed = t
+	return &c
+}
+
+// WithDigests returns a renderer like r whose summary lists the county reports' SHA-256.
+func (r *Renderer) WithDigests(d []Digest) *Renderer {
+	c := *r
+	c.opt.Context.Digests = d
+	return &c
 }
 
 // writeFileAtomic writes b to a temporary file next to path and renames it to path

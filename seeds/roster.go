@@ -24,7 +24,8 @@ type Roster struct {
 type County struct {
 	Code     string    `toml:"code"`
 	Name     string    `toml:"name"`
-	Type     string    `toml:"type"`   // 县市区 (default) or 功能区: the checklist may rank the types apart
+	Type     string    `toml:"type"`   // UnitCounty or UnitZone; empty: UnitCounty
+	Org      string    `toml:"org"`    // the office kaohe addresses: 中共任城区委组织部; empty: derived (OrgName)
 	Emails   []string  `toml:"emails"` // addresses allowed to submit; reports go to them
 	Villages []Village `toml:"village"`
 }
@@ -42,20 +43,6 @@ type Village struct {
 	SewageStation *bool `toml:"sewage_station"`
 }
 
-// Unit types of the roster.
-const (
-	UnitCounty = "县市区"
-	UnitZone   = "功能区"
-)
-
-// UnitType is the county's unit type, 县市区 when the roster gives none.
-func (c *County) UnitType() string {
-	if c.Type == "" {
-		return UnitCounty
-	}
-	return c.Type
-}
-
 // Village returns the county's village of a 乡镇, or nil.
 func (c *County) Village(town, name string) *Village {
 	for i := range c.Villages {
@@ -64,6 +51,64 @@ func (c *County) Village(town, name string) *Village {
 		}
 	}
 	return nil
+}
+
+// Unit types: a county-level administrative unit (县、县级市、市辖区) or a 功能区 (高新区、
+// 开发区、新区), which a Party working committee (党工委) leads.
+const (
+	UnitCounty = "县市区"
+	UnitZone   = "功能区"
+)
+
+// UnitType is the county's type, UnitCounty when the roster leaves it out.
+func (c *County) UnitType() string {
+	if c.Type == "" {
+		return UnitCounty
+	}
+	return c.Type
+}
+
+// OrgName is the organisation department kaohe addresses for the unit: the roster's org,
+// else 中共XX委组织部 for a 县市区 (中共任城区委组织部, 中共曲阜市委组织部) and XX党工委组织部
+// for a 功能区 (济宁高新区党工委组织部).
+func (c *County) OrgName() string {
+	switch {
+	case c.Org != "":
+		return c.Org
+	case c.UnitType() == UnitZone:
+		return c.Name + "党工委组织部"
+	}
+	return "中共" + c.Name + "委组织部"
+}
+
+// UnitsLabel names the kind of units of a set with the given types, as official text
+// does: 县（市、区） when all are 县市区, 功能区 when all are 功能区, and 县（市、区）和功能区
+// when both are present (or none is known).
+func UnitsLabel(types ...string) string {
+	var county, zone bool
+	for _, t := range types {
+		if t == UnitZone {
+			zone = true
+		} else {
+			county = true
+		}
+	}
+	switch {
+	case county && !zone:
+		return "县（市、区）"
+	case zone && !county:
+		return "功能区"
+	}
+	return "县（市、区）和功能区"
+}
+
+// Types returns the unit type of every county, in roster order.
+func (r *Roster) Types() []string {
+	out := make([]string, len(r.Counties))
+	for i := range r.Counties {
+		out[i] = r.Counties[i].UnitType()
+	}
+	return out
 }
 
 // County returns the county with the given code, or nil.
@@ -140,6 +185,9 @@ func ParseRoster(b []byte, name string) (*Roster, error) {
 	for _, c := range r.Counties {
 		if c.Code == "" || c.Name == "" {
 			add("county %q: code and name are required", c.Code+c.Name)
+		}
+		if c.Type != "" && c.Type != UnitCounty && c.Type != UnitZone {
+			add("county %s: type %q: want %q or %q", c.Code, c.Type, UnitCounty, UnitZone)
 		}
 		if strings.ContainsAny(c.Code, "/\\ .") {
 			add("county %s: code may not contain / \\ . or spaces (it names files)", c.Code)

@@ -104,3 +104,70 @@ emails = ["X@y.test"]
 		}
 	}
 }
+
+// TestUnitNames: every demo unit has a type and the organisation department that leads
+// it; the derived names follow the usual forms.
+func TestUnitNames(t *testing.T) {
+	r := DefaultRoster()
+	zones := 0
+	for _, c := range r.Counties {
+		if c.Type == "" || c.Org == "" {
+			t.Errorf("%s: type %q org %q: the demo roster fills both", c.Name, c.Type, c.Org)
+		}
+		derived := c
+		derived.Org = ""
+		if derived.OrgName() != c.Org {
+			t.Errorf("%s: org %q, derived %q", c.Name, c.Org, derived.OrgName())
+		}
+		if c.Type == UnitZone {
+			zones++
+		}
+	}
+	if zones != 3 {
+		t.Errorf("%d 功能区 in the demo roster, want 3 (高新区, 太白湖新区, 经济技术开发区)", zones)
+	}
+	for _, tc := range []struct {
+		c    County
+		want string
+	}{
+		{County{Name: "任城区"}, "中共任城区委组织部"},
+		{County{Name: "曲阜市", Type: UnitCounty}, "中共曲阜市委组织部"},
+		{County{Name: "济宁高新区", Type: UnitZone}, "济宁高新区党工委组织部"},
+		{County{Name: "X", Org: "中共X委组织部（X下派办）"}, "中共X委组织部（X下派办）"},
+	} {
+		if got := tc.c.OrgName(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.c, got, tc.want)
+		}
+	}
+	if got := UnitsLabel(r.Types()...); got != "县（市、区）和功能区" {
+		t.Errorf("demo roster: %q", got)
+	}
+	if got := UnitsLabel(UnitCounty, ""); got != "县（市、区）" {
+		t.Errorf("县市区 only: %q", got)
+	}
+	if got := UnitsLabel(UnitZone); got != "功能区" {
+		t.Errorf("功能区 only: %q", got)
+	}
+	if _, err := ParseRoster([]byte("[[county]]\ncode=\"1\"\nname=\"x\"\ntype=\"市\"\nemails=[\"a@b.c\"]\n[[county.village]]\ntown=\"t\"\nname=\"v\"\n"), "t"); err == nil || !strings.Contains(err.Error(), "type") {
+		t.Errorf("a bad type: %v", err)
+	}
+}
+
+func TestLateText(t *testing.T) {
+	if got, want := DefaultChecklist().Scoring.LateText(), "迟报每天扣0.2分，最多扣3分"; got != want {
+		t.Errorf("embedded checklist: %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		rules []LateRule
+		want  string
+	}{
+		{nil, ""},
+		{[]LateRule{{0, 2}}, "迟报扣2分"},
+		{[]LateRule{{1, 0.5}, {5, 1}, {0, 2}}, "迟报1天扣0.5分，迟报2至5天扣1分，超过5天扣2分"},
+		{[]LateRule{{0, 0}}, "迟报不扣分"},
+	} {
+		if got := (Scoring{Late: tc.rules}).LateText(); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.rules, got, tc.want)
+		}
+	}
+}

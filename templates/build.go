@@ -273,24 +273,24 @@ func (b *builder) guide() {
 	b.do(f.SetCellStyle(s, "A1", "B1", b.sTitle))
 	b.do(f.SetRowHeight(s, 1, 36))
 	kv := [][2]string{
-		{"填报单位", fmt.Sprintf("%s(代码 %s)", o.County.Name, o.County.Code)},
+		{"填报单位", fmt.Sprintf("%s（代码 %s）", o.County.Name, o.County.Code)},
 		{"填报期次", PeriodLabel(o.Period)},
 		{"截止时间", deadline},
 		{"报送邮箱", returnTo},
 		{"下发单位", office},
-		{"任务清单", fmt.Sprintf("%s(%s版)", o.Checklist.Name, o.Checklist.Version)},
+		{"任务清单", fmt.Sprintf("%s（%s版）", o.Checklist.Name, o.Checklist.Version)},
 	}
 	steps := []string{
-		fmt.Sprintf("1. 本表共三张填报表:“%s”“%s”“%s”。浅黄色单元格为填报区;灰色单元格为固定内容,已锁定,请勿修改,也不要插入、删除行列或改动表名、列名。", SheetTasks, SheetIndicators, SheetVillages),
-		fmt.Sprintf("2. %s:每项任务都要从下拉列表选择“进展状态”(未启动/推进中/已完成),填写“完成进度（%%）”(未启动填 0，已完成填 100，推进中填 1 到 99，按序时进度对照计分),并填写进展情况、存在问题和下步打算。“已完成”的任务须在“佐证说明”中注明佐证材料(文件名称或文号)，未注明的按完成进度 80%% 计。鼠标停在任务名称上可查看任务原文。", SheetTasks),
-		fmt.Sprintf("3. %s:每项指标都要填写“本期数值”,只填数字,单位见“单位”列;百分比填百分数,如 85 表示 85%%。“佐证说明”请注明数据来源。", SheetIndicators),
-		fmt.Sprintf("4. %s:每个村的每一项都要填写。“是/否”项从下拉列表选择;数字项只填数字,单位见列名。次数、收入、学时等填本年1月至本期末的累计数。", SheetVillages),
-		fmt.Sprintf("5. 填好后直接保存(保持 .xlsx 格式,不要另存为 .xls、.et、.ods 或 PDF,不要设置打开密码),在%s前以邮件附件发送至 %s。一封邮件只附本表一个文件。", deadline, returnTo),
-		"6. 系统收到后会自动回复回执。如表中有问题,回复邮件会逐条列出,并附上标出问题单元格(红色,附批注)的原表,改正后重新发送即可。",
-		"7. 本表含校验信息,只能用于本单位本期填报。请勿使用其他县(市、区)或其他期次的表格。",
+		fmt.Sprintf("1. 本表共三张填报表：“%s”“%s”“%s”。浅黄色单元格为填报区；灰色单元格为固定内容，已锁定，请勿修改，也不要插入、删除行列或改动表名、列名。", SheetTasks, SheetIndicators, SheetVillages),
+		fmt.Sprintf("2. %s：每项任务都要从下拉列表选择“进展状态”（未启动/推进中/已完成），填写“完成进度（%%）”（未启动填 0，已完成填 100，推进中填 1 到 99，按序时进度对照计分），并填写进展情况、存在问题和下步打算。“已完成”的任务须在“佐证说明”中注明佐证材料（文件名称或文号），未注明的按完成进度 80%% 计。鼠标停在任务名称上可查看任务原文。", SheetTasks),
+		fmt.Sprintf("3. %s：每项指标都要填写“本期数值”，只填数字，单位见“单位”列；百分比填百分数，如 85 表示 85%%。“佐证说明”请注明数据来源。", SheetIndicators),
+		fmt.Sprintf("4. %s：每个村的每一项都要填写。“是/否”项从下拉列表选择；数字项只填数字，单位见列名。次数、收入、学时等填本年1月至本期末的累计数。", SheetVillages),
+		fmt.Sprintf("5. 填好后直接保存（保持 .xlsx 格式，不要另存为 .xls、.et、.ods 或 PDF，不要设置打开密码），在%s前以邮件附件发送至 %s。一封邮件只附本表一个文件。", deadline, returnTo),
+		"6. 系统收到后会自动回复回执。如表中有问题，回复邮件会逐条列出，并附上标出问题单元格（红色，附批注）的原表，改正后重新发送即可。",
+		"7. 本表含校验信息，只能用于本单位本期填报。请勿使用其他县（市、区）或其他期次的表格。",
 	}
 	if o.Prefill != nil {
-		steps = append(steps, "8. 本表已预填上期已采用的数据,请逐项核对,只需更新有变化的内容。")
+		steps = append(steps, "8. 本表已预填上期已采用的数据，请逐项核对，只需更新有变化的内容。")
 	}
 	row := 2
 	for _, p := range kv {
@@ -364,8 +364,8 @@ func (b *builder) tasks() {
 		dv := excelize.NewDataValidation(true)
 		dv.Sqref = fmt.Sprintf("E2:E%d", len(tasks)+1)
 		b.do(dv.SetDropList(seeds.StatusNames))
-		dv.SetError(excelize.DataValidationErrorStyleStop, "进展状态", "请从下拉列表选择:未启动、推进中或已完成。")
-		dv.SetInput("进展状态", "请从下拉列表选择:未启动、推进中或已完成。")
+		dv.SetError(excelize.DataValidationErrorStyleStop, "进展状态", "请从下拉列表选择：未启动、推进中或已完成。")
+		dv.SetInput("进展状态", "请从下拉列表选择：未启动、推进中或已完成。")
 		b.do(f.AddDataValidation(s, dv))
 		pv := excelize.NewDataValidation(true)
 		pv.Sqref = fmt.Sprintf("F2:F%d", len(tasks)+1)
@@ -389,7 +389,7 @@ func (b *builder) validation(ind *seeds.Indicator, sqref string) *excelize.DataV
 	case seeds.TypeBool:
 		b.do(dv.SetDropList([]string{"是", "否"}))
 		dv.SetError(excelize.DataValidationErrorStyleStop, title, "请从下拉列表选择“是”或“否”。")
-		dv.SetInput(title, truncate(ind.Help+"(从下拉列表选择“是”或“否”)", 250))
+		dv.SetInput(title, truncate(ind.Help+"（从下拉列表选择“是”或“否”）", 250))
 	default:
 		t, what := excelize.DataValidationTypeDecimal, "数字"
 		if ind.Type == seeds.TypeInteger {
@@ -398,7 +398,7 @@ func (b *builder) validation(ind *seeds.Indicator, sqref string) *excelize.DataV
 		b.do(dv.SetRange(ind.Min, ind.Max, t, excelize.DataValidationOperatorBetween))
 		rng := fmt.Sprintf("请填写 %s 到 %s 之间的%s", formatNumber(ind.Min), formatNumber(ind.Max), what)
 		if ind.Unit != "" {
-			rng += ",单位:" + ind.Unit
+			rng += "，单位：" + ind.Unit
 		}
 		dv.SetError(excelize.DataValidationErrorStyleStop, title, rng+"。")
 		dv.SetInput(title, truncate(ind.Help+"。"+rng+"。", 250))

@@ -198,9 +198,9 @@ func RandomFiling(cl *seeds.Checklist, c *seeds.County, period string, seed uint
 		tr := seeds.TaskReport{
 			Task:      t.ID,
 			Status:    st,
-			Progress:  fmt.Sprintf("%s:已召开专题会议%d次,%s。", t.Title, 1+r.IntN(5), st),
+			Progress:  fmt.Sprintf("%s：已召开专题会议%d次，%s。", t.Title, 1+r.IntN(5), st),
 			Problems:  []string{"", "资金保障不足", "部分村积极性不高", ""}[r.IntN(4)],
-			NextSteps: "按序时推进,加强督导。",
+			NextSteps: "按序时推进，加强督导。",
 		}
 		tr.PercentSet = true
 		switch st {

@@ -107,13 +107,13 @@ type Problem struct {
 	Message string // plain Chinese, saying what to do
 }
 
-// String gives "工作表!单元格: 说明", "工作表: 说明", or the message alone.
+// String gives "工作表!单元格：说明", "工作表：说明", or the message alone.
 func (p Problem) String() string {
 	switch {
 	case p.Sheet != "" && p.Cell != "":
-		return p.Sheet + "!" + p.Cell + ": " + p.Message
+		return p.Sheet + "!" + p.Cell + "：" + p.Message
 	case p.Sheet != "":
-		return p.Sheet + ": " + p.Message
+		return p.Sheet + "：" + p.Message
 	}
 	return p.Message
 }
@@ -203,7 +203,7 @@ func goalText(cl *seeds.Checklist, ind *seeds.Indicator) string {
 			case r.Indicator == ind.ID:
 				s := opText(r.Op) + formatNumber(r.Threshold) + ind.Unit
 				if r.Due > 0 {
-					s += fmt.Sprintf("(%d月底前)", r.Due)
+					s += fmt.Sprintf("（%d月底前）", r.Due)
 				}
 				parts = append(parts, s)
 			}
@@ -220,5 +220,5 @@ func goalText(cl *seeds.Checklist, ind *seeds.Indicator) string {
 	if len(parts) == 0 && t != nil {
 		return t.Target
 	}
-	return strings.Join(parts, ";")
+	return strings.Join(parts, "；")
 }

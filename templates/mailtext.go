@@ -31,7 +31,10 @@ const (
 // MailData is what the mail templates may use; each template uses a part of it.
 type MailData struct {
 	Office       string
+	Contact      string // whom to ask: office.contact; empty: the office
 	CountyName   string
+	Org          string // the unit's organisation department, addressed at the top: 中共任城区委组织部
+	LateRule     string // the checklist's late deductions in words: 迟报1至3天扣0.5分，超过3天扣1分
 	Period       string // YYYY-MM
 	Deadline     time.Time
 	Date         time.Time // when the mail is written
@@ -44,7 +47,7 @@ type MailData struct {
 	Version      int
 	Stats        Stats
 	LateDays     int
-	Problems     []string // "工作表!单元格: 说明"
+	Problems     []string // "工作表!单元格：说明"
 	Annotated    bool
 	Rejected     bool
 	DaysLeft     int
@@ -57,6 +60,33 @@ type MailData struct {
 	OnTime, Late int
 	Missing      int
 	Top          []string
+	WithSummary  bool // the report mail also carries the summary 通报 (report.summary_to)
+}
+
+// OrgName is whom the mail addresses: Org, else 中共<CountyName>委组织部.
+func (d MailData) OrgName() string {
+	if d.Org != "" {
+		return d.Org
+	}
+	return "中共" + d.CountyName + "委组织部"
+}
+
+// ContactText is whom to ask: Contact, else the office.
+func (d MailData) ContactText() string {
+	if d.Contact != "" {
+		return d.Contact
+	}
+	return d.Office
+}
+
+// PeriodEndText is the last day of the period's month in Chinese: 2026年11月30日.
+func (d MailData) PeriodEndText() string {
+	t, err := time.Parse("2006-01", d.Period)
+	if err != nil {
+		return ""
+	}
+	e := t.AddDate(0, 1, -1)
+	return fmt.Sprintf("%d年%d月%d日", e.Year(), int(e.Month()), e.Day())
 }
 
 // PeriodText is the period in Chinese: 2026年11月.

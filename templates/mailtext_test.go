@@ -4,27 +4,30 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jining/kaohe/internal/lang"
 )
 
 func TestRenderMail(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	d := MailData{
-		Office: "济宁市委组织部", CountyName: "任城区", Period: "2026-11",
+		Office: "济宁市委组织部", CountyName: "任城区", Org: "中共任城区委组织部", Period: "2026-11",
+		Contact: "市联席会议办公室，电话0537-2345678", LateRule: "迟报1至3天扣0.5分，超过3天扣1分",
 		Deadline: time.Date(2026, 11, 25, 18, 0, 0, 0, loc), Date: time.Date(2026, 11, 1, 8, 0, 0, 0, loc),
 		Received: time.Date(2026, 11, 27, 9, 5, 0, 0, loc), Filename: "任城区.xlsx", ReturnTo: "kaohe@jining.kaohe.test",
 		Version: 2, Stats: Stats{Tasks: 42, Indicators: 3, Villages: 38}, LateDays: 2,
-		Problems: []string{"村级台账!E5: 请填写数字", "重点任务!E7: 请选择进展状态"}, Annotated: true,
-		Submitted: true, Total: "91.25", Grade: "优秀", Rank: 2, Of: 13, ChangeText: ",比上期上升1位",
+		Problems: []string{"村级台账!E5：请填写数字", "重点任务!E7：请选择进展状态"}, Annotated: true,
+		Submitted: true, Total: "91.25", Grade: "优秀", Rank: 2, Of: 13, ChangeText: "，比上期上升1位",
 		Expected: 14, OnTime: 11, Late: 1, Missing: 1, Top: []string{"邹城市", "任城区", "曲阜市"},
 		Attachments: []string{"说明.docx"}, Subject: "十一月报表", DaysLeft: 3, Rejected: true, Prefilled: true,
 	}
 	want := map[string][]string{
 		MailDispatch: {"【请填报】任城区", "2026年11月25日18时", "预填", "四、报送方式", "kaohe@jining.kaohe.test"},
-		MailReceipt:  {"【回执】", "(第2版)", "替代", "42项任务", "38个村", "迟报"},
-		MailReject:   {"【退回】", "2个问题", "1. 村级台账!E5: 请填写数字", "2. 重点任务!E7", "标成红色"},
-		MailNoForm:   {"没有找到进展填报表", "说明.docx", "十一月报表"},
+		MailReceipt:  {"【回执】", "（第2版）", "替代", "42项任务", "38个村", "迟报", "迟报1至3天扣0.5分"},
+		MailReject:   {"【退回】", "2个问题", "1. 村级台账!E5：请填写数字", "2. 重点任务!E7", "标成红色"},
+		MailNoForm:   {"【提示】任城区2026年11月", "中共任城区委组织部：", "没有找到2026年11月乡村振兴重点工作进展表", "说明.docx", "十一月报表", "2026年11月25日18时", "0537-2345678"},
 		MailRemind:   {"【提醒】", "还有3天", "未通过校验"},
-		MailReport:   {"总分91.25分", "“优秀”", "13个单位中列第2位,比上期上升1位"},
+		MailReport:   {"总分91.25分", "等次“优秀”", "13个单位中居第2名，比上期上升1位"},
 		MailSummary:  {"应报14个单位", "邹城市、任城区、曲阜市"},
 	}
 	for kind, ws := range want {
@@ -33,6 +36,12 @@ func TestRenderMail(t *testing.T) {
 			t.Fatalf("%s: %v", kind, err)
 		}
 		all := subj + "\n" + body
+		for _, p := range lang.Check(all) {
+			t.Errorf("%s: %s", kind, p)
+		}
+		if kind != MailSummary && (!strings.Contains(subj, "任城区") || !strings.Contains(subj, "2026年11月") || !strings.HasPrefix(body, "中共任城区委组织部：")) {
+			t.Errorf("%s: the mail must name the unit and the period in its subject and address the unit's 组织部:\n%s", kind, all)
+		}
 		if strings.Contains(all, "<no value>") {
 			t.Errorf("%s: unfilled field:\n%s", kind, all)
 		}
@@ -40,6 +49,26 @@ func TestRenderMail(t *testing.T) {
 			if !strings.Contains(all, w) {
 				t.Errorf("%s: missing %q in:\n%s", kind, w, all)
 			}
+		}
+	}
+	// The report mail to a unit that did not submit: the notice, what to do, by when, to
+	// whom, and what a late form still counts for; nothing about a report it did not get.
+	d.Submitted = false
+	subj, body, err := RenderMail(MailReport, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"【考核通知】任城区2026年11月", "未报送", "2026年11月30日前", "kaohe@jining.kaohe.test", "迟报1至3天扣0.5分", "不改变本期考核结果", "0537-2345678", "未报送情况通知"} {
+		if !strings.Contains(subj+body, w) {
+			t.Errorf("report to a non-submitter: missing %q in:\n%s\n%s", w, subj, body)
+		}
+	}
+	for _, p := range lang.Check(subj + body) {
+		t.Errorf("report to a non-submitter: %s", p)
+	}
+	for _, no := range []string{"各领域得分", "逐项任务", "总分"} {
+		if strings.Contains(body, no) {
+			t.Errorf("report to a non-submitter describes a report it did not get (%q):\n%s", no, body)
 		}
 	}
 	if _, _, err := RenderMail("nope", d); err == nil {

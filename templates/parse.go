@@ -57,7 +57,7 @@ func Parse(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, 
 	defer func() {
 		if r := recover(); r != nil {
 			filing, meta, st = nil, nil, Stats{}
-			err = fileProblem("文件“%s”无法读取(文件内容异常)。%s", filename, msgResend)
+			err = fileProblem("文件“%s”无法读取（文件内容异常）。%s", filename, msgResend)
 		}
 	}()
 	max := o.MaxBytes
@@ -94,9 +94,9 @@ func parseExcelize(data []byte, filename string, o ParseOptions) (*seeds.Filing,
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
 	if err != nil {
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
-			return nil, nil, Stats{}, fileProblem("文件“%s”已损坏或不完整,系统无法打开。%s", filename, msgResend)
+			return nil, nil, Stats{}, fileProblem("文件“%s”已损坏或不完整，系统无法打开。%s", filename, msgResend)
 		}
-		return nil, nil, Stats{}, fileProblem("文件“%s”无法打开(%s)。%s", filename, "格式异常或内容过大", msgResend)
+		return nil, nil, Stats{}, fileProblem("文件“%s”无法打开（%s）。%s", filename, "格式异常或内容过大", msgResend)
 	}
 	defer f.Close()
 	return parseBook(xlsxBook{f}, o)
@@ -115,7 +115,7 @@ func parseBook(b book, o ParseOptions) (*seeds.Filing, *Meta, Stats, error) {
 	if len(p.probs) > 0 {
 		if len(p.probs) > maxProblems {
 			n := len(p.probs) - maxProblems
-			p.probs = append(p.probs[:maxProblems:maxProblems], Problem{Message: fmt.Sprintf("另有 %d 处问题未列出,请按以上提示改正后重新检查整张表。", n)})
+			p.probs = append(p.probs[:maxProblems:maxProblems], Problem{Message: fmt.Sprintf("另有 %d 处问题未列出，请按以上提示改正后重新检查整张表。", n)})
 		}
 		// The metadata is verified: say whose form for which period was rejected.
 		return nil, m, Stats{}, p.probs
@@ -144,7 +144,7 @@ func (p *parser) meta() (*Meta, Problems) {
 		found = found || strings.EqualFold(s, SheetMeta)
 	}
 	if !found {
-		return nil, fileProblem("表格中找不到校验信息(隐藏工作表 %s),它不是系统下发的表格,或被另存、复制时丢失了。%s", SheetMeta, redo)
+		return nil, fileProblem("表格中找不到校验信息（隐藏工作表 %s），它不是系统下发的表格，或被另存、复制时丢失了。%s", SheetMeta, redo)
 	}
 	kv := map[string]string{}
 	err := p.b.scan(SheetMeta, 20, func(row int, cells []string) bool {
@@ -158,21 +158,21 @@ func (p *parser) meta() (*Meta, Problems) {
 	}
 	m := &Meta{TemplateVersion: kv[metaTemplate], ChecklistVersion: kv[metaChecklist], County: kv[metaCounty], Period: kv[metaPeriod]}
 	if m.TemplateVersion == "" || m.County == "" || m.Period == "" || kv[metaSignature] == "" {
-		return nil, fileProblem("表格的校验信息不完整,表格可能被改动过。%s", redo)
+		return nil, fileProblem("表格的校验信息不完整，表格可能被改动过。%s", redo)
 	}
 	if !m.Verify(p.o.Secret, kv[metaSignature]) {
-		return nil, fileProblem("表格的校验信息不符:表格被改动过,或不是系统下发的表格。%s", redo)
+		return nil, fileProblem("表格的校验信息不符：表格被改动过，或不是系统下发的表格。%s", redo)
 	}
 	var ps Problems
 	if m.TemplateVersion != TemplateVersion {
 		ps = append(ps, Problem{Message: fmt.Sprintf("这是已过期的旧版表格（第 %s 版，缺少“完成进度（%%）”“佐证说明”等现行栏目），请改用本期下发邮件所附的第 %s 版表格填报。", m.TemplateVersion, TemplateVersion)})
 	}
 	if m.ChecklistVersion != p.o.Checklist.Version {
-		ps = append(ps, Problem{Message: fmt.Sprintf("表格对应的任务清单版本为 %s,现行版本为 %s。请使用最新下发的表格填报。", m.ChecklistVersion, p.o.Checklist.Version)})
+		ps = append(ps, Problem{Message: fmt.Sprintf("表格对应的任务清单版本为 %s，现行版本为 %s。请使用最新下发的表格填报。", m.ChecklistVersion, p.o.Checklist.Version)})
 	}
 	c := p.o.Roster.County(m.County)
 	if c == nil {
-		ps = append(ps, Problem{Message: fmt.Sprintf("表格所属单位(代码 %s)不在报送名单中。请使用下发给本单位的表格填报。", m.County)})
+		ps = append(ps, Problem{Message: fmt.Sprintf("表格所属单位（代码 %s）不在报送名单中。请使用下发给本单位的表格填报。", m.County)})
 	}
 	if p.o.County != "" && m.County != p.o.County {
 		name := m.County
@@ -183,10 +183,10 @@ func (p *parser) meta() (*Meta, Problems) {
 		if wc := p.o.Roster.County(p.o.County); wc != nil {
 			want = wc.Name
 		}
-		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格,应报送%s的表格。请使用下发给本单位的表格填报。", name, want)})
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格，应报送%s的表格。请使用下发给本单位的表格填报。", name, want)})
 	}
 	if p.o.Period != "" && m.Period != p.o.Period {
-		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格,本次应报送%s的表格。请使用本期下发的表格填报。", PeriodLabel(m.Period), PeriodLabel(p.o.Period))})
+		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格，本次应报送%s的表格。请使用本期下发的表格填报。", PeriodLabel(m.Period), PeriodLabel(p.o.Period))})
 	}
 	return m, ps
 }
@@ -199,7 +199,7 @@ func (p *parser) sheets() {
 	}
 	for _, s := range []string{SheetTasks, SheetIndicators, SheetVillages} {
 		if !have[s] {
-			p.add("", "", "缺少工作表“%s”(不要删除或改名工作表)。请使用下发的原表填报。", s)
+			p.add("", "", "缺少工作表“%s”（不要删除或改名工作表）。请使用下发的原表填报。", s)
 		}
 	}
 	if have[SheetTasks] {
@@ -215,7 +215,7 @@ func (p *parser) sheets() {
 
 func (p *parser) sheetErr(sheet string, err error) {
 	if err != nil {
-		p.add(sheet, "", "工作表无法读取(内容异常)。%s", msgResend)
+		p.add(sheet, "", "工作表无法读取（内容异常）。%s", msgResend)
 	}
 }
 
@@ -264,7 +264,7 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 				t.row, t.cols = row, cols
 				for _, h := range required {
 					if _, ok := cols[headerKey(h)]; !ok {
-						p.add(sheet, cell(1, row), "缺少“%s”列(不要删除或改名表头)。请使用下发的原表填报。", h)
+						p.add(sheet, cell(1, row), "缺少“%s”列（不要删除或改名表头）。请使用下发的原表填报。", h)
 					}
 				}
 			}
@@ -274,7 +274,7 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 			if !blank(cells) {
 				// First among the sheet's problems: the rows above it are likely noise.
 				overflow = true
-				p.probs = slices.Insert(p.probs, start, Problem{Sheet: sheet, Cell: cell(1, row), Message: fmt.Sprintf("表格行数超过上限(%d 行),请删除多余的行。", maxRows)})
+				p.probs = slices.Insert(p.probs, start, Problem{Sheet: sheet, Cell: cell(1, row), Message: fmt.Sprintf("表格行数超过上限（%d 行），请删除多余的行。", maxRows)})
 			}
 			return false
 		}
@@ -282,7 +282,7 @@ func (p *parser) readTable(sheet, key string, required []string, fn func(t *tabl
 		return true
 	})
 	if err == nil && t.row == 0 {
-		p.add(sheet, "", "找不到表头(“%s”等列名)。请使用下发的原表填报,不要删除或改动表头行。", key)
+		p.add(sheet, "", "找不到表头（“%s”等列名）。请使用下发的原表填报，不要删除或改动表头行。", key)
 	}
 	if err == nil && t.row > 0 && !overflow {
 		// Only now, with the sheet known to be of a sane size, may excelize load it whole.
@@ -313,7 +313,7 @@ func (p *parser) formulas(sheet string, start int) {
 		if utf8.RuneCountInString(f) > 40 {
 			f = string([]rune(f)[:40]) + "…"
 		}
-		pr.Message = fmt.Sprintf("这个单元格是公式(=%s),但文件中没有保存它的计算结果。请直接填写数值,或用 Excel/WPS 打开、重新计算并保存后再发送。", strings.TrimPrefix(f, "="))
+		pr.Message = fmt.Sprintf("这个单元格是公式（=%s），但文件中没有保存它的计算结果。请直接填写数值，或用 Excel/WPS 打开、重新计算并保存后再发送。", strings.TrimPrefix(f, "="))
 	}
 }
 
@@ -329,7 +329,7 @@ func (p *parser) merged(sheet string, header int) {
 		if err != nil || row <= header {
 			continue
 		}
-		p.add(sheet, mc.GetStartAxis(), "单元格 %s:%s 被合并了。合并后只有第一个格子有值,请取消合并(开始→合并后居中→取消合并单元格),每个格子分别填写。", mc.GetStartAxis(), mc.GetEndAxis())
+		p.add(sheet, mc.GetStartAxis(), "单元格 %s:%s 被合并了。合并后只有第一个格子有值，请取消合并（开始→合并后居中→取消合并单元格），每个格子分别填写。", mc.GetStartAxis(), mc.GetEndAxis())
 	}
 }
 
@@ -345,7 +345,7 @@ func blank(cells []string) bool {
 func (p *parser) text(sheet, cellRef, v string) string {
 	v = strings.TrimSpace(v)
 	if n := utf8.RuneCountInString(v); n > maxText {
-		p.add(sheet, cellRef, "内容过长(%d 字),请精简到 %d 字以内。", n, maxText)
+		p.add(sheet, cellRef, "内容过长（%d 字），请精简到 %d 字以内。", n, maxText)
 	}
 	return v
 }
@@ -403,17 +403,17 @@ func (p *parser) tasks() error {
 			t.get(cells, keyPercent), t.get(cells, HdrEvidence)}
 		if id == "" {
 			if !blank(inputs) {
-				p.add(s, t.cell(HdrTaskID, row), "这一行没有任务编号。请不要插入行,各任务的情况填在该任务所在行。")
+				p.add(s, t.cell(HdrTaskID, row), "这一行没有任务编号。请不要插入行，各任务的情况填在该任务所在行。")
 			}
 			return
 		}
 		task := p.o.Checklist.Task(id)
 		if task == nil {
-			p.add(s, t.cell(HdrTaskID, row), "任务编号“%s”不在任务清单中。请不要修改编号列,使用下发的原表填报。", id)
+			p.add(s, t.cell(HdrTaskID, row), "任务编号“%s”不在任务清单中。请不要修改编号列，使用下发的原表填报。", id)
 			return
 		}
 		if r, dup := seen[id]; dup {
-			p.add(s, t.cell(HdrTaskID, row), "任务“%s”与第 %d 行重复,请删除重复的行。", id, r)
+			p.add(s, t.cell(HdrTaskID, row), "任务“%s”与第 %d 行重复，请删除重复的行。", id, r)
 			return
 		}
 		seen[id] = row
@@ -421,7 +421,7 @@ func (p *parser) tasks() error {
 		st, err := parseStatus(inputs[0])
 		if err != nil {
 			if err.Error() == "未填写" {
-				p.add(s, t.cell(HdrStatus, row), "任务“%s %s”未选择进展状态,请从下拉列表选择未启动、推进中或已完成。", id, task.Title)
+				p.add(s, t.cell(HdrStatus, row), "任务“%s %s”未选择进展状态，请从下拉列表选择未启动、推进中或已完成。", id, task.Title)
 			} else {
 				p.add(s, t.cell(HdrStatus, row), "%s", err)
 			}
@@ -450,7 +450,7 @@ func (p *parser) tasks() error {
 	for _, task := range p.o.Checklist.Tasks() {
 		tr, ok := got[task.ID]
 		if !ok {
-			p.add(s, "", "缺少任务“%s %s”这一行。请不要删除行,使用下发的原表填报。", task.ID, task.Title)
+			p.add(s, "", "缺少任务“%s %s”这一行。请不要删除行，使用下发的原表填报。", task.ID, task.Title)
 			continue
 		}
 		p.filing.Tasks = append(p.filing.Tasks, tr)
@@ -474,18 +474,18 @@ func (p *parser) value(ind *seeds.Indicator, sheet, ref, raw, what string) (seed
 	}
 	if err != nil {
 		if err.Error() == "未填写" {
-			hint := "请填写数字(没有的填 0)"
+			hint := "请填写数字（没有的填 0）"
 			if ind.Type == seeds.TypeBool {
 				hint = "请从下拉列表选择“是”或“否”"
 			}
-			p.add(sheet, ref, "%s“%s”未填写,%s。", what, ind.Name, hint)
+			p.add(sheet, ref, "%s“%s”未填写，%s。", what, ind.Name, hint)
 		} else {
-			p.add(sheet, ref, "%s“%s”:%s。", what, ind.Name, err)
+			p.add(sheet, ref, "%s“%s”：%s。", what, ind.Name, err)
 		}
 		return n, false
 	}
 	if ind.Type != seeds.TypeBool && (v < ind.Min-1e-9 || v > ind.Max+1e-9) {
-		p.add(sheet, ref, "%s“%s”的数值 %s%s 超出合理范围(%s 到 %s),请核对后改正。", what, ind.Name, formatNumber(v), ind.Unit, formatNumber(ind.Min), formatNumber(ind.Max))
+		p.add(sheet, ref, "%s“%s”的数值 %s%s 超出合理范围（%s 到 %s），请核对后改正。", what, ind.Name, formatNumber(v), ind.Unit, formatNumber(ind.Min), formatNumber(ind.Max))
 		return n, false
 	}
 	n.Value, n.Set = v, true
@@ -521,12 +521,12 @@ func (p *parser) indicators() error {
 			}
 		} else {
 			if !blank([]string{t.get(cells, HdrIndValue), t.get(cells, HdrIndNote)}) {
-				p.add(s, t.cell(HdrIndName, row), "这一行没有指标名称。请不要插入行,各指标的数值填在该指标所在行。")
+				p.add(s, t.cell(HdrIndName, row), "这一行没有指标名称。请不要插入行，各指标的数值填在该指标所在行。")
 			}
 			return
 		}
 		if r, dup := seen[ind.ID]; dup {
-			p.add(s, t.cell(HdrIndName, row), "指标“%s”与第 %d 行重复,请删除重复的行。", ind.Name, r)
+			p.add(s, t.cell(HdrIndName, row), "指标“%s”与第 %d 行重复，请删除重复的行。", ind.Name, r)
 			return
 		}
 		seen[ind.ID] = row
@@ -547,7 +547,7 @@ func (p *parser) indicators() error {
 	for _, ind := range inds {
 		n, ok := p.filing.Indicators[ind.ID]
 		if !ok {
-			p.add(s, "", "缺少指标“%s”这一行。请不要删除行,使用下发的原表填报。", ind.Name)
+			p.add(s, "", "缺少指标“%s”这一行。请不要删除行，使用下发的原表填报。", ind.Name)
 			continue
 		}
 		if ind.LE == "" || !n.Set {
@@ -555,7 +555,7 @@ func (p *parser) indicators() error {
 		}
 		o := p.o.Checklist.Indicator(ind.LE)
 		if on, ok := p.filing.Indicators[ind.LE]; ok && on.Set && n.Value > on.Value+1e-9 {
-			p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "“%s”(%s%s)不能大于“%s”(%s%s),请核对。", ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
+			p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "“%s”（%s%s）不能大于“%s”（%s%s），请核对。", ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
 		}
 	}
 	return nil
@@ -583,24 +583,24 @@ func (p *parser) villages() error {
 		}
 		if town == "" && name == "" {
 			if !blank(raw) {
-				p.add(s, t.cell(HdrTown, row), "这一行没有乡镇和村名。请不要插入行,各村数据填在该村所在行。")
+				p.add(s, t.cell(HdrTown, row), "这一行没有乡镇和村名。请不要插入行，各村数据填在该村所在行。")
 			}
 			return
 		}
 		key := seeds.VillageKey(town, name)
 		if !roster[key] {
-			p.add(s, t.cell(HdrVillage, row), "“%s%s”不在本单位的村名单中。请不要修改乡镇、村两列;村名有变更的,请与下发单位联系。", town, name)
+			p.add(s, t.cell(HdrVillage, row), "“%s%s”不在本单位的村名单中。请不要修改乡镇、村两列；村名有变更的，请与下发单位联系。", town, name)
 			return
 		}
 		if r, dup := seen[key]; dup {
-			p.add(s, t.cell(HdrVillage, row), "“%s%s”与第 %d 行重复,请删除重复的行。", town, name, r)
+			p.add(s, t.cell(HdrVillage, row), "“%s%s”与第 %d 行重复，请删除重复的行。", town, name, r)
 			return
 		}
 		seen[key] = row
 		vr := seeds.VillageReport{Town: town, Village: name, Secretary: normalize(t.get(cells, HdrSecretary)), Row: row, Values: make(map[string]seeds.Number, len(inds))}
 		p.stats.Villages++
 		if blank(raw) && len(inds) > 0 {
-			p.add(s, t.cell(keys[0], row), "“%s%s”这一行没有填写,请填写本行各项。", town, name)
+			p.add(s, t.cell(keys[0], row), "“%s%s”这一行没有填写，请填写本行各项。", town, name)
 			p.filing.Villages = append(p.filing.Villages, vr)
 			return
 		}
@@ -622,7 +622,7 @@ func (p *parser) villages() error {
 			}
 			if on := vr.Values[ind.LE]; on.Set && n.Value > on.Value+1e-9 {
 				o := p.o.Checklist.Indicator(ind.LE)
-				p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "%s“%s”(%s%s)不能大于“%s”(%s%s),请核对。", name, ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
+				p.add(s, strings.TrimPrefix(n.Cell, s+"!"), "%s“%s”（%s%s）不能大于“%s”（%s%s），请核对。", name, ind.Name, formatNumber(n.Value), ind.Unit, o.Name, formatNumber(on.Value), o.Unit)
 			}
 		}
 		p.filing.Villages = append(p.filing.Villages, vr)
@@ -632,7 +632,7 @@ func (p *parser) villages() error {
 	}
 	for _, v := range p.county.Villages {
 		if _, ok := seen[seeds.VillageKey(v.Town, v.Name)]; !ok {
-			p.add(s, "", "缺少“%s%s”这一行。请不要删除行,使用下发的原表填报。", v.Town, v.Name)
+			p.add(s, "", "缺少“%s%s”这一行。请不要删除行，使用下发的原表填报。", v.Town, v.Name)
 		}
 	}
 	return nil

@@ -107,7 +107,7 @@ func TestParseRejects(t *testing.T) {
 		{"pdf", func(*testing.T) []byte { return []byte("%PDF-1.7\n...") }, nil, "form.pdf", "PDF 文件"},
 		{"csv", func(*testing.T) []byte { return []byte("编号,进展状态\n一、1,推进中\n") }, nil, "form.csv", "CSV 文本文件"},
 		{"truncated", func(*testing.T) []byte { return good[:len(good)/2] }, nil, "form.xlsx", "已损坏或不完整"},
-		{"xls", func(*testing.T) []byte { return append(append([]byte{}, oleMagic...), make([]byte, 1024)...) }, nil, "form.xls", "旧版 Excel 97-2003(.xls)"},
+		{"xls", func(*testing.T) []byte { return append(append([]byte{}, oleMagic...), make([]byte, 1024)...) }, nil, "form.xls", "旧版 Excel 97-2003（.xls）"},
 		{"encrypted", func(*testing.T) []byte {
 			return append(append(append([]byte{}, oleMagic...), make([]byte, 512)...), oleEncryptionInfo...)
 		}, nil, "form.xlsx", "请取消密码后重新发送"},
@@ -130,7 +130,7 @@ func TestParseRejects(t *testing.T) {
 		}, nil, "form.docx", "Word 文档"},
 		{"too big", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.MaxBytes = 1000 }, "form.xlsx", "太大"},
 		{"other county", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.County = other.Code }, "form.xlsx", "应报送" + other.Name + "的表格"},
-		{"other period", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Period = "2019-09" }, "form.xlsx", "这是2019年8月的表格,本次应报送2019年9月的表格"},
+		{"other period", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Period = "2019-09" }, "form.xlsx", "这是2019年8月的表格，本次应报送2019年9月的表格"},
 		{"tampered county", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B3", other.Code) }), nil, "form.xlsx", "校验信息不符"},
 		{"tampered signature", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B5", strings.Repeat("0", 64)) }), nil, "form.xlsx", "校验信息不符"},
 		{"other secret", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Secret = []byte("x") }, "form.xlsx", "校验信息不符"},
@@ -141,8 +141,8 @@ func TestParseRejects(t *testing.T) {
 			return build(t, o2)
 		}, nil, "form.xlsx", "任务清单版本为 2018.1"},
 		{"sheet missing", modify(func(f *excelize.File) { f.DeleteSheet(SheetIndicators) }), nil, "form.xlsx", "缺少工作表“量化指标”"},
-		{"column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "I1", "问题") }), nil, "form.xlsx", "重点任务!A1: 缺少“存在问题”列"},
-		{"percent column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "F1", "进度") }), nil, "form.xlsx", "重点任务!A1: 缺少“完成进度（%）”列"},
+		{"column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "I1", "问题") }), nil, "form.xlsx", "重点任务!A1：缺少“存在问题”列"},
+		{"percent column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "F1", "进度") }), nil, "form.xlsx", "重点任务!A1：缺少“完成进度（%）”列"},
 		{"old template version", modify(func(f *excelize.File) {
 			setCell(t, f, SheetMeta, "B1", "1")
 			setCell(t, f, SheetMeta, "B5", Meta{TemplateVersion: "1", ChecklistVersion: o.Checklist.Version, County: o.County.Code, Period: o.Period}.Sign(testSecret))
@@ -150,60 +150,60 @@ func TestParseRejects(t *testing.T) {
 		{"not started with progress", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "未启动")
 			setCell(t, f, SheetTasks, "F5", 30)
-		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“未启动”，完成进度应为 0，现为 30%"},
+		}), nil, "form.xlsx", "重点任务!F5：任务“一、4 推动农村土地规模化经营”进展状态为“未启动”，完成进度应为 0，现为 30%"},
 		{"done below 100", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "已完成")
 			setCell(t, f, SheetTasks, "F5", 90)
-		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“已完成”，完成进度应为 100，现为 90%"},
+		}), nil, "form.xlsx", "重点任务!F5：任务“一、4 推动农村土地规模化经营”进展状态为“已完成”，完成进度应为 100，现为 90%"},
 		{"in progress at 100", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "推进中")
 			setCell(t, f, SheetTasks, "F5", 100)
-		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，完成进度应在 1 到 99 之间"},
+		}), nil, "form.xlsx", "重点任务!F5：任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，完成进度应在 1 到 99 之间"},
 		{"in progress without progress", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "推进中")
 			setCell(t, f, SheetTasks, "F5", "")
-		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，请填写完成进度"},
+		}), nil, "form.xlsx", "重点任务!F5：任务“一、4 推动农村土地规模化经营”进展状态为“推进中”，请填写完成进度"},
 		{"progress out of range", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "推进中")
 			setCell(t, f, SheetTasks, "F5", 150)
-		}), nil, "form.xlsx", "重点任务!F5: 任务“一、4 推动农村土地规模化经营”的完成进度 150% 超出范围"},
+		}), nil, "form.xlsx", "重点任务!F5：任务“一、4 推动农村土地规模化经营”的完成进度 150% 超出范围"},
 		{"village column missing", modify(func(f *excelize.File) { f.RemoveCol(vs, col("income")) }), nil, "form.xlsx", "缺少“村集体经济收入（万元）”列"},
-		{"status empty", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "") }), nil, "form.xlsx", "重点任务!E5: 任务“一、4 推动农村土地规模化经营”未选择进展状态"},
-		{"status wrong", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "差不多") }), nil, "form.xlsx", "重点任务!E5: “差不多”不是有效的进展状态"},
-		{"task id changed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "A2", "一、99") }), nil, "form.xlsx", "重点任务!A2: 任务编号“一、99”不在任务清单中"},
-		{"task row deleted", modify(func(f *excelize.File) { f.RemoveRow(SheetTasks, 2) }), nil, "form.xlsx", "重点任务: 缺少任务“一、1 发展优势特色产业”这一行"},
+		{"status empty", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "") }), nil, "form.xlsx", "重点任务!E5：任务“一、4 推动农村土地规模化经营”未选择进展状态"},
+		{"status wrong", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "差不多") }), nil, "form.xlsx", "重点任务!E5：“差不多”不是有效的进展状态"},
+		{"task id changed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "A2", "一、99") }), nil, "form.xlsx", "重点任务!A2：任务编号“一、99”不在任务清单中"},
+		{"task row deleted", modify(func(f *excelize.File) { f.RemoveRow(SheetTasks, 2) }), nil, "form.xlsx", "重点任务：缺少任务“一、1 发展优势特色产业”这一行"},
 		{"indicator empty", modify(func(f *excelize.File) { setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_total")), "") }), nil, "form.xlsx",
-			fmt.Sprintf("量化指标!E%d: 指标“第一书记项目资金”未填写", indRow("fund_total"))},
+			fmt.Sprintf("量化指标!E%d：指标“第一书记项目资金”未填写", indRow("fund_total"))},
 		{"indicator le", modify(func(f *excelize.File) {
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_total")), 100)
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_collective")), 150)
-		}), nil, "form.xlsx", fmt.Sprintf("量化指标!E%d: “其中用于村级集体经济”(150万元)不能大于“第一书记项目资金”(100万元)", indRow("fund_collective"))},
+		}), nil, "form.xlsx", fmt.Sprintf("量化指标!E%d：“其中用于村级集体经济”（150万元）不能大于“第一书记项目资金”（100万元）", indRow("fund_collective"))},
 		{"percent out of range", modify(func(f *excelize.File) {
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("manure_rate")), "120%")
-		}), nil, "form.xlsx", "超出合理范围(0 到 100)"},
+		}), nil, "form.xlsx", "超出合理范围（0 到 100）"},
 		{"village out of range", modify(func(f *excelize.File) { setCell(t, f, vs, col("winter_hours")+"2", 999) }), nil, "form.xlsx",
-			vs + "!" + col("winter_hours") + "2: " + v0.Name + "“冬训学时”的数值 999学时 超出合理范围"},
-		{"village empty cell", modify(func(f *excelize.File) { setCell(t, f, vs, col("safe_water")+"3", "") }), nil, "form.xlsx", vs + "!" + col("safe_water") + "3: "},
+			vs + "!" + col("winter_hours") + "2：" + v0.Name + "“冬训学时”的数值 999学时 超出合理范围"},
+		{"village empty cell", modify(func(f *excelize.File) { setCell(t, f, vs, col("safe_water")+"3", "") }), nil, "form.xlsx", vs + "!" + col("safe_water") + "3："},
 		{"village row empty", modify(func(f *excelize.File) {
 			for i := range o.Checklist.Indicators(seeds.LevelVillage) {
 				setCell(t, f, vs, cell(4+i, 4), "")
 			}
-		}), nil, "form.xlsx", vs + "!D4: “" + o.County.Villages[2].Town + o.County.Villages[2].Name + "”这一行没有填写"},
-		{"not a number", modify(func(f *excelize.File) { setCell(t, f, vs, col("income")+"2", "很多") }), nil, "form.xlsx", "“很多”不是数字,请填写以万元为单位的数字"},
+		}), nil, "form.xlsx", vs + "!D4：“" + o.County.Villages[2].Town + o.County.Villages[2].Name + "”这一行没有填写"},
+		{"not a number", modify(func(f *excelize.File) { setCell(t, f, vs, col("income")+"2", "很多") }), nil, "form.xlsx", "“很多”不是数字，请填写以万元为单位的数字"},
 		{"not an integer", modify(func(f *excelize.File) { setCell(t, f, vs, col("reserve")+"2", 2.5) }), nil, "form.xlsx", "“2.5”不是整数"},
-		{"not a bool", modify(func(f *excelize.File) { setCell(t, f, vs, col("road4")+"2", "大概") }), nil, "form.xlsx", "“大概”无法识别,请从下拉列表选择“是”或“否”"},
+		{"not a bool", modify(func(f *excelize.File) { setCell(t, f, vs, col("road4")+"2", "大概") }), nil, "form.xlsx", "“大概”无法识别，请从下拉列表选择“是”或“否”"},
 		{"village le", modify(func(f *excelize.File) {
 			setCell(t, f, vs, col("reserve")+"2", 1)
 			setCell(t, f, vs, col("reserve40")+"2", 2)
-		}), nil, "form.xlsx", "“其中40岁左右”(2人)不能大于“书记后备力量”(1人)"},
-		{"village not on roster", modify(func(f *excelize.File) { setCell(t, f, vs, "B2", "新建村") }), nil, "form.xlsx", vs + "!B2: “" + v0.Town + "新建村”不在本单位的村名单中"},
-		{"village row missing", modify(func(f *excelize.File) { setCell(t, f, vs, "B2", "新建村") }), nil, "form.xlsx", vs + ": 缺少“" + v0.Town + v0.Name + "”这一行"},
+		}), nil, "form.xlsx", "“其中40岁左右”（2人）不能大于“书记后备力量”（1人）"},
+		{"village not on roster", modify(func(f *excelize.File) { setCell(t, f, vs, "B2", "新建村") }), nil, "form.xlsx", vs + "!B2：“" + v0.Town + "新建村”不在本单位的村名单中"},
+		{"village row missing", modify(func(f *excelize.File) { setCell(t, f, vs, "B2", "新建村") }), nil, "form.xlsx", vs + "：缺少“" + v0.Town + v0.Name + "”这一行"},
 		{"village duplicate", modify(func(f *excelize.File) {
 			setCell(t, f, vs, "A3", v0.Town)
 			setCell(t, f, vs, "B3", v0.Name)
-		}), nil, "form.xlsx", vs + "!B3: “" + v0.Town + v0.Name + "”与第 2 行重复"},
+		}), nil, "form.xlsx", vs + "!B3：“" + v0.Town + v0.Name + "”与第 2 行重复"},
 		{"row without village", modify(func(f *excelize.File) { setCell(t, f, vs, cell(5, len(o.County.Villages)+3), 3) }), nil, "form.xlsx", "这一行没有乡镇和村名"},
-		{"text too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "G2", strings.Repeat("长", maxText+1)) }), nil, "form.xlsx", "重点任务!G2: 内容过长"},
+		{"text too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "G2", strings.Repeat("长", maxText+1)) }), nil, "form.xlsx", "重点任务!G2：内容过长"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -374,7 +374,7 @@ func TestParseNumber(t *testing.T) {
 
 func TestProblemString(t *testing.T) {
 	ps := Problems{{Sheet: "村级台账", Cell: "D5", Message: "未填写"}, {Sheet: "重点任务", Message: "缺少行"}, {Message: "文件是空的"}}
-	if got, want := ps.Error(), "村级台账!D5: 未填写\n重点任务: 缺少行\n文件是空的"; got != want {
+	if got, want := ps.Error(), "村级台账!D5：未填写\n重点任务：缺少行\n文件是空的"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

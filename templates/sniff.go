@@ -32,7 +32,7 @@ func fileProblem(msg string, a ...any) Problems {
 	return Problems{{Message: fmt.Sprintf(msg, a...)}}
 }
 
-const msgResend = "请用 Excel 或 WPS 打开下发的表格,填好后直接保存为 .xlsx 文件再发送。"
+const msgResend = "请用 Excel 或 WPS 打开下发的表格，填好后直接保存为 .xlsx 文件再发送。"
 
 // sniff looks at the bytes before excelize does, and says in Chinese what the file is
 // when it is not an .xlsx workbook kaohe can read. It returns nil when the file looks
@@ -48,35 +48,35 @@ func sniffZip(data []byte, filename string, maxBytes int64) (Problems, *zip.Read
 	ext := strings.ToLower(path.Ext(name))
 	switch {
 	case len(data) == 0:
-		return fileProblem("文件“%s”是空的(0 字节),可能附件没有上传完整。%s", name, msgResend), nil
+		return fileProblem("文件“%s”是空的（0 字节），可能附件没有上传完整。%s", name, msgResend), nil
 	case int64(len(data)) > maxBytes:
-		return fileProblem("文件“%s”太大(%.1f MB,上限 %.0f MB)。请删除表中插入的图片等内容后重新保存发送。", name, float64(len(data))/(1<<20), float64(maxBytes)/(1<<20)), nil
+		return fileProblem("文件“%s”太大（%.1f MB，上限 %.0f MB）。请删除表中插入的图片等内容后重新保存发送。", name, float64(len(data))/(1<<20), float64(maxBytes)/(1<<20)), nil
 	case bytes.HasPrefix(data, oleMagic):
 		if bytes.Contains(data, oleEncryptionInfo) {
-			return fileProblem("文件“%s”设置了打开密码,系统无法读取。请取消密码后重新发送(Excel:文件→信息→保护工作簿→用密码进行加密,清空密码后保存)。", name), nil
+			return fileProblem("文件“%s”设置了打开密码，系统无法读取。请取消密码后重新发送（Excel：文件→信息→保护工作簿→用密码进行加密，清空密码后保存）。", name), nil
 		}
-		return fileProblem("文件“%s”是旧版 Excel 97-2003(.xls)格式。请在 Excel 或 WPS 中“另存为”Excel 工作簿(*.xlsx)后重新发送。", name), nil
+		return fileProblem("文件“%s”是旧版 Excel 97-2003（.xls）格式。请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后重新发送。", name), nil
 	case bytes.HasPrefix(data, []byte("%PDF")):
-		return fileProblem("文件“%s”是 PDF 文件,不是 Excel 表格,系统无法读取其中的数据。请发送填好的 .xlsx 原表。", name), nil
+		return fileProblem("文件“%s”是 PDF 文件，不是 Excel 表格，系统无法读取其中的数据。请发送填好的 .xlsx 原表。", name), nil
 	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || bytes.HasPrefix(data, []byte("\x89PNG")):
-		return fileProblem("文件“%s”是图片,不是 Excel 表格。请发送填好的 .xlsx 原表,不要发送截图或照片。", name), nil
+		return fileProblem("文件“%s”是图片，不是 Excel 表格。请发送填好的 .xlsx 原表，不要发送截图或照片。", name), nil
 	case bytes.HasPrefix(data, []byte("Rar!")) || bytes.HasPrefix(data, []byte("7z\xBC\xAF")):
-		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送,不要压缩。", name), nil
+		return fileProblem("文件“%s”是压缩包。请直接把填好的 .xlsx 表格作为附件发送，不要压缩。", name), nil
 	case !bytes.HasPrefix(data, []byte("PK")):
 		if isText(data) && isHTML(data) {
-			return fileProblem("文件“%s”是网页(HTML)文件,不是真正的 Excel 表格(常见于从网页系统导出的“xls”)。%s", name, msgResend), nil
+			return fileProblem("文件“%s”是网页（HTML）文件，不是真正的 Excel 表格（常见于从网页系统导出的“xls”）。%s", name, msgResend), nil
 		}
 		if isText(data) {
 			if ext == ".csv" || bytes.Count(data[:min(len(data), 4096)], []byte(",")) > 0 {
-				return fileProblem("文件“%s”是 CSV 文本文件,不是下发的 Excel 表格(表格格式和校验信息会丢失)。%s", name, msgResend), nil
+				return fileProblem("文件“%s”是 CSV 文本文件，不是下发的 Excel 表格（表格格式和校验信息会丢失）。%s", name, msgResend), nil
 			}
-			return fileProblem("文件“%s”是文本文件,不是 Excel 表格。%s", name, msgResend), nil
+			return fileProblem("文件“%s”是文本文件，不是 Excel 表格。%s", name, msgResend), nil
 		}
-		return fileProblem("文件“%s”不是 Excel 表格(.xlsx),系统无法读取。%s", name, msgResend), nil
+		return fileProblem("文件“%s”不是 Excel 表格（.xlsx），系统无法读取。%s", name, msgResend), nil
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend), nil
+		return fileProblem("文件“%s”已损坏或不完整（可能下载或上传中断），系统无法打开。%s", name, msgResend), nil
 	}
 	if ps := checkZip(zr, name); ps != nil {
 		return ps, nil
@@ -86,10 +86,10 @@ func sniffZip(data []byte, filename string, maxBytes int64) (Problems, *zip.Read
 		switch strings.ToLower(f.Name) {
 		case "mimetype":
 			if m := readSmall(f, 128); strings.Contains(m, "opendocument") {
-				return fileProblem("文件“%s”是 WPS/LibreOffice 的 ODS 格式。请“另存为”Excel 工作簿(*.xlsx)后重新发送。", name), nil
+				return fileProblem("文件“%s”是 WPS/LibreOffice 的 ODS 格式。请“另存为”Excel 工作簿（*.xlsx）后重新发送。", name), nil
 			}
 		case "xl/vbaproject.bin":
-			return fileProblem("文件“%s”含有宏(.xlsm),为安全起见系统不接收。请“另存为”Excel 工作簿(*.xlsx,不含宏)后重新发送。", name), nil
+			return fileProblem("文件“%s”含有宏（.xlsm），为安全起见系统不接收。请“另存为”Excel 工作簿（*.xlsx，不含宏）后重新发送。", name), nil
 		case "xl/workbook.xml":
 			workbook = true
 		case "word/document.xml":
@@ -98,9 +98,9 @@ func sniffZip(data []byte, filename string, maxBytes int64) (Problems, *zip.Read
 	}
 	switch {
 	case word:
-		return fileProblem("文件“%s”是 Word 文档,不是 Excel 表格。请发送填好的 .xlsx 原表。", name), nil
+		return fileProblem("文件“%s”是 Word 文档，不是 Excel 表格。请发送填好的 .xlsx 原表。", name), nil
 	case !workbook:
-		return fileProblem("文件“%s”不是 Excel 表格(压缩包内没有工作簿)。请直接把填好的 .xlsx 表格作为附件发送。", name), nil
+		return fileProblem("文件“%s”不是 Excel 表格（压缩包内没有工作簿）。请直接把填好的 .xlsx 表格作为附件发送。", name), nil
 	}
 	return nil, zr
 }
@@ -157,13 +157,13 @@ var (
 // the zip passes.
 func checkZip(zr *zip.Reader, name string) Problems {
 	if len(zr.File) > maxZipEntries {
-		return fileProblem("文件“%s”内部结构异常(含有 %d 个部件),不是正常的填报表。%s", name, len(zr.File), msgResend)
+		return fileProblem("文件“%s”内部结构异常（含有 %d 个部件），不是正常的填报表。%s", name, len(zr.File), msgResend)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > unzipSizeLimit {
-			return fileProblem("文件“%s”解压后超过 %d MB,不是正常的填报表(可能含有大量图片或被恶意构造)。%s", name, unzipSizeLimit>>20, msgResend)
+			return fileProblem("文件“%s”解压后超过 %d MB，不是正常的填报表（可能含有大量图片或被恶意构造）。%s", name, unzipSizeLimit>>20, msgResend)
 		}
 	}
 	buf := make([]byte, 32<<10)
@@ -175,7 +175,7 @@ func checkZip(zr *zip.Reader, name string) Problems {
 		sheet := strings.HasPrefix(lower, "xl/worksheets/") && isXML
 		rc, err := f.Open()
 		if err != nil {
-			return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+			return fileProblem("文件“%s”已损坏或不完整（可能下载或上传中断），系统无法打开。%s", name, msgResend)
 		}
 		carry = carry[:0]
 		first := true
@@ -188,12 +188,12 @@ func checkZip(zr *zip.Reader, name string) Problems {
 				lowBuf = append(append(lowBuf[:0], carry...), chunk[:min(len(chunk), 16)]...)
 				if hasDeclaration(lowBuf) || hasDeclaration(chunk) {
 					rc.Close()
-					return fileProblem("文件“%s”含有不安全的内容(XML 实体声明),不是用 Excel 或 WPS 保存的表格。%s", name, msgResend)
+					return fileProblem("文件“%s”含有不安全的内容（XML 实体声明），不是用 Excel 或 WPS 保存的表格。%s", name, msgResend)
 				}
 				if sheet && first {
 					if rows := dimensionRows(asciiLower(lowBuf[:0], chunk)); rows > maxRows {
 						rc.Close()
-						return fileProblem("文件“%s”中有工作表的行数超过上限:它的范围到第 %d 行,上限为 %d 行。请删除多余的行(包括设置了格式的空行)后重新保存发送。", name, rows, maxRows)
+						return fileProblem("文件“%s”中有工作表的行数超过上限：它的范围到第 %d 行，上限为 %d 行。请删除多余的行（包括设置了格式的空行）后重新保存发送。", name, rows, maxRows)
 					}
 					first = false
 				}
@@ -204,7 +204,7 @@ func checkZip(zr *zip.Reader, name string) Problems {
 			}
 			if err != nil {
 				rc.Close()
-				return fileProblem("文件“%s”已损坏或不完整(可能下载或上传中断),系统无法打开。%s", name, msgResend)
+				return fileProblem("文件“%s”已损坏或不完整（可能下载或上传中断），系统无法打开。%s", name, msgResend)
 			}
 		}
 		rc.Close()

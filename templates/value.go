@@ -75,7 +75,7 @@ func parseNumber(raw string, ind *seeds.Indicator) (float64, error) {
 		groups := strings.Split(intPart, ",")
 		for i, g := range groups {
 			if (i == 0 && (len(g) < 1 || len(g) > 3)) || (i > 0 && len(g) != 3) {
-				return 0, numberError(fmt.Sprintf("“%s”不是有效的数字(千分位逗号位置不对),请只填数字", raw))
+				return 0, numberError(fmt.Sprintf("“%s”不是有效的数字（千分位逗号位置不对），请只填数字", raw))
 			}
 		}
 		s = strings.ReplaceAll(s, ",", "")
@@ -83,14 +83,14 @@ func parseNumber(raw string, ind *seeds.Indicator) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		if ind.Unit != "" {
-			return 0, numberError(fmt.Sprintf("“%s”不是数字,请填写以%s为单位的数字", raw, ind.Unit))
+			return 0, numberError(fmt.Sprintf("“%s”不是数字，请填写以%s为单位的数字", raw, ind.Unit))
 		}
-		return 0, numberError(fmt.Sprintf("“%s”不是数字,请填写数字", raw))
+		return 0, numberError(fmt.Sprintf("“%s”不是数字，请填写数字", raw))
 	}
 	v *= scale
 	if ind.Type == seeds.TypeInteger {
 		if r := math.Round(v); math.Abs(v-r) > 1e-9 {
-			return 0, numberError(fmt.Sprintf("“%s”不是整数,请填写整数", raw))
+			return 0, numberError(fmt.Sprintf("“%s”不是整数，请填写整数", raw))
 		} else {
 			v = r
 		}
@@ -163,7 +163,7 @@ func parseBool(raw string) (float64, error) {
 	case "":
 		return 0, numberError("未填写")
 	}
-	return 0, numberError(fmt.Sprintf("“%s”无法识别,请从下拉列表选择“是”或“否”", raw))
+	return 0, numberError(fmt.Sprintf("“%s”无法识别，请从下拉列表选择“是”或“否”", raw))
 }
 
 // statusSynonyms maps what people type for a 进展状态 to the drop-down label.
@@ -182,7 +182,7 @@ func parseStatus(raw string) (seeds.Status, error) {
 	if st, ok := statusSynonyms[s]; ok {
 		return st, nil
 	}
-	return seeds.StatusNone, numberError(fmt.Sprintf("“%s”不是有效的进展状态,请从下拉列表选择“未启动”“推进中”或“已完成”", raw))
+	return seeds.StatusNone, numberError(fmt.Sprintf("“%s”不是有效的进展状态，请从下拉列表选择“未启动”“推进中”或“已完成”", raw))
 }
 
 // formatNumber prints a value for a message or a prefilled cell: no exponent, no

@@ -124,21 +124,21 @@ func TestVerifyRoundTrip(t *testing.T) {
 	_, err = ParseVerify(bad, cl, r)
 	msg := errString(err)
 	for _, want := range []string{
-		"核查说明!B3: 考核期“六月”",
-		"村级数据核查!I2: “",
-		"村级数据核查!A4: 单位代码“999999”不在报送名单中",
-		"任务核查!H2: 任务" + claims[0] + "核查结论为“不实”，请在核查说明中写明依据。",
-		"任务核查!G3: 核查结论“大概吧”无法识别",
+		"核查说明!B3：考核期“六月”",
+		"村级数据核查!I2：“",
+		"村级数据核查!A4：单位代码“999999”不在报送名单中",
+		"任务核查!H2：任务" + claims[0] + "核查结论为“不实”，请在核查说明中写明依据。",
+		"任务核查!G3：核查结论“大概吧”无法识别",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in\n%s", want, msg)
 		}
 	}
-	if !strings.Contains(msg, "村级数据核查!I3:") {
+	if !strings.Contains(msg, "村级数据核查!I3：") {
 		t.Errorf("a negative value is not refused:\n%s", msg)
 	}
 	long := edit(t, filled, func(f *excelize.File) { f.SetCellStr(VerifySheetValues, "I6000", "1") })
-	if _, err := ParseVerify(long, cl, r); !strings.Contains(errString(err), "村级数据核查!A5001: 行数超过上限（5000 行）。") {
+	if _, err := ParseVerify(long, cl, r); !strings.Contains(errString(err), "村级数据核查!A5001：行数超过上限（5000 行）。") {
 		t.Errorf("a row past the limit: %v", err)
 	}
 	if _, err := ParseVerify([]byte("not a workbook"), cl, r); err == nil || !strings.Contains(err.Error(), "不是有效的 Excel") {

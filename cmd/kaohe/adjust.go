@@ -221,7 +221,7 @@ func (c *VerifyImportCmd) Run(g *Globals) error {
 		recs, err := a.ImportVerification(ctx, data, c.By)
 		var ps templates.Problems
 		if errors.As(err, &ps) {
-			return userErrorf("%s: 核查表有%d处问题，未导入，请改正后重新导入：\n%s", filepath.Base(c.File), len(ps), ps.Error())
+			return userErrorf("%s：核查表有%d处问题，未导入，请改正后重新导入：\n%s", filepath.Base(c.File), len(ps), ps.Error())
 		}
 		if err != nil {
 			return adjustError("verify import", err)

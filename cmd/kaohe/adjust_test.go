@@ -141,7 +141,7 @@ func TestAdjustAndVerifyCLI(t *testing.T) {
 	f.Save()
 	f.Close()
 	c, _, errs = kaohe(t, "--store", db, "verify", "import", sheet)
-	if c != exitUser || !strings.Contains(errs, "任务核查!G3: 核查结论“差不多”无法识别") || !strings.Contains(errs, "村级数据核查!I2: ") {
+	if c != exitUser || !strings.Contains(errs, "任务核查!G3：核查结论“差不多”无法识别") || !strings.Contains(errs, "村级数据核查!I2：") {
 		t.Errorf("spoilt 核查表: %d\n%s", c, errs)
 	}
 }

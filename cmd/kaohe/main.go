@@ -47,25 +47,26 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Demo     DemoCmd     `cmd:"" help:"Run the whole monthly job on embedded mail servers and the demo roster."`
-	Template TemplateCmd `cmd:"" help:"Write a county's progress form (.xlsx)."`
-	Check    CheckCmd    `cmd:"" help:"Check a filled form offline, as the mail intake would."`
-	Import   ImportCmd   `cmd:"" help:"Store filled forms from files, validated as the mail intake would."`
-	Dispatch DispatchCmd `cmd:"" help:"Mail each county its form for a period."`
-	Collect  CollectCmd  `cmd:"" help:"Read the intake mailbox, store and answer every form."`
-	Remind   RemindCmd   `cmd:"" help:"Remind the counties that have no accepted form yet."`
-	Assess   AssessCmd   `cmd:"" help:"Score a period, print the league table, write and queue the reports."`
-	Adjust   AdjustCmd   `cmd:"" help:"Record, list and revoke the office's 加分/减分 items and 抽查核查 results."`
-	Verify   VerifyCmd   `cmd:"" help:"Write the 核查表 of an 抽查核查 for a sample of villages, and record the filled one."`
-	Deliver  DeliverCmd  `cmd:"" help:"Send the mail waiting in the outbox."`
-	Status   StatusCmd   `cmd:"" help:"Who sent what for a period: on time, late, missing, rejected."`
-	Outbox   OutboxCmd   `cmd:"" help:"List outgoing mail: queued, sent, failed."`
-	Runs     RunsCmd     `cmd:"" help:"List the job runs."`
-	Serve    ServeCmd    `cmd:"" help:"Run the scheduler until SIGINT/SIGTERM."`
-	Bench    BenchCmd    `cmd:"" help:"Run the whole pipeline at scale on embedded servers and print the figures."`
-	Init     InitCmd     `cmd:"" help:"Write the documented sample config."`
-	Doctor   DoctorCmd   `cmd:"" help:"Check config, store, font and mail servers."`
-	Version  VersionCmd  `cmd:"" help:"Print the version of kaohe and of its checklist."`
+	Demo         DemoCmd         `cmd:"" help:"Run the whole monthly job on embedded mail servers and the demo roster."`
+	Template     TemplateCmd     `cmd:"" help:"Write a county's progress form (.xlsx)."`
+	Check        CheckCmd        `cmd:"" help:"Check a filled form offline, as the mail intake would."`
+	Import       ImportCmd       `cmd:"" help:"Store filled forms from files, validated as the mail intake would."`
+	Dispatch     DispatchCmd     `cmd:"" help:"Mail each county its form for a period."`
+	Collect      CollectCmd      `cmd:"" help:"Read the intake mailbox, store and answer every form."`
+	Remind       RemindCmd       `cmd:"" help:"Remind the counties that have no accepted form yet."`
+	Assess       AssessCmd       `cmd:"" help:"Score a period, print the league table, write and queue the reports."`
+	Adjust       AdjustCmd       `cmd:"" help:"Record, list and revoke the office's 加分/减分 items and 抽查核查 results."`
+	Verify       VerifyCmd       `cmd:"" help:"Write the 核查表 of an 抽查核查 for a sample of villages, and record the filled one."`
+	Deliver      DeliverCmd      `cmd:"" help:"Send the mail waiting in the outbox."`
+	VerifyReport VerifyReportCmd `cmd:"" name:"verify-report" help:"Tell whether a PDF is a report kaohe issued, by rendering it again from the store."`
+	Status       StatusCmd       `cmd:"" help:"Who sent what for a period: on time, late, missing, rejected."`
+	Outbox       OutboxCmd       `cmd:"" help:"List outgoing mail: queued, sent, failed."`
+	Runs         RunsCmd         `cmd:"" help:"List the job runs."`
+	Serve        ServeCmd        `cmd:"" help:"Run the scheduler until SIGINT/SIGTERM."`
+	Bench        BenchCmd        `cmd:"" help:"Run the whole pipeline at scale on embedded servers and print the figures."`
+	Init         InitCmd         `cmd:"" help:"Write the documented sample config."`
+	Doctor       DoctorCmd       `cmd:"" help:"Check config, store, font and mail servers."`
+	Version      VersionCmd      `cmd:"" help:"Print the version of kaohe and of its checklist."`
 }
 
 // userError is an error the user can fix; its message is printed as is and the exit

@@ -67,7 +67,7 @@ func TestTemplateCheckImportAssess(t *testing.T) {
 	}
 	// An empty form is refused, one line per problem naming sheet and cell.
 	code, _, errs := kaohe(t, "check", form)
-	if code != exitUser || !strings.Contains(errs, "重点任务!E2: ") {
+	if code != exitUser || !strings.Contains(errs, "重点任务!E2：") {
 		t.Fatalf("check of an empty form: exit %d\n%s", code, errs)
 	}
 	if code, out, _ := kaohe(t, "--store", db, "import", form); code != exitUser || !strings.Contains(out, "未通过校验") {
@@ -79,6 +79,27 @@ func TestTemplateCheckImportAssess(t *testing.T) {
 	}
 	if code, out, _ := kaohe(t, "--store", db, "status", "--period", "2026-11"); code != 0 || !strings.Contains(out, "被退回") {
 		t.Errorf("status: %d\n%s", code, out)
+	}
+	// verify-report: the rendered notice is recognised; a copy with a changed byte is not.
+	reports := filepath.Join(dir, "reports")
+	if code, out, errs := kaohe(t, "--store", db, "assess", "--period", "2026-11", "--out", reports); code != 0 {
+		t.Fatalf("assess --out: %d\n%s\n%s", code, out, errs)
+	}
+	pdf := filepath.Join(reports, "2026-11", "370811.pdf")
+	if code, out, errs := kaohe(t, "--store", db, "verify-report", pdf); code != 0 || !strings.Contains(out, "issued by kaohe") || !strings.Contains(out, "任城区") {
+		t.Errorf("verify-report: %d\n%s\n%s", code, out, errs)
+	}
+	b, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	forged := filepath.Join(dir, "任城区_2026-11_考核报告.pdf")
+	if err := os.WriteFile(forged, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := kaohe(t, "--store", db, "verify-report", forged); code != exitUser || !strings.Contains(errs, "not a report kaohe issued") {
+		t.Errorf("verify-report of a changed copy: %d\n%s", code, errs)
 	}
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -196,7 +198,7 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	fmt.Fprintf(w, "%s 乡村振兴重点工作考核 (checklist %s)\n\n", r.Period, r.ChecklistVersion)
+	fmt.Fprintf(w, "%s 乡村振兴重点工作考核（任务清单 %s 版）\n\n", r.Period, r.ChecklistVersion)
 	cols := []string{"位次", "单位", "总分", "等次"}
 	widths := []int{4, 20, 7, 6}
 	for _, a := range r.Areas {
@@ -226,7 +228,7 @@ func printResult(w io.Writer, r *score.Result, format string) error {
 		printRow(w, row, widths)
 	}
 	cp := r.Completeness
-	fmt.Fprintf(w, "\n应报 %d,已报 %d(按时 %d,迟报 %d),未报送 %d,被退回未重报 %d\n", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)
+	fmt.Fprintf(w, "\n应报 %d，已报 %d（按时 %d，迟报 %d），未报送 %d，被退回未重报 %d\n", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Missing, cp.Rejected)
 	for _, d := range r.Doubts {
 		fmt.Fprintf(w, "存疑  %s %s %s：自报%.1f%%，数据%.1f%%\n", d.Name, d.Task, d.Title, d.Claimed*100, d.Data*100)
 	}
@@ -260,7 +262,7 @@ func changeArrow(c score.CountyResult) string {
 	case c.RankChange < 0:
 		return fmt.Sprintf("↓%d", -c.RankChange)
 	}
-	return "—"
+	return "持平"
 }
 
 // printRow prints cells padded to widths in terminal columns (CJK characters take two).
@@ -343,7 +345,7 @@ func (c *StatusCmd) Run(g *Globals) error {
 			for _, s := range ss {
 				line := fmt.Sprintf("    %s  %s v%d %s《%s》", s.Received.In(a.Config.Location).Format("01-02 15:04"), s.Source, s.Version, s.Status, s.Filename)
 				if s.Superseded {
-					line += " (已被替代)"
+					line += "（已被替代）"
 				}
 				fmt.Fprintln(g.stdout, line)
 				for _, pr := range s.Problems {
@@ -351,7 +353,7 @@ func (c *StatusCmd) Run(g *Globals) error {
 				}
 			}
 		}
-		fmt.Fprintf(g.stdout, "\n应报 %d,已报 %d,被退回未重报 %d,未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)
+		fmt.Fprintf(g.stdout, "\n应报 %d，已报 %d，被退回未重报 %d，未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)
 		return nil
 	})
 }
@@ -414,14 +416,14 @@ func (c *ImportCmd) Run(g *Globals) error {
 			switch {
 			case sub == nil:
 				bad++
-				fmt.Fprintf(g.stdout, "%s: 无法识别所属单位,未入库\n", f)
+				fmt.Fprintf(g.stdout, "%s：无法识别所属单位，未入库\n", f)
 			case dup:
-				fmt.Fprintf(g.stdout, "%s: 与已入库的文件相同(%s %s 第%d版),未重复入库\n", f, sub.County, sub.Period, sub.Version)
+				fmt.Fprintf(g.stdout, "%s：与已入库的文件相同（%s %s 第%d版），未重复入库\n", f, sub.County, sub.Period, sub.Version)
 			case sub.Status == store.Accepted:
-				fmt.Fprintf(g.stdout, "%s: 已入库 %s %s 第%d版\n", f, sub.County, sub.Period, sub.Version)
+				fmt.Fprintf(g.stdout, "%s：已入库 %s %s 第%d版\n", f, sub.County, sub.Period, sub.Version)
 			default:
 				bad++
-				fmt.Fprintf(g.stdout, "%s: 未通过校验(%s %s),已记录为退回\n", f, sub.County, sub.Period)
+				fmt.Fprintf(g.stdout, "%s：未通过校验（%s %s），已记录为退回\n", f, sub.County, sub.Period)
 			}
 			for _, p := range problems {
 				fmt.Fprintln(g.stdout, "  "+p.String())
@@ -587,4 +589,36 @@ func (c *AssessCmd) Help() string {
 	return "Scores every county for the period from its accepted form and prints the league table. " +
 		"--out writes the PDF reports and the summary workbook; --queue also queues them for delivery, " +
 		"and with an SMTP server configured needs the form secret, as deliver does."
+}
+
+// VerifyReportCmd tells whether a PDF is a report kaohe issued.
+type VerifyReportCmd struct {
+	File   string `arg:"" type:"existingfile" help:"The PDF to check (a county report or the summary)."`
+	Period string `help:"Period of the report, YYYY-MM (default: the one in the file name, else each recent assessment)."`
+}
+
+// Run renders the reports again from the store and compares them with the file; a file
+// that matches none is a user error (exit 1).
+func (c *VerifyReportCmd) Run(g *Globals) error {
+	return g.withApp(func(ctx context.Context, a *app) error {
+		if c.Period != "" {
+			if err := jobs.CheckPeriod(c.Period); err != nil {
+				return err
+			}
+		}
+		data, err := os.ReadFile(c.File)
+		if err != nil {
+			return userErrorf("%v", err)
+		}
+		v, err := a.VerifyReport(ctx, data, c.File, c.Period)
+		if errors.Is(err, jobs.ErrNotIssued) {
+			return userErrorf("%s: %v: it differs from every report kaohe renders from the store (SHA-256 %x)", c.File, err, sha256.Sum256(data))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "%s: issued by kaohe: the %s report of %s, assessment of %s (SHA-256 %s)\n",
+			c.File, v.Period, v.Name, v.Assessed.Format("2006-01-02 15:04 MST"), v.SHA256)
+		return nil
+	})
 }

@@ -116,17 +116,17 @@ func (c *CheckCmd) Run(g *Globals) error {
 	}
 	county := ro.County(meta.County)
 	w := g.stdout
-	fmt.Fprintf(w, "%s: 检查通过\n", c.File)
-	fmt.Fprintf(w, "  填报单位: %s(%s)\n", county.Name, county.Code)
-	fmt.Fprintf(w, "  填报期次: %s\n", templates.PeriodLabel(meta.Period))
-	fmt.Fprintf(w, "  任务清单: %s 版,表格第 %s 版\n", meta.ChecklistVersion, meta.TemplateVersion)
+	fmt.Fprintf(w, "%s：检查通过\n", c.File)
+	fmt.Fprintf(w, "  填报单位：%s（%s）\n", county.Name, county.Code)
+	fmt.Fprintf(w, "  填报期次：%s\n", templates.PeriodLabel(meta.Period))
+	fmt.Fprintf(w, "  任务清单：%s 版，表格第 %s 版\n", meta.ChecklistVersion, meta.TemplateVersion)
 	var count [4]int
 	for _, t := range fl.Tasks {
 		count[t.Status]++
 	}
-	fmt.Fprintf(w, "  重点任务: %d 项(已完成 %d,推进中 %d,未启动 %d)\n", st.Tasks, count[seeds.StatusDone], count[seeds.StatusInProgress], count[seeds.StatusNotStarted])
-	fmt.Fprintf(w, "  量化指标: %d 项\n", st.Indicators)
-	fmt.Fprintf(w, "  村级台账: %d 个村\n", st.Villages)
-	fmt.Fprintf(w, "  已填单元格: %d\n", st.Filled)
+	fmt.Fprintf(w, "  重点任务：%d 项（已完成 %d，推进中 %d，未启动 %d）\n", st.Tasks, count[seeds.StatusDone], count[seeds.StatusInProgress], count[seeds.StatusNotStarted])
+	fmt.Fprintf(w, "  量化指标：%d 项\n", st.Indicators)
+	fmt.Fprintf(w, "  村级台账：%d 个村\n", st.Villages)
+	fmt.Fprintf(w, "  已填单元格：%d\n", st.Filled)
 	return nil
 }

@@ -331,7 +331,7 @@ func generate(ctx context.Context, cl *seeds.Checklist, roster *seeds.Roster, cf
 			raw, err := mail.BuildMessage(mail.Outgoing{
 				MessageID: fmt.Sprintf("<bench.%s.%d@county.kaohe.test>", c.Code, i),
 				From:      c.Emails[0], To: []string{cfg.Office.From}, Subject: "报送" + name,
-				Text: "市委组织部:\n\n附件是我单位的进展表,请查收。\n\n" + c.Name + "党委组织部",
+				Text: "市委组织部：\n\n附件是我单位的进展表，请查收。\n\n" + c.OrgName(),
 				Date: at,
 				Attachments: []mail.OutAttachment{{Name: name,
 					ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: form}},

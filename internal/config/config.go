@@ -47,6 +47,7 @@ type Office struct {
 	From     string `toml:"from"`
 	Timezone string `toml:"timezone"`
 	Operator string `toml:"operator"` // who records adjustments when --by is not given; "": $USER
+	Contact  string `toml:"contact"`  // whom counties ask, named in mails and notices; empty: the office
 }
 
 // FileRef names an optional data file.
@@ -117,7 +118,16 @@ type Report struct {
 	FontTTF string   `toml:"font_ttf"`
 	Workers int      `toml:"workers"`
 	Leaders []string `toml:"leaders"`
+	// SummaryTo says who gets the summary 通报: SummaryLeaders, or SummaryAll (the
+	// leaders, and every county beside its own report in one mail).
+	SummaryTo string `toml:"summary_to"`
 }
+
+// Values of report.summary_to.
+const (
+	SummaryLeaders = "leaders"
+	SummaryAll     = "all"
+)
 
 // Schedule holds the cron expressions of the scheduled jobs.
 type Schedule struct {
@@ -353,6 +363,9 @@ func (c *Config) check() []string {
 		if _, err := mail.ParseAddress(l); err != nil {
 			add("report.leaders: %q is not an e-mail address", l)
 		}
+	}
+	if s := c.Report.SummaryTo; s != SummaryLeaders && s != SummaryAll {
+		add("report.summary_to %q: want %q or %q", s, SummaryLeaders, SummaryAll)
 	}
 	if c.Report.Workers < 0 {
 		add("report.workers must not be negative")

@@ -216,7 +216,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				return nil, err
 			}
 			first = append(first, outgoing{at, countyMail(c, cfg, "报送"+name, name, broken)})
-			second = append(second, outgoing{at.Add(26 * time.Hour), countyMail(c, cfg, "报送(修改后)"+name, name, filled)})
+			second = append(second, outgoing{at.Add(26 * time.Hour), countyMail(c, cfg, "报送（修改后）"+name, name, filled)})
 			continue
 		case noFormCounty:
 			first = append(first, outgoing{at.Add(-2 * time.Hour), countyMail(c, cfg, "十一月进展表", "", nil)})
@@ -341,11 +341,11 @@ func countyMail(c seeds.County, cfg *config.Config, subject, filename string, da
 	o := mail.Outgoing{
 		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(strings.ReplaceAll(c.Code, "-", "")), time.Now().UnixNano(), "county.kaohe.test"),
 		From:      c.Emails[0], To: []string{cfg.Office.From}, Subject: subject,
-		Text: "市委组织部:\n\n附件是我单位的进展表,请查收。\n\n" + c.Name + "党委组织部",
+		Text: "市委组织部：\n\n附件是我单位的进展表，请查收。\n\n" + c.OrgName(),
 		Date: time.Now(),
 	}
 	if data == nil {
-		o.Text = "市委组织部:\n\n我单位的进展情况见正文,表格稍后补报。\n\n" + c.Name + "党委组织部"
+		o.Text = "市委组织部：\n\n我单位的进展情况见正文，表格稍后补报。\n\n" + c.OrgName()
 	} else {
 		o.Attachments = []mail.OutAttachment{{Name: filename, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: data}}
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jining/kaohe/internal/lang"
 	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/internal/score"
 	"github.com/jining/kaohe/seeds"
@@ -53,6 +56,7 @@ func TestDemo(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	checkLanguage(t, pdfDir, pdftotext)
 
 	// The mails, as the sink wrote them.
 	emls, err := filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
@@ -71,6 +75,17 @@ func TestDemo(t *testing.T) {
 		p, err := mail.ParseMessage(raw, 0)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Every mail's subject and text follow GB/T 15834, and the subject decodes without
+		// a leading space: its first encoded word is on the Subject line.
+		for _, pr := range lang.Check(p.Subject + "\n" + p.Text) {
+			t.Errorf("%s: %s", filepath.Base(f), pr)
+		}
+		for _, bt := range lang.BadTerms(p.Subject + "\n" + p.Text) {
+			t.Errorf("%s: %s", filepath.Base(f), bt)
+		}
+		if strings.Contains(string(raw), "\r\nSubject:\r\n") || p.Subject != strings.TrimSpace(p.Subject) {
+			t.Errorf("%s: subject folded right after Subject: (%q)", filepath.Base(f), p.Subject)
 		}
 		to := header(raw, "To")
 		key := header(raw, "X-Kaohe-Key")
@@ -166,6 +181,57 @@ func TestDemo(t *testing.T) {
 				t.Errorf("%s does not show the 抽查核查 (%v)", f, err)
 			}
 		}
+	}
+}
+
+// checkLanguage checks the text of every PDF (by pdftotext, when installed) and every
+// cell of summary.xlsx in dir against GB/T 15834 (internal/lang).
+func checkLanguage(t *testing.T, dir, pdftotext string) {
+	t.Helper()
+	pdfs, _ := filepath.Glob(filepath.Join(dir, "*.pdf")) // a valid pattern: no error
+	if len(pdfs) == 0 {
+		t.Error("no PDFs")
+	}
+	if pdftotext == "" {
+		t.Log("pdftotext not installed: the PDFs' text is not checked")
+	}
+	for _, p := range pdfs {
+		if pdftotext == "" {
+			break
+		}
+		out, err := exec.Command(pdftotext, "-enc", "UTF-8", p, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pr := range lang.Check(string(out)) {
+			t.Errorf("%s: %s", filepath.Base(p), pr)
+		}
+		for _, bt := range lang.BadTerms(string(out)) {
+			t.Errorf("%s: %s", filepath.Base(p), bt)
+		}
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, "summary.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	cells := 0
+	for _, sh := range f.GetSheetList() {
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			for j, c := range r {
+				cells++
+				for _, pr := range lang.Check(c) {
+					t.Errorf("summary.xlsx %s!R%dC%d: %s", sh, i+1, j+1, pr)
+				}
+			}
+		}
+	}
+	if cells < 100 {
+		t.Errorf("summary.xlsx: only %d cells", cells)
 	}
 }
 

@@ -322,7 +322,10 @@ func buildMsg(o Outgoing) (*gomail.Msg, error) {
 	if err := m.To(o.To...); err != nil {
 		return nil, fmt.Errorf("message %s: to %q: %w", o.MessageID, o.To, err)
 	}
-	m.Subject(o.Subject)
+	if strings.ContainsAny(o.Subject, "\r\n") {
+		return nil, fmt.Errorf("message %s: subject contains a line break", o.MessageID)
+	}
+	m.SetGenHeaderPreformatted(gomail.HeaderSubject, encodeSubject(o.Subject))
 	m.SetMessageIDWithValue(id)
 	date := o.Date
 	if date.IsZero() {

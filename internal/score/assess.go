@@ -271,12 +271,12 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		ts.Doubt = fmt.Sprintf("存疑：自报“%s”得分率%s，数据得分率%s，按数据计分", ts.Status, pct1(claimed), pct1(credit))
 	}
 	if len(t.Rules) > 1 {
-		ts.Explanation += fmt.Sprintf(";合计得分率%s", pct1(credit))
+		ts.Explanation += fmt.Sprintf("；合计得分率%s", pct1(credit))
 	}
 	if ts.Possible < t.Weight {
 		ts.Explanation += fmt.Sprintf("，本期应得%s分", num(ts.Possible))
 	}
-	ts.Explanation += fmt.Sprintf(",得%s/%s分", num(ts.Score), num(ts.Possible))
+	ts.Explanation += fmt.Sprintf("，得%s/%s分", num(ts.Score), num(ts.Possible))
 	if ts.Doubt != "" {
 		ts.Explanation += "；" + ts.Doubt
 	}

@@ -132,7 +132,7 @@ func TestRanksTiesHistoryCompleteness(t *testing.T) {
 		{County: "C", Name: "丙", Filing: with(good, "C"), Received: deadline.Add(48 * time.Hour), Deadline: deadline},
 		{County: "B", Name: "乙", Filing: with(good, "B"), Received: deadline, Deadline: deadline},
 		{County: "A", Name: "甲", Filing: with(good, "A"), Received: deadline, Deadline: deadline},
-		{County: "E", Name: "戊", Rejected: 2, Problems: []string{"村级台账!P5: 不是数字"}},
+		{County: "E", Name: "戊", Rejected: 2, Problems: []string{"村级台账!P5：不是数字"}},
 		{County: "F", Name: "己"},
 	}
 	prev := &Result{Period: "2019-09", Counties: []CountyResult{

@@ -178,21 +178,21 @@ func (e *evaluator) quantity(f *seeds.Filing, r *seeds.Rule) partOut {
 	}
 	target := "目标" + cond(r.Op, required, unit)
 	if fr < 1 {
-		target = fmt.Sprintf("序时目标%s(%d月底前%s)", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
+		target = fmt.Sprintf("序时目标%s（%d月底前%s）", cond(r.Op, required, unit), r.Due, cond(r.Op, r.Threshold, unit))
 	}
 	o.expected = cond(r.Op, required, unit)
 	v, ok := f.Indicators[r.Indicator]
 	o.part.Cells = v.Cell
 	if !ok || !v.Set {
 		o.reported = "未填报"
-		o.part.Explanation = fmt.Sprintf("%s未填报,%s,得分率0%%%s", r.Label, target, paren(v.Cell))
+		o.part.Explanation = fmt.Sprintf("%s未填报，%s，得分率0%%%s", r.Label, target, paren(v.Cell))
 		return o
 	}
 	val := roundHalfUp(v.Value, sc)
 	o.part.Actual = round4(val)
 	o.part.Credit = numCredit(val, r.Op, required)
 	o.reported = num(v.Value) + unit
-	o.part.Explanation = fmt.Sprintf("%s%s,%s,得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
+	o.part.Explanation = fmt.Sprintf("%s%s，%s，得分率%s%s", r.Label, o.reported, target, pct1(o.part.Credit), paren(v.Cell))
 	return o
 }
 
@@ -217,7 +217,7 @@ func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
 			miss = append(miss, e.name(r.Denominator))
 		}
 		o.reported = "未填报"
-		o.part.Explanation = fmt.Sprintf("%s:%s未填报,%s,得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
+		o.part.Explanation = fmt.Sprintf("%s：%s未填报，%s，得分率0%%%s", r.Label, strings.Join(miss, "、"), target, paren(o.part.Cells))
 		return o
 	case d.Value <= 0 && n.Value <= 0:
 		o.excluded, o.part.Excluded = notApplicable, notApplicable
@@ -233,7 +233,7 @@ func (e *evaluator) ratio(f *seeds.Filing, r *seeds.Rule) partOut {
 	o.part.Actual = round4(actual)
 	o.part.Credit = numCredit(actual, r.Op, r.Threshold)
 	o.reported = pct2(actual)
-	o.part.Explanation = fmt.Sprintf("%s%s(%s/%s%s),%s,得分率%s%s", r.Label, pct2(actual), num(n.Value), num(d.Value), unit,
+	o.part.Explanation = fmt.Sprintf("%s%s（%s/%s%s），%s，得分率%s%s", r.Label, pct2(actual), num(n.Value), num(d.Value), unit,
 		target, pct1(o.part.Credit), paren(o.part.Cells))
 	return o
 }
@@ -281,7 +281,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			i = len(sum.Short)
 			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
 		}
-		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"("+what+")")
+		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"（"+what+"）")
 		sum.Short[i].Secretaries = append(sum.Short[i].Secretaries, v.Secretary)
 	}
 	for i := range f.Villages {
@@ -340,7 +340,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 		return o
 	case len(f.Villages) == 0:
 		o.reported = "未填报"
-		o.part.Explanation = r.Label + ":未填报村级台账,得分率0%"
+		o.part.Explanation = r.Label + "：未填报村级台账，得分率0%"
 		return o
 	case sum.Concerned == 0:
 		o.excluded, o.part.Excluded = notApplicable, notApplicable
@@ -353,21 +353,21 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	var extra string
 	switch {
 	case r.Kind == seeds.KindCount && thr != r.Threshold:
-		extra = fmt.Sprintf(",截至%d月应%s", e.month, cond(r.Op, thr, unit))
+		extra = fmt.Sprintf("，截至%d月应%s", e.month, cond(r.Op, thr, unit))
 	case !isBool && thr != r.Threshold:
-		extra = ",按序时标准" + cond(r.Op, thr, unit) + "计"
+		extra = "，按序时标准" + cond(r.Op, thr, unit) + "计"
 	}
 	if sum.Missing > 0 {
-		extra += fmt.Sprintf(",%d个村未填", sum.Missing)
+		extra += fmt.Sprintf("，%d个村未填", sum.Missing)
 	}
 	if sum.SelfReported > 0 {
 		extra += fmt.Sprintf("，其中%d个村按自报%s认定（考核办未核定）", sum.SelfReported, e.name(r.Where.Indicator))
 	}
 	target := "目标" + pct0(reqShare)
 	if reqShare != r.Share {
-		target = fmt.Sprintf("序时目标%s(%d月底前%s)", pct0(reqShare), r.Due, pct0(r.Share))
+		target = fmt.Sprintf("序时目标%s（%d月底前%s）", pct0(reqShare), r.Due, pct0(r.Share))
 	}
-	o.part.Explanation = fmt.Sprintf("%s占%s(%d/%d个村%s),%s,得分率%s%s", r.Label, pct1(share),
+	o.part.Explanation = fmt.Sprintf("%s占%s（%d/%d个村%s），%s，得分率%s%s", r.Label, pct1(share),
 		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
 	return o
 }
@@ -414,5 +414,5 @@ func paren(cells string) string {
 	if cells == "" {
 		return ""
 	}
-	return "(" + cells + ")"
+	return "（" + cells + "）"
 }

@@ -133,7 +133,7 @@ func TestStatusTask(t *testing.T) {
 			if ts.NoEvidence != (tc.st == seeds.StatusDone && tc.pct != none && tc.evidence == "") {
 				t.Errorf("no_evidence %v (%s)", ts.NoEvidence, ts.Explanation)
 			}
-			if !strings.HasSuffix(ts.Explanation, "(重点任务!E5)") {
+			if !strings.HasSuffix(ts.Explanation, "（重点任务!E5）") {
 				t.Errorf("explanation lacks the cell: %s", ts.Explanation)
 			}
 		})
@@ -141,12 +141,12 @@ func TestStatusTask(t *testing.T) {
 	// The worked examples of docs/scoring.md.
 	f := &seeds.Filing{Tasks: []seeds.TaskReport{{Task: "一、1", Status: seeds.StatusInProgress, Percent: 50, PercentSet: true, Cell: "重点任务!E3"}}}
 	ts, _ := newEval(11).task(f, task)
-	if want := "进展状态“推进中”，完成进度50%，序时进度92%，得分率54.5%，得2.18/4分(重点任务!E3)"; ts.Explanation != want {
+	if want := "进展状态“推进中”，完成进度50%，序时进度92%，得分率54.5%，得2.18/4分（重点任务!E3）"; ts.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
 	}
 	f.Tasks[0] = seeds.TaskReport{Task: "一、1", Status: seeds.StatusDone, Percent: 100, PercentSet: true, Cell: "重点任务!E3"}
 	ts, _ = newEval(12).task(f, task)
-	if want := "进展状态“已完成”，完成进度100%，序时进度100%，已完成但未填佐证说明（缺佐证），按80%计，得分率80.0%，得3.2/4分(重点任务!E3)"; ts.Explanation != want {
+	if want := "进展状态“已完成”，完成进度100%，序时进度100%，已完成但未填佐证说明（缺佐证），按80%计，得分率80.0%，得3.2/4分（重点任务!E3）"; ts.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", ts.Explanation, want)
 	}
 }
@@ -182,7 +182,7 @@ func TestQuantityRule(t *testing.T) {
 	}
 	f := &seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 65, Set: true, Cell: "量化指标!D3"}}}
 	o := newEval(9).rule(f, nil, r)
-	if want := "畜禽粪污资源化利用任务完成率65%,序时目标≥75%(12月底前≥100%),得分率86.7%(量化指标!D3)"; o.part.Explanation != want {
+	if want := "畜禽粪污资源化利用任务完成率65%，序时目标≥75%（12月底前≥100%），得分率86.7%（量化指标!D3）"; o.part.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}
 	o = newEval(9).rule(&seeds.Filing{}, nil, r)
@@ -230,7 +230,7 @@ func TestRatioRule(t *testing.T) {
 		"fund_collective": {Value: 52, Set: true, Cell: "量化指标!D5"},
 	}}
 	o := newEval(9).rule(f, nil, r)
-	if want := "项目资金用于村级集体经济的比例65%(52/80万元),目标≥70%,得分率92.9%(量化指标!D5、D4)"; o.part.Explanation != want {
+	if want := "项目资金用于村级集体经济的比例65%（52/80万元），目标≥70%，得分率92.9%（量化指标!D5、D4）"; o.part.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}
 }
@@ -332,7 +332,7 @@ func TestVillageWhere(t *testing.T) {
 	}
 	f.Villages[0].Values["sewage_station"] = seeds.Number{Value: 0, Set: true}
 	o = newEval(3).rule(f, tk, r)
-	if o.part.Credit != 0.5 || len(o.village.Short) != 1 || o.village.Short[0].Villages[0] != "村1(否)" {
+	if o.part.Credit != 0.5 || len(o.village.Short) != 1 || o.village.Short[0].Villages[0] != "村1（否）" {
 		t.Errorf("credit %v, short %v", o.part.Credit, o.village.Short)
 	}
 	for i := range f.Villages {
@@ -348,13 +348,13 @@ func TestVillageExplanation(t *testing.T) {
 	tk, r := ruleOf(t, "五、7", 2)
 	vals := cat(repeat(6, 26), repeat(4, 10))
 	o := newEval(11).rule(villageFiling("income", vals...), tk, r)
-	want := "集体经济收入达到5万元以上的村占72.2%(26/36个村),目标80%,得分率90.3%(村级台账!P4:P39)"
+	want := "集体经济收入达到5万元以上的村占72.2%（26/36个村），目标80%，得分率90.3%（村级台账!P4:P39）"
 	if o.part.Explanation != want {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}
 	// The shortfall is grouped by town, in form order, with the values.
 	s := o.village.Short
-	if len(s) != 4 || s[0].Town != "I镇" || strings.Join(s[0].Villages, ",") != "村27(4万元)" ||
+	if len(s) != 4 || s[0].Town != "I镇" || strings.Join(s[0].Villages, ",") != "村27（4万元）" ||
 		s[1].Town != "J镇" || len(s[1].Villages) != 3 {
 		t.Errorf("short = %+v", s)
 	}
@@ -364,7 +364,7 @@ func TestVillageExplanation(t *testing.T) {
 	}
 	tk, r = ruleOf(t, "五、4", 0)
 	o = newEval(9).rule(villageFiling("theme_days", 9, 8, miss), tk, r)
-	want = "每月开展主题党日的村占33.3%(1/3个村,截至9月应≥9次,1个村未填),目标100%,得分率33.3%(村级台账!P4:P6)"
+	want = "每月开展主题党日的村占33.3%（1/3个村，截至9月应≥9次，1个村未填），目标100%，得分率33.3%（村级台账!P4:P6）"
 	if o.part.Explanation != want || o.village.Missing != 1 {
 		t.Errorf("explanation\n got %s\nwant %s", o.part.Explanation, want)
 	}

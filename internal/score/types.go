@@ -176,7 +176,7 @@ type TaskScore struct {
 	Claimed    float64 `json:"claimed,omitempty"`
 	DataCredit float64 `json:"data_credit,omitempty"`
 	// Explanation says in Chinese how the score came about, naming target, reported
-	// value and cells, e.g. "集体经济收入≥5万元的村占72%,目标80%,得9.0/10分(村级台账!F2:F38)".
+	// value and cells, e.g. "集体经济收入≥5万元的村占72%，目标80%，得9.0/10分（村级台账!F2:F38）".
 	Explanation string     `json:"explanation"`
 	Parts       []RulePart `json:"parts,omitempty"`
 	// The county's own words on the form (存在问题, 下步打算), as written.

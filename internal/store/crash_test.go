@@ -3,11 +3,13 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,8 +49,14 @@ func TestCrashWriter(t *testing.T) {
 		if err := s.SetMessageState(ctx, mid, MessageProcessed, "ok"); err != nil {
 			t.Fatal(err)
 		}
+		if i == 0 {
+			fmt.Println(crashWriterStarted) // the parent times its kill from here
+		}
 	}
 }
+
+// crashWriterStarted is the line the writer prints once its first message is stored.
+const crashWriterStarted = "crash-writer: first message stored"
 
 // TestKillDuringWrites kills a writing process with SIGKILL at several moments and
 // checks that the store is intact and consistent each time: every submission has all its
@@ -59,11 +67,36 @@ func TestKillDuringWrites(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	path := filepath.Join(t.TempDir(), "kaohe.db")
-	for round, wait := range []time.Duration{300 * time.Millisecond, 450 * time.Millisecond, 700 * time.Millisecond} {
+	// Each kill comes a while after the writer has stored its first message, not a while
+	// after it started: on a loaded machine (the race detector, other tests) starting the
+	// child alone can take longer than any fixed delay.
+	for round, wait := range []time.Duration{0, 150 * time.Millisecond, 400 * time.Millisecond} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$")
 		cmd.Env = append(os.Environ(), crashWriterEnv+"="+path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
+		}
+		started := make(chan bool, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			ok := false
+			for sc.Scan() {
+				if !ok && strings.Contains(sc.Text(), crashWriterStarted) {
+					ok = true
+					started <- true
+				}
+			}
+			if !ok {
+				started <- false
+			}
+		}()
+		if !<-started {
+			cmd.Wait()
+			t.Fatalf("round %d: the writer ended before storing a message", round)
 		}
 		time.Sleep(wait)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {

@@ -153,7 +153,7 @@ func Cases() []Case {
 		{File: "pdf-renamed.xlsx", Kind: "a PDF renamed .xlsx", Want: "是 PDF 文件", Mail: Reject},
 		{File: "photo.xlsx", Kind: "a PNG picture renamed .xlsx", Want: "是图片", Mail: Reject},
 		{File: "word-renamed.xlsx", Kind: "a Word document (.docx) renamed .xlsx", Want: "Word 文档", Mail: Reject},
-		{File: "web-export.xls", Kind: "an HTML table saved as .xls (what web systems export)", Want: "网页(HTML)文件", Mail: Reject},
+		{File: "web-export.xls", Kind: "an HTML table saved as .xls (what web systems export)", Want: "网页（HTML）文件", Mail: Reject},
 		{File: "form.csv", Kind: "the village sheet saved as CSV (UTF-8 with BOM)", Want: "CSV 文本文件", Mail: Reject},
 		{File: "form-gbk.csv", Kind: "the village sheet saved as CSV in GBK", Want: "CSV 文本文件", Mail: Reject},
 		{File: "form-in.zip", Kind: "the filled form inside a .zip (mail: not a form attachment)", Want: "压缩包内没有工作簿", Mail: Notice, MailWant: "form-in.zip"},
