@@ -349,6 +349,10 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 
 	if len(ranked) > 0 {
 		heading("二、排名情况")
+		// Top and bottom across every unit by total: the result lists each ranking (县市区,
+		// 功能区) apart when the checklist ranks the types separately.
+		ranked := slices.Clone(ranked)
+		slices.SortStableFunc(ranked, func(a, b *score.CountyResult) int { return cmp.Compare(b.Total, a.Total) })
 		k := min(3, len(ranked))
 		var top, low []string
 		for _, c := range ranked[:k] {

@@ -975,7 +975,7 @@ func (d *doc) bars(bs []Bar) {
 		if r := ratio(b.Score); r > 0 {
 			d.pdf.Rect(x, y+1.5, trackW*r, barRowH-4.5, "F")
 		}
-		d.text(x+trackW+2, y+(barRowH-1.5-d.lh())/2, valueW, f1(b.Score)+" / "+trim0(b.Weight)+"分", "L")
+		d.text(x+trackW+2, y+(barRowH-1.5-d.lh())/2, valueW, f2(b.Score)+" / "+trim0(b.Weight)+"分", "L")
 		if b.Avg > 0 || b.Best > 0 {
 			marks = true
 			d.draw(cText)
@@ -1364,7 +1364,7 @@ func (d *doc) trend(tr *Trend) {
 				d.pdf.Rect(cx-bw/2, base-h*r, bw, h*r, "F")
 			}
 			d.color(cText)
-			d.text(cx-slot/2, base-h*r-lh, slot, f1(*v), "C")
+			d.text(cx-slot/2, base-h*r-lh, slot, f2(*v), "C")
 		}
 	}
 	d.y = y0 + d.trendHeight(tr)
