@@ -334,7 +334,7 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 		}
 	}
 	if o.Queue {
-		added, err := d.queueSummary(ctx, res, filepath.Join(dir, res.Period))
+		added, err := d.queueSummary(ctx, res, history, filepath.Join(dir, res.Period))
 		if added {
 			counts["queued"]++
 		}
@@ -450,7 +450,10 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 
 // queueSummary queues the summary PDF and workbook in dir to the leaders, and reports
 // whether it was added.
-func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) (bool, error) {
+// queueSummary queues the summary 通报 and workbook to the leaders; the mail's body is
+// the template's opening followed by the leaders' brief (the 通报's page 1 as text), so a
+// leader reading on a phone sees the month without opening the PDF.
+func (d *Deps) queueSummary(ctx context.Context, res *score.Result, history []*score.Result, dir string) (bool, error) {
 	leaders := d.leaders()
 	if len(leaders) == 0 {
 		d.Logger.Warn("no leaders' addresses (report.leaders or the roster's leaders): the summary is not mailed")
@@ -469,7 +472,8 @@ func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) 
 		OnTime: cp.OnTime, Late: cp.Late, Missing: cp.Missing, Rejected: cp.Rejected > 0}
 	ranked := make([]string, 0, 3)
 	sorted := append([]score.CountyResult(nil), res.Counties...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Rank < sorted[j].Rank })
+	// By total across every unit, as the brief says it: each unit type may be ranked apart.
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Total > sorted[j].Total })
 	for _, c := range sorted {
 		if c.Submitted && c.Rank > 0 && len(ranked) < 3 {
 			ranked = append(ranked, c.Name)
@@ -480,6 +484,7 @@ func (d *Deps) queueSummary(ctx context.Context, res *score.Result, dir string) 
 	if err != nil {
 		return false, err
 	}
+	body = strings.TrimRight(body, "\n") + "\n\n以下为通报正文：\n\n" + report.SummaryBrief(res, history, d.office())
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
 		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
 		To: leaders, Subject: subject, Body: body,

@@ -253,9 +253,9 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 			vs = append(vs, *o.village)
 		}
 	}
-	ts.Reported = strings.Join(rep2, ";")
-	ts.Expected = strings.Join(expected, ";")
-	ts.Explanation = strings.Join(expl, ";")
+	ts.Reported = strings.Join(rep2, "；")
+	ts.Expected = strings.Join(expected, "；")
+	ts.Explanation = strings.Join(expl, "；")
 	if share <= 1e-9 {
 		ts.Excluded = excluded
 		ts.Explanation += "；本期不计分（" + excluded + "）"
