@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/jining/kaohe/internal/score"
 )
@@ -31,6 +34,25 @@ func TestChecksInReports(t *testing.T) {
 		"加分1.50）", "良好（因核查不实", "6.2／2.1万元", "现场无产业基地（济组核〔2019〕6号）", "核查组，2019年10月8日"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("county model lacks %q", want)
+		}
+	}
+	// The workbook's 核查与加减分 sheet: one row per record.
+	xb, err := SummaryXLSX(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xf, err := excelize.OpenReader(bytes.NewReader(xb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := xf.GetRows(sheetAdjust)
+	var sheet strings.Builder
+	for _, r := range rows {
+		sheet.WriteString(strings.Join(r, "|") + "\n")
+	}
+	for _, want := range []string{c.Name + "|3|核查数值|安居街道南张村 村集体经济收入|6.2|2.1万元", "|不实|-2.00|", "|加分||||1.50|", "鲁组字〔2019〕8号|王科长|2019-10-08 10:30"} {
+		if !strings.Contains(sheet.String(), want) {
+			t.Errorf("核查与加减分 sheet lacks %q:\n%s", want, sheet.String())
 		}
 	}
 	s := SummaryModel(res, nil)

@@ -486,16 +486,39 @@ func (w *workbook) trend(history []*score.Result) error {
 	return w.frameErr(s, w.title(fmt.Sprintf("总分趋势（近%d期）", len(periods))), head, widths, 0)
 }
 
-// adjustments: checks of claims and the office's additions and deductions. The
-// assessment holds none yet; the sheet keeps its header so the workbook's shape does
-// not change when it does.
+// adjustments: the office's records in force (抽查核查, 加分, 减分), one row each, with
+// what each did to the score, its reason, 文号, who and when.
 func (w *workbook) adjustments() error {
-	head := []string{"单位", "任务", "类别", "分值", "理由", "依据"}
-	widths := []float64{16, 10, 10, 8, 40, 30}
+	head := []string{"单位", "编号", "类别", "对象", "填报值", "核查值", "分值", "效果", "理由", "文号", "记录人", "记录时间"}
+	widths := []float64{16, 6, 10, 26, 10, 10, 8, 30, 30, 20, 10, 16}
 	if err := w.frameErr(sheetAdjust, w.title("核查与加减分"), head, widths, 0); err != nil {
 		return err
 	}
-	w.cell(sheetAdjust, 1, 3, "本期无核查与加减分事项。", "")
+	row := 3
+	for i := range w.res.Counties {
+		c := &w.res.Counties[i]
+		for _, ch := range c.Checks {
+			var pts any
+			if ch.Points != 0 {
+				pts = ch.Points
+			}
+			at := ""
+			if !ch.At.IsZero() {
+				at = ch.At.Format("2006-01-02 15:04")
+			}
+			for j, v := range []any{c.Name, ch.ID, ch.Kind, ch.Target, ch.Reported, ch.Found, pts, ch.Effect, ch.Reason, ch.Doc, ch.By, at} {
+				key := "text"
+				if j == 6 && pts != nil {
+					key = "num"
+				}
+				w.cell(sheetAdjust, 1+j, row, v, key)
+			}
+			row++
+		}
+	}
+	if row == 3 {
+		w.cell(sheetAdjust, 1, 3, "本期无核查与加减分事项。", "")
+	}
 	return w.err
 }
 
