@@ -16,7 +16,7 @@ grep -q "济宁经济技术开发区.*未报送" "$out/stdout.txt" || no "league
 codes=$(grep -E '^code = ' seeds/roster.toml | sed 's/code = "\(.*\)"/\1/')
 for code in $codes; do
 	name=$(awk -v c="$code" '$0 == "code = \"" c "\"" {getline; sub(/^name = "/, ""); sub(/"$/, ""); print; exit}' seeds/roster.toml)
-	email=$(awk -v c="$code" '$0 == "code = \"" c "\"" {getline; getline; match($0, /"[^"]+"/); print substr($0, RSTART+1, RLENGTH-2); exit}' seeds/roster.toml)
+	email=$(awk -v c="$code" '$0 == "code = \"" c "\"" {found=1} found && /^emails = / {match($0, /"[^"]+"/); print substr($0, RSTART+1, RLENGTH-2); exit}' seeds/roster.toml)
 	pdf="$out/reports/$period/$code.pdf"
 	[ -s "$pdf" ] || { no "$pdf missing"; continue; }
 	pdftotext "$pdf" "$out/page.txt"
