@@ -645,6 +645,16 @@ func (d *doc) headingLines(b *Block) (face faceID, size float64, x, w float64, l
 	return face, size, x, w, lines
 }
 
+// headingHeight is the height block reserves for a heading of n lines in the current
+// (heading) font: the lines and the space above and below them (2 and 1.5 mm in the
+// dense layout; 1 and 1 in the 公文 layout, where 1 mm more is kept in reserve).
+func (d *doc) headingHeight(n int) float64 {
+	if d.g.indent {
+		return float64(n)*d.lh() + 3
+	}
+	return float64(n)*d.lh() + 3.5
+}
+
 // minHeight is the least of blocks[i] that must follow a heading on its page: its
 // first lines, a table's header and first rows, a whole chart.
 func (d *doc) minHeight(blocks []Block, i int) float64 {
@@ -655,7 +665,7 @@ func (d *doc) minHeight(blocks []Block, i int) float64 {
 	switch b.Kind {
 	case BlockHeading, BlockSubheading:
 		_, _, _, _, lines := d.headingLines(b)
-		return float64(len(lines))*d.lh() + 3 + d.minHeight(blocks, i+1)
+		return d.headingHeight(len(lines)) + d.minHeight(blocks, i+1)
 	case BlockText, BlockQuote:
 		// A heading takes the first line of a short paragraph, two of a longer one.
 		lines, _ := d.textLines(b)
@@ -705,15 +715,13 @@ func (d *doc) block(blocks []Block, i int) {
 	case BlockHeading, BlockSubheading:
 		// Keep a heading with what follows: never the last line of a page.
 		_, _, _, _, lines := d.headingLines(b)
-		h := float64(len(lines))*d.lh() + 3
+		h := d.headingHeight(len(lines))
 		next := d.minHeight(blocks, i+1)
-		face, size, x, w, lines := d.headingLines(b)
+		face, size, x, w, lines := d.headingLines(b) // minHeight may have set another font
+		d.need(h + next)
 		if d.g.indent {
-			d.need(h + next)
 			d.y += 1
 		} else {
-			// 2 above and 1.5 below the lines here: 0.5 more than h counts.
-			d.need(h + 0.5 + next)
 			d.y += 2
 		}
 		d.setFont(face, size)
@@ -726,7 +734,6 @@ func (d *doc) block(blocks []Block, i int) {
 			d.text(x, d.y, w, l, "L")
 			d.y += d.lh()
 		}
-		_ = w
 		d.y += 1
 		if !d.g.indent {
 			d.y += 0.5

@@ -59,12 +59,7 @@ func encodeFiling(f *seeds.Filing) []byte {
 			e.str(t.Problems)
 			e.str(t.NextSteps)
 			e.str(t.Cell)
-			e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(t.Percent))
-			if t.PercentSet {
-				e.b = append(e.b, 1)
-			} else {
-				e.b = append(e.b, 0)
-			}
+			e.value(t.Percent, t.PercentSet)
 			e.str(t.PercentCell)
 			e.str(t.Evidence)
 		}
@@ -92,6 +87,16 @@ func (e *fenc) str(s string) {
 	e.b = append(e.b, s...)
 }
 
+// value writes a number and whether it was set: its 8 bytes little-endian, then 1 or 0.
+func (e *fenc) value(v float64, set bool) {
+	e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v))
+	if set {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
 // len writes the length of a slice or map and reports whether it has elements to write.
 func (e *fenc) len(n int, isNil bool) bool {
 	if isNil {
@@ -109,12 +114,7 @@ func (e *fenc) numbers(m map[string]seeds.Number) {
 	for _, k := range e.order.of(m) {
 		n := m[k]
 		e.str(k)
-		e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(n.Value))
-		if n.Set {
-			e.b = append(e.b, 1)
-		} else {
-			e.b = append(e.b, 0)
-		}
+		e.value(n.Value, n.Set)
 		e.str(n.Note)
 		e.str(n.Cell)
 	}
@@ -239,19 +239,10 @@ func (d *fdec) filing() *seeds.Filing {
 			t.Status = seeds.Status(d.int())
 			t.Progress, t.Problems, t.NextSteps, t.Cell = d.str(), d.str(), d.str(), d.str()
 			if d.v2 {
-				if d.i+9 > len(d.s) {
-					d.fail("truncated task")
+				var ok bool
+				if t.Percent, t.PercentSet, ok = d.value("task"); !ok {
 					return f
 				}
-				t.Percent = math.Float64frombits(le64(d.s[d.i : d.i+8]))
-				switch d.s[d.i+8] {
-				case 0:
-				case 1:
-					t.PercentSet = true
-				default:
-					d.fail("bad bool %#x", d.s[d.i+8])
-				}
-				d.i += 9
 				t.PercentCell, t.Evidence = d.str(), d.str()
 			}
 		}
@@ -269,6 +260,22 @@ func (d *fdec) filing() *seeds.Filing {
 	return f
 }
 
+// value reads what fenc.value wrote; ok is false (and d failed) when the input ends
+// early or the flag is neither 0 nor 1.
+func (d *fdec) value(what string) (v float64, set, ok bool) {
+	if d.i+9 > len(d.s) {
+		d.fail("truncated %s", what)
+		return 0, false, false
+	}
+	v, flag := math.Float64frombits(le64(d.s[d.i:d.i+8])), d.s[d.i+8]
+	if flag > 1 {
+		d.fail("bool byte %#02x", flag)
+		return 0, false, false
+	}
+	d.i += 9
+	return v, flag == 1, true
+}
+
 func (d *fdec) numbers() map[string]seeds.Number {
 	n := d.len(12)
 	if n < 0 {
@@ -277,21 +284,11 @@ func (d *fdec) numbers() map[string]seeds.Number {
 	m := make(map[string]seeds.Number, n)
 	for range n {
 		k := d.str()
-		if d.i+9 > len(d.s) {
-			d.fail("truncated number")
-			return m
-		}
 		var num seeds.Number
-		num.Value = math.Float64frombits(le64(d.s[d.i : d.i+8]))
-		switch d.s[d.i+8] {
-		case 0:
-		case 1:
-			num.Set = true
-		default:
-			d.fail("bool byte %#02x", d.s[d.i+8])
+		var ok bool
+		if num.Value, num.Set, ok = d.value("number"); !ok {
 			return m
 		}
-		d.i += 9
 		num.Note, num.Cell = d.str(), d.str()
 		if _, dup := m[k]; dup {
 			d.fail("key %q twice", k)
