@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +49,9 @@ type Assessment struct {
 // never queues a report twice.
 func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Assessment, Counts, error) {
 	if err := CheckPeriod(period); err != nil {
+		return nil, nil, err
+	}
+	if err := ChecklistInForce(d.Checklist, d.Config, period); err != nil {
 		return nil, nil, err
 	}
 	deadline, err := d.Config.Deadline(period)
@@ -171,6 +175,50 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		counts[k] = v
 	}
 	return out, counts, err
+}
+
+// YearError is the refusal to assess a period of a year the checklist is not in force
+// for: neither the year it was issued for nor one the office has confirmed it for.
+type YearError struct {
+	Period    string
+	Year      int    // the period's year
+	Issued    int    // the checklist's year
+	Version   string // the checklist's version
+	Confirmed []int  // the years it is confirmed for (checklist and config)
+}
+
+func (e *YearError) Error() string {
+	conf := "no other year"
+	if len(e.Confirmed) > 0 {
+		conf = fmt.Sprint(e.Confirmed)
+	}
+	return fmt.Sprintf("period %s: the checklist (version %s) was issued for %d and is confirmed for %s, not for %d; "+
+		"once the office has confirmed the checklist for %d, add %d to checklist.confirmed_years in the config "+
+		"(or to confirmed_years in the checklist file) and assess again (kaohe doctor shows the years in force)",
+		e.Period, e.Version, e.Issued, conf, e.Year, e.Year, e.Year)
+}
+
+// ChecklistInForce returns a *YearError when period (YYYY-MM) is of a year the checklist is
+// not in force for: not its year, not in its confirmed_years nor in the config's
+// checklist.confirmed_years (cfg may be nil). A checklist without a year is in force always.
+func ChecklistInForce(cl *seeds.Checklist, cfg *config.Config, period string) error {
+	pt, err := time.Parse("2006-01", period)
+	if err != nil {
+		return fmt.Errorf("period %q: want YYYY-MM, e.g. 2026-11", period)
+	}
+	y := pt.Year()
+	if cl.InForce(y) {
+		return nil
+	}
+	confirmed := slices.Clone(cl.ConfirmedYears)
+	if cfg != nil {
+		if slices.Contains(cfg.Checklist.ConfirmedYears, y) {
+			return nil
+		}
+		confirmed = append(confirmed, cfg.Checklist.ConfirmedYears...)
+	}
+	slices.Sort(confirmed)
+	return &YearError{Period: period, Year: y, Issued: cl.Year, Version: cl.Version, Confirmed: slices.Compact(confirmed)}
 }
 
 // detachStrings gives every string of f its own memory. The store decodes a filing's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -194,4 +195,33 @@ func blocksOf(m *report.Model) []report.Block {
 		return nil
 	}
 	return m.Blocks
+}
+
+// TestAssessRefusesUnconfirmedYear: a period of a year the checklist was neither issued
+// for nor confirmed for is not assessed (the scheduled assess goes through Deps.Assess
+// too); nothing is stored; confirming the year in the config lets it through.
+func TestAssessRefusesUnconfirmedYear(t *testing.T) {
+	h := newHarness(t)
+	h.d.Config.Checklist.ConfirmedYears = nil
+	_, _, err := h.d.Assess(h.ctx, testPeriod, AssessOptions{})
+	var ye *YearError
+	if !errors.As(err, &ye) || ye.Year != 2026 || ye.Issued != 2019 {
+		t.Fatalf("Assess of an unconfirmed year: %v", err)
+	}
+	for _, want := range []string{"issued for 2019", "not for 2026", "add 2026 to checklist.confirmed_years"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %v", want, err)
+		}
+	}
+	if _, err := h.d.Store.Assessment(h.ctx, testPeriod); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an assessment was stored (or the store failed): %v", err)
+	}
+	// The checklist's own year needs no confirmation; the config's list confirms another.
+	if _, _, err := h.d.Assess(h.ctx, "2019-11", AssessOptions{}); err != nil {
+		t.Errorf("Assess 2019-11: %v", err)
+	}
+	h.d.Config.Checklist.ConfirmedYears = []int{2026}
+	if _, _, err := h.d.Assess(h.ctx, testPeriod, AssessOptions{}); err != nil {
+		t.Errorf("Assess after confirming 2026: %v", err)
+	}
 }

@@ -69,6 +69,7 @@ func newHarness(t testing.TB) *harness {
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS, cfg.SMTP.RatePerMinute = sh, sp, "none", 0
 	cfg.Store.Path = filepath.Join(dir, "kaohe.db")
 	cfg.Report.OutDir = filepath.Join(dir, "reports")
+	cfg.Checklist.ConfirmedYears = []int{2025, 2026, 2027} // the years the tests assess
 	st, err := store.Open(ctx, cfg.Store.Path, log)
 	if err != nil {
 		t.Fatal(err)

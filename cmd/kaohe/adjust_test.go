@@ -20,7 +20,7 @@ import (
 // assessCounty runs kaohe assess and returns the county's result.
 func assessCounty(t *testing.T, db, period, code string) score.CountyResult {
 	t.Helper()
-	code0, out, errs := kaohe(t, "--store", db, "assess", "--period", period, "--format", "json")
+	code0, out, errs := kaohe(t, "--config", confirmedConfig(t), "--store", db, "assess", "--period", period, "--format", "json")
 	if code0 != 0 {
 		t.Fatalf("assess: %d %s", code0, errs)
 	}

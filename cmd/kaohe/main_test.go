@@ -73,7 +73,18 @@ func TestTemplateCheckImportAssess(t *testing.T) {
 	if code, out, _ := kaohe(t, "--store", db, "import", form); code != exitUser || !strings.Contains(out, "未通过校验") {
 		t.Errorf("import of an empty form: exit %d %s", code, out)
 	}
+	// The embedded checklist was issued for 2019: a 2026 period is refused (exit 1) until
+	// the office confirms the checklist for 2026, and the message names the setting.
 	code, out, errs := kaohe(t, "--store", db, "assess", "--period", "2026-11", "--format", "csv")
+	if code != exitUser || !strings.Contains(errs, "checklist.confirmed_years") || !strings.Contains(errs, "issued for 2019") ||
+		!strings.Contains(errs, "add 2026") || out != "" {
+		t.Errorf("assess of an unconfirmed year: %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := kaohe(t, "--store", db, "assess", "--period", "2019-11", "--format", "csv"); code != 0 || !strings.Contains(out, "任城区,,未报送") {
+		t.Errorf("assess of the checklist's own year: %d\n%s\n%s", code, out, errs)
+	}
+	confirmed := confirmedConfig(t)
+	code, out, errs = kaohe(t, "--config", confirmed, "--store", db, "assess", "--period", "2026-11", "--format", "csv")
 	if code != 0 || !strings.Contains(out, "rank,code,county,total,grade") || !strings.Contains(out, "任城区,,未报送") {
 		t.Errorf("assess: %d\n%s\n%s", code, out, errs)
 	}
@@ -82,7 +93,7 @@ func TestTemplateCheckImportAssess(t *testing.T) {
 	}
 	// verify-report: the rendered notice is recognised; a copy with a changed byte is not.
 	reports := filepath.Join(dir, "reports")
-	if code, out, errs := kaohe(t, "--store", db, "assess", "--period", "2026-11", "--out", reports); code != 0 {
+	if code, out, errs := kaohe(t, "--config", confirmed, "--store", db, "assess", "--period", "2026-11", "--out", reports); code != 0 {
 		t.Fatalf("assess --out: %d\n%s\n%s", code, out, errs)
 	}
 	pdf := filepath.Join(reports, "2026-11", "370811.pdf")
@@ -212,4 +223,15 @@ func TestImportReceived(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// confirmedConfig writes a config that confirms the embedded checklist (issued for 2019)
+// for 2026, the year the tests assess, and returns its path.
+func confirmedConfig(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "confirmed.toml")
+	if err := os.WriteFile(p, []byte("[checklist]\nconfirmed_years = [2026]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -23,7 +23,7 @@ func TestPrivateFiles(t *testing.T) {
 	form := filepath.Join(dir, "form.xlsx")
 	cfg := filepath.Join(dir, "etc", "kaohe.toml")
 	for _, args := range [][]string{
-		{"--store", db, "assess", "--period", "2026-11", "--out", reports},
+		{"--config", confirmedConfig(t), "--store", db, "assess", "--period", "2026-11", "--out", reports},
 		{"--store", db, "template", "--county", "370811", "--period", "2026-11", "-o", form},
 		{"init", cfg},
 	} {

@@ -15,7 +15,7 @@ import (
 func counterConfig(t *testing.T, srv *connCounter, dir string, withIMAP, withSMTP bool) string {
 	t.Helper()
 	_, p := hostPort(srv.ln.Addr().String())
-	body := fmt.Sprintf("[store]\npath = %q\n[report]\nout_dir = %q\n", filepath.Join(dir, "kaohe.db"), filepath.Join(dir, "reports"))
+	body := fmt.Sprintf("[store]\npath = %q\n[report]\nout_dir = %q\n[checklist]\nconfirmed_years = [2026]\n", filepath.Join(dir, "kaohe.db"), filepath.Join(dir, "reports"))
 	if withIMAP {
 		body += fmt.Sprintf("[imap]\nhost = \"127.0.0.1\"\nport = %d\ntls = \"plain\"\nusername = \"kaohe\"\npassword_env = \"KAOHE_TEST_IMAP_PW\"\n", p)
 	}

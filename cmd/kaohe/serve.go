@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/mail"
 	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/report"
 )
 
@@ -127,12 +129,14 @@ func (c *DoctorCmd) Run(g *Globals) error {
 	if cl.Year != 0 {
 		// Which year's checklist is in force (issue 12): the year it was issued for, and
 		// the years the office confirmed it for.
-		y := time.Now().Year()
-		in := fmt.Sprintf("issued for %d, confirmed for %v", cl.Year, cl.ConfirmedYears)
-		if cl.InForce(y) {
+		y := time.Now().In(cfg.Location).Year()
+		conf := slices.Concat(cl.ConfirmedYears, cfg.Checklist.ConfirmedYears)
+		slices.Sort(conf)
+		in := fmt.Sprintf("issued for %d, confirmed for %v", cl.Year, slices.Compact(conf))
+		if jobs.ChecklistInForce(cl, cfg, fmt.Sprintf("%04d-01", y)) == nil {
 			line("year", nil, fmt.Sprintf("%s: in force for %d", in, y))
 		} else {
-			fmt.Fprintf(g.stdout, "warn  %-9s %s: not confirmed for %d (add %d to confirmed_years once the office confirms it)\n", "year", in, y, y)
+			fmt.Fprintf(g.stdout, "warn  %-9s %s: not confirmed for %d: kaohe assess refuses its periods (add %d to checklist.confirmed_years once the office confirms it)\n", "year", in, y, y)
 		}
 	}
 	line("roster", nil, fmt.Sprintf("%d counties, %d leaders' addresses", len(r.Counties), len(r.Leaders)))

@@ -75,6 +75,8 @@ host = %q
 port = %d
 tls = "none"
 rate_per_minute = 0
+[checklist]
+confirmed_years = [2026]
 %s`, filepath.Join(dir, "kaohe.db"), filepath.Join(dir, "reports"), ih, ip, sh, sp, extra)), 0o600); err != nil {
 		t.Fatal(err)
 	}

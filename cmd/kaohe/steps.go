@@ -147,6 +147,9 @@ func (c *AssessCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
+		if err := jobs.ChecklistInForce(a.Checklist, a.Config, p); err != nil {
+			return &userError{msg: "assess: " + err.Error()} // exit 1: the office confirms the year
+		}
 		o := jobs.AssessOptions{OutDir: c.Out, Render: c.Out != "", Queue: c.Queue}
 		var res *jobs.Assessment
 		_, err = a.RunLoggedCause(ctx, "assess", p, previewIf(!c.Queue), func(ctx context.Context) (jobs.Counts, error) {

@@ -24,16 +24,16 @@ func Example() []byte { return bytes.Clone(kaohe.ConfigExample) }
 
 // Config is the whole configuration.
 type Config struct {
-	Office    Office   `toml:"office"`
-	Checklist FileRef  `toml:"checklist"`
-	Roster    FileRef  `toml:"roster"`
-	Period    Period   `toml:"period"`
-	Store     Store    `toml:"store"`
-	Forms     Forms    `toml:"forms"`
-	IMAP      IMAP     `toml:"imap"`
-	SMTP      SMTP     `toml:"smtp"`
-	Report    Report   `toml:"report"`
-	Schedule  Schedule `toml:"schedule"`
+	Office    Office    `toml:"office"`
+	Checklist Checklist `toml:"checklist"`
+	Roster    FileRef   `toml:"roster"`
+	Period    Period    `toml:"period"`
+	Store     Store     `toml:"store"`
+	Forms     Forms     `toml:"forms"`
+	IMAP      IMAP      `toml:"imap"`
+	SMTP      SMTP      `toml:"smtp"`
+	Report    Report    `toml:"report"`
+	Schedule  Schedule  `toml:"schedule"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
@@ -48,6 +48,15 @@ type Office struct {
 	Timezone string `toml:"timezone"`
 	Operator string `toml:"operator"` // who records adjustments when --by is not given; "": $USER
 	Contact  string `toml:"contact"`  // whom counties ask, named in mails and notices; empty: the office
+}
+
+// Checklist names the checklist file and the years the office has confirmed it for.
+type Checklist struct {
+	File string `toml:"file"`
+	// ConfirmedYears are years, besides the checklist's own year, the office has confirmed
+	// the checklist for (added to the checklist's confirmed_years): a period of any other
+	// year is not assessed.
+	ConfirmedYears []int `toml:"confirmed_years"`
 }
 
 // FileRef names an optional data file.
@@ -291,6 +300,11 @@ func (c *Config) check() []string {
 	c.Location = loc
 	if _, err := mail.ParseAddress(c.Office.From); err != nil {
 		add("office.from %q is not an e-mail address", c.Office.From)
+	}
+	for _, y := range c.Checklist.ConfirmedYears {
+		if y < 2000 || y > 2100 {
+			add("checklist.confirmed_years: %d is not a year", y)
+		}
 	}
 	if c.Period.DeadlineDay < 1 || c.Period.DeadlineDay > 28 {
 		add("period.deadline_day = %d: must be 1–28 (every month has it)", c.Period.DeadlineDay)
