@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -386,7 +387,7 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 		{"考核期", periodText(res.Period)},
 		{"总分", total},
 		{"等次", gradeText(c)},
-		{"位次", fmt.Sprintf("第%d名，共%d个%s参加排名", c.Rank, c.Of, x.unitsLabel(res, true))},
+		{"位次", x.rankText(res, c)},
 		{"较上期", change},
 	}})
 
@@ -623,7 +624,14 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 		cols = append(cols, Column{Title: fmt.Sprintf("%s（%s）", a.Name, trim0(a.Weight)), Align: "C"})
 	}
 	cols = append(cols, Column{Title: "位次变化", Align: "C"})
-	widths(cols, []float64{0.07, 0.15, 0.09, 0.08}, 0.10)
+	weighted := len(res.TypeWeights) > 0
+	if weighted { // one ranking by 排名得分 = 总分 × 类型系数: both printed
+		cols = slices.Insert(cols, 4, Column{Title: "系数", Align: "C"}, Column{Title: "排名得分", Align: "C"})
+		widths(cols, []float64{0.06, 0.15, 0.085, 0.065, 0.055, 0.085}, 0.09)
+		add(Block{Kind: BlockText, NoIndent: true, Text: "按排名得分排名：排名得分＝总分×类型系数（" + typeWeightsText(res) + "），四舍五入到0.01分；等次按总分评定。"})
+	} else {
+		widths(cols, []float64{0.07, 0.15, 0.09, 0.08}, 0.10)
+	}
 	lt := &Table{Columns: cols}
 	for i := range res.Counties {
 		c := &res.Counties[i]
@@ -635,6 +643,9 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 		if c.Submitted {
 			row.Cells = []string{strconv.Itoa(c.Rank), name, f2(c.Total), c.Grade}
 			row.Tone = c.Grade
+			if weighted {
+				row.Cells = append(row.Cells, trim0(c.TypeWeight), f2(c.RankScore))
+			}
 		} else {
 			r := "—"
 			if c.Rank > 0 {
@@ -642,6 +653,9 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 			}
 			row.Cells = []string{r, name, "未报送", "—"}
 			row.Tone = "未报送"
+			if weighted {
+				row.Cells = append(row.Cells, trim0(c.TypeWeight), "—")
+			}
 		}
 		for _, a := range res.Areas {
 			s := "—"
@@ -775,4 +789,32 @@ const digestTitle = "各单位考核报告校验码"
 // evidencePct is the progress 已完成 without 佐证 counts for, e.g. "80%".
 func evidencePct(res *score.Result) string {
 	return trim0(math.Round(res.DoneWithoutEvidence*1000)/10) + "%"
+}
+
+// typeWeightsText lists the type weights of a weighted ranking, every type of the roster's
+// two: "县（市、区）1，功能区0.9".
+func typeWeightsText(res *score.Result) string {
+	var parts []string
+	for _, t := range []string{seeds.UnitCounty, seeds.UnitZone} {
+		w, ok := res.TypeWeights[t]
+		if !ok {
+			w = 1
+		}
+		parts = append(parts, seeds.UnitsLabel(t)+trim0(w))
+	}
+	return strings.Join(parts, "，")
+}
+
+// rankText is a ranked unit's 位次: “第2名，共13个县（市、区）和功能区参加排名”, with the
+// 排名得分 it was ranked by when the ranking weighs types.
+func (x Context) rankText(res *score.Result, c *score.CountyResult) string {
+	label := x.unitsLabel(res, true)
+	if res.RankByType { // its own type's ranking
+		label = seeds.UnitsLabel(cmp.Or(c.Type, seeds.UnitCounty))
+	}
+	s := fmt.Sprintf("第%d名，共%d个%s参加排名", c.Rank, c.Of, label)
+	if len(res.TypeWeights) > 0 {
+		s += fmt.Sprintf("（按排名得分%s＝总分%s×类型系数%s）", f2(c.RankScore), f2(c.Total), trim0(c.TypeWeight))
+	}
+	return s
 }

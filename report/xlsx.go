@@ -217,6 +217,11 @@ func (w *workbook) ranking() error {
 	res := w.res
 	head := []string{"位次", "单位", "代码", "总分", "等次", "得分", "扣分"}
 	widths := []float64{6, 18, 10, 9, 7, 9, 7}
+	weighted := len(res.TypeWeights) > 0
+	if weighted { // one ranking by 排名得分 = 总分 × 类型系数
+		head = slices.Insert(head, 5, "类型系数", "排名得分")
+		widths = slices.Insert(widths, 5, 8, 9)
+	}
 	for _, a := range res.Areas {
 		head = append(head, fmt.Sprintf("%s（%s分）", a.Name, trim0(a.Weight)))
 		widths = append(widths, 11)
@@ -239,6 +244,10 @@ func (w *workbook) ranking() error {
 			put(c.Code, "")
 			put(nil, "")
 			put("未报送", "fill:"+gradeFill["未报送"])
+			if weighted {
+				put(c.TypeWeight, "")
+				put(nil, "")
+			}
 			for range 2 + len(res.Areas) + 4 {
 				put(nil, "")
 			}
@@ -250,6 +259,10 @@ func (w *workbook) ranking() error {
 		put(c.Code, "")
 		put(c.Total, "numfill:"+gradeFill[c.Grade])
 		put(c.Grade, "fill:"+gradeFill[c.Grade])
+		if weighted {
+			put(c.TypeWeight, "")
+			put(c.RankScore, "num")
+		}
 		put(c.Raw, "num")
 		put(c.Deduction, "num")
 		for _, a := range res.Areas {

@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -74,6 +75,10 @@ type Scoring struct {
 	// 0 the banded Late rules apply instead.
 	// RankByType ranks each unit type of the roster (县市区, 功能区) separately.
 	RankByType bool `toml:"rank_by_type"`
+	// TypeWeights, the alternative to RankByType, puts every unit in one ranking by its
+	// 排名得分: its total times its type's weight (a type not listed weighs 1), rounded
+	// half up to 0.01. Grades stay on the total. E.g. { "功能区" = 0.9 }.
+	TypeWeights map[string]float64 `toml:"type_weights"`
 	// Missing is how a unit without an accepted form is ranked: "unranked" (listed after
 	// the ranked units as 未报送, the default) or "last" (total 0, ranked after all others).
 	Missing string `toml:"missing"`
@@ -374,6 +379,17 @@ func (c *Checklist) check() []string {
 	}
 	if s.Missing != "" && s.Missing != "unranked" && s.Missing != "last" {
 		add("scoring.missing = %q: must be unranked or last", s.Missing)
+	}
+	if s.RankByType && len(s.TypeWeights) > 0 {
+		add("scoring: rank_by_type and type_weights exclude each other: choose separate rankings per type or one ranking with type weights")
+	}
+	for _, t := range slices.Sorted(maps.Keys(s.TypeWeights)) {
+		if t != UnitCounty && t != UnitZone {
+			add("scoring.type_weights: unknown unit type %q (%s or %s)", t, UnitCounty, UnitZone)
+		}
+		if w := s.TypeWeights[t]; w <= 0 || w > 2 {
+			add("scoring.type_weights.%s = %v: must be above 0 and at most 2", t, w)
+		}
 	}
 	if s.ExcellentQuota < 0 || s.ExcellentQuota > 1 {
 		add("scoring.excellent_quota = %v: must be between 0 and 1", s.ExcellentQuota)

@@ -336,13 +336,36 @@ func latePoints(s seeds.Scoring, days int) float64 {
 }
 
 // rank orders the counties and gives ranks with ties sharing one (1, 2, 2, 4). With
-// scoring.rank_by_type each unit type (县市区 first, then 功能区) is a ranking of its own.
-// Within a ranking: submitted units by total desc then code; then units without a form by
+// scoring.rank_by_type each unit type (县市区 first, then 功能区) is a ranking of its own;
+// with scoring.type_weights there is one ranking by 排名得分 (total × the type's weight).
+// Within a ranking: submitted units by total (or 排名得分) desc then code; then units without a form by
 // code — unranked (rank 0), or with scoring.missing = "last" given a total of 0, the
 // lowest grade and the rank after every submitted unit. scoring.excellent_quota limits
 // the top grade to that share of the ranking's units (rounded down, at least one).
 func rank(cs []CountyResult, s seeds.Scoring, grades []seeds.Grade) {
 	last := s.Missing == "last"
+	weighted := len(s.TypeWeights) > 0
+	key := func(c *CountyResult) float64 { return c.Total }
+	for i := range cs {
+		cs[i].TypeWeight, cs[i].RankScore = 0, 0
+	}
+	if weighted {
+		key = func(c *CountyResult) float64 { return c.RankScore }
+		for i := range cs {
+			c := &cs[i]
+			t := c.Type
+			if t == "" {
+				t = seeds.UnitCounty
+			}
+			c.TypeWeight = 1
+			if w, ok := s.TypeWeights[t]; ok {
+				c.TypeWeight = w
+			}
+			if c.Submitted {
+				c.RankScore = round2(c.Total * c.TypeWeight)
+			}
+		}
+	}
 	group := func(c *CountyResult) string {
 		if s.RankByType {
 			return c.Type
@@ -360,7 +383,7 @@ func rank(cs []CountyResult, s seeds.Scoring, grades []seeds.Grade) {
 			return 1
 		}
 		if a.Submitted {
-			if c := cmp.Compare(b.Total, a.Total); c != 0 {
+			if c := cmp.Compare(key(&b), key(&a)); c != 0 {
 				return c
 			}
 		}
@@ -383,7 +406,7 @@ func rank(cs []CountyResult, s seeds.Scoring, grades []seeds.Grade) {
 			switch {
 			case c.Submitted:
 				c.Of = n
-				if i > 0 && g[i-1].Submitted && g[i-1].Total == c.Total {
+				if i > 0 && g[i-1].Submitted && key(&g[i-1]) == key(c) {
 					c.Rank = g[i-1].Rank
 				} else {
 					c.Rank = i + 1

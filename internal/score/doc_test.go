@@ -135,3 +135,60 @@ func TestScoringDoc(t *testing.T) {
 		t.Errorf("6: days %d", d)
 	}
 }
+
+// TestDocTypeWeights checks the example of docs/scoring.md §6 (one ranking with type
+// weights), and that the checklist refuses rank_by_type together with type_weights.
+func TestDocTypeWeights(t *testing.T) {
+	s := checklist.Scoring
+	s.RankByType = false
+	s.TypeWeights = map[string]float64{seeds.UnitZone: 0.9}
+	cs := []CountyResult{
+		{Code: "370871", Name: "济宁高新区", Type: seeds.UnitZone, Submitted: true, Total: 92.5},
+		{Code: "370812", Name: "兖州区", Submitted: true, Total: 85},
+		{Code: "370826", Name: "微山县", Submitted: true, Total: 83.25},
+		{Code: "370830", Name: "汶上县"}, // 未报送: unranked, no 排名得分
+	}
+	for i := range cs {
+		if cs[i].Submitted {
+			cs[i].Grade = checklist.Grade(cs[i].Total)
+		}
+	}
+	rank(cs, s, s.Grades)
+	want := []struct {
+		name        string
+		weight      float64
+		score       float64
+		rank, of    int
+		grade, note string
+	}{
+		{"兖州区", 1, 85, 1, 3, "良好", ""},
+		{"微山县", 1, 83.25, 2, 3, "良好", ""},
+		{"济宁高新区", 0.9, 83.25, 2, 3, "良好", "名额"},
+		{"汶上县", 1, 0, 0, 0, "", ""},
+	}
+	for i, w := range want {
+		c := cs[i]
+		if c.Name != w.name || c.TypeWeight != w.weight || c.RankScore != w.score || c.Rank != w.rank || c.Of != w.of ||
+			c.Grade != w.grade || !strings.Contains(c.GradeNote, w.note) {
+			t.Errorf("%d: %s weight %v 排名得分 %v rank %d/%d %s (%s), want %+v", i, c.Name, c.TypeWeight, c.RankScore, c.Rank, c.Of,
+				c.Grade, c.GradeNote, w)
+		}
+	}
+	// Without weights the same totals rank 济宁高新区 first (one ranking, by total).
+	s.TypeWeights = nil
+	for i := range cs {
+		cs[i].Grade = checklist.Grade(cs[i].Total)
+	}
+	rank(cs, s, s.Grades)
+	if cs[0].Name != "济宁高新区" || cs[0].RankScore != 0 {
+		t.Errorf("unweighted: first %s (排名得分 %v)", cs[0].Name, cs[0].RankScore)
+	}
+
+	both := strings.Replace(string(seeds.EmbeddedChecklistTOML()), "rank_by_type = true", "rank_by_type = true\ntype_weights = { \"功能区\" = 0.9, \"乡镇\" = 3 }", 1)
+	_, err := seeds.ParseChecklist([]byte(both), "both.toml")
+	for _, want := range []string{"exclude each other", `unknown unit type "乡镇"`, "type_weights.乡镇 = 3: must be above 0 and at most 2"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checklist with rank_by_type and type_weights: %v, want %q", err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package score
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -53,6 +54,10 @@ func NewAssessor(c *seeds.Checklist, period string, history []*Result) (*Assesso
 		}
 	}
 	res := &Result{Period: period, ChecklistVersion: c.Version, DoneWithoutEvidence: c.Scoring.DoneWithoutEvidence, Counties: []CountyResult{}}
+	res.RankByType = c.Scoring.RankByType
+	if len(c.Scoring.TypeWeights) > 0 {
+		res.TypeWeights = maps.Clone(c.Scoring.TypeWeights)
+	}
 	for _, a := range c.Areas {
 		res.Areas = append(res.Areas, AreaHeader{ID: a.ID, Name: a.Name, Weight: a.Weight})
 	}

@@ -43,14 +43,19 @@ type Result struct {
 	Period           string `json:"period"` // YYYY-MM
 	ChecklistVersion string `json:"checklist_version"`
 	// DoneWithoutEvidence is the progress 已完成 without 佐证 counts for (scoring.done_without_evidence).
-	DoneWithoutEvidence float64         `json:"done_without_evidence,omitempty"`
-	Counties            []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
-	Completeness        Completeness    `json:"completeness"`
-	RedTasks            []TaskRedCount  `json:"red_tasks"`        // tasks red in most counties, most first
-	Doubts              []Doubt         `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
-	Areas               []AreaHeader    `json:"areas"`            // the checklist's areas, for column headers
-	Assessed            int             `json:"assessed"`         // counties with an accepted form
-	Stats               map[string]Stat `json:"stats,omitempty"`
+	DoneWithoutEvidence float64        `json:"done_without_evidence,omitempty"`
+	Counties            []CountyResult `json:"counties"` // ranked counties by rank then code, then 未报送 by code
+	Completeness        Completeness   `json:"completeness"`
+	RedTasks            []TaskRedCount `json:"red_tasks"`        // tasks red in most counties, most first
+	Doubts              []Doubt        `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
+	Areas               []AreaHeader   `json:"areas"`            // the checklist's areas, for column headers
+	Assessed            int            `json:"assessed"`         // counties with an accepted form
+	// TypeWeights are scoring.type_weights: when set, every unit is in one ranking by its
+	// RankScore (total × its type's weight).
+	TypeWeights map[string]float64 `json:"type_weights,omitempty"`
+	// RankByType is scoring.rank_by_type: each unit type is a ranking of its own.
+	RankByType bool `json:"rank_by_type,omitempty"`
+	Stats       map[string]Stat    `json:"stats,omitempty"`
 }
 
 // Doubt is one claim the data contradict (存疑), for the summary.
@@ -108,6 +113,10 @@ type CountyResult struct {
 	GradeNote string `json:"grade_note,omitempty"`
 	Rank      int    `json:"rank"` // 1-based within the unit's ranking; ties share a rank; 0 when not ranked
 	Of        int    `json:"of"`   // number of units in that ranking
+	// With scoring.type_weights: the weight of the unit's type (1 when not listed) and the
+	// 排名得分 it is ranked by, Total × TypeWeight rounded half up to 0.01.
+	TypeWeight float64 `json:"type_weight,omitempty"`
+	RankScore  float64 `json:"rank_score,omitempty"`
 
 	HasPrev     bool    `json:"has_prev"`
 	PrevRank    int     `json:"prev_rank,omitempty"`

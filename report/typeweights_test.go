@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jining/kaohe/internal/score"
+	"github.com/jining/kaohe/seeds"
+)
+
+// TestTypeWeightsInReports: with scoring.type_weights (one ranking, a type's total
+// weighted), the summary's league table prints each unit's 系数 and 排名得分 and how they
+// are computed, ranks by 排名得分, the county report's 位次 names the 排名得分, and
+// summary.xlsx 综合排名 has both columns; a clerk recomputes 排名得分 from the printed total.
+func TestTypeWeightsInReports(t *testing.T) {
+	cl := seeds.DefaultChecklist()
+	cl.Scoring.RankByType = false
+	cl.Scoring.TypeWeights = map[string]float64{seeds.UnitZone: 0.9}
+	roster := seeds.DefaultRoster()
+	rng := rand.New(rand.NewPCG(7, 7))
+	var subs []score.Submission
+	zones := 0
+	for i := range roster.Counties {
+		c := &roster.Counties[i]
+		if c.UnitType() == seeds.UnitZone {
+			zones++
+		}
+		subs = append(subs, score.Submission{County: c.Code, Name: c.Name, Type: c.UnitType(), Roster: c,
+			Filing: score.Synthetic(cl, c, "2026-11", rng, 0.3+0.05*float64(i))})
+	}
+	if zones == 0 {
+		t.Fatal("the demo roster has no 功能区")
+	}
+	res, err := score.Assess(cl, "2026-11", subs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := Context{Roster: roster}
+	m := x.SummaryModel(res, nil)
+	var league *Table
+	note := false
+	for _, b := range m.Blocks {
+		if b.Kind == BlockText && strings.Contains(b.Text, "排名得分＝总分×类型系数（县（市、区）1，功能区0.9）") {
+			note = true
+		}
+		if b.Kind == BlockTable && league == nil && len(b.Table.Columns) > 5 && b.Table.Columns[4].Title == "系数" {
+			league = b.Table
+		}
+	}
+	if !note || league == nil || league.Columns[5].Title != "排名得分" {
+		t.Fatalf("summary: note %v, league table with 系数 and 排名得分: %v", note, league != nil)
+	}
+	prev := math.Inf(1)
+	for i, row := range league.Rows {
+		c := &res.Counties[i]
+		total, _ := strconv.ParseFloat(row.Cells[2], 64)
+		w, _ := strconv.ParseFloat(row.Cells[4], 64)
+		rs, _ := strconv.ParseFloat(row.Cells[5], 64)
+		want := 1.0
+		if c.Type == seeds.UnitZone {
+			want = 0.9
+		}
+		// The clerk's calculation: printed total × printed weight, rounded half up.
+		if w != want || rs != math.Floor(total*w*100+0.5+1e-7)/100 || rs > prev {
+			t.Errorf("row %d %s: total %v × %v = %v (previous %v)", i, c.Name, total, w, rs, prev)
+		}
+		prev = rs
+		if c.Rank == 0 || c.Of != len(res.Counties) {
+			t.Errorf("%s: rank %d of %d, want one ranking of %d", c.Name, c.Rank, c.Of, len(res.Counties))
+		}
+	}
+	for i := range res.Counties {
+		c := &res.Counties[i]
+		if c.Type != seeds.UnitZone {
+			continue
+		}
+		cm := x.CountyModel(res, c.Code, nil)
+		found := false
+		for _, b := range cm.Blocks {
+			for _, f := range b.Facts {
+				if f.Label == "位次" && strings.Contains(f.Value, "总分"+f2(c.Total)+"×类型系数0.9") && strings.Contains(f.Value, "排名得分"+f2(c.RankScore)) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: county report's 位次 does not give its 排名得分", c.Name)
+		}
+	}
+	b, err := x.SummaryXLSX(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rows, err := f.GetRows("综合排名")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.Index(rows[1], "类型系数"); i != 5 || rows[1][6] != "排名得分" {
+		t.Fatalf("xlsx header %q", rows[1])
+	}
+	if got, want := rows[2][6], f2(res.Counties[0].RankScore); got != want {
+		t.Errorf("xlsx 排名得分 %q, want %q", got, want)
+	}
+}
