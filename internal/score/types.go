@@ -54,8 +54,8 @@ type Result struct {
 	// RankScore (total × its type's weight).
 	TypeWeights map[string]float64 `json:"type_weights,omitempty"`
 	// RankByType is scoring.rank_by_type: each unit type is a ranking of its own.
-	RankByType bool `json:"rank_by_type,omitempty"`
-	Stats       map[string]Stat    `json:"stats,omitempty"`
+	RankByType bool            `json:"rank_by_type,omitempty"`
+	Stats      map[string]Stat `json:"stats,omitempty"`
 }
 
 // Doubt is one claim the data contradict (存疑), for the summary.
