@@ -302,14 +302,105 @@ func systemic(res *score.Result) []score.TaskRedCount {
 	return out
 }
 
-// briefBlocks is the leaders' brief, page 1 of the 通报 and the summary mail's body.
+// The leaders' brief is page 1 of the 通报 (GB/T 9704: 22 lines of 28 characters at
+// 16 pt, of which the title, the 主送 line and the headings' spacing take about five).
+// briefBlocks estimates each paragraph's lines at briefCols characters (a digit or a
+// Latin letter counting half) and shortens the list of systemic weak tasks until the
+// brief fits briefLines; TestBriefOnePage checks the rendered page.
+const (
+	briefCols  = 28
+	briefLines = 18
+)
+
+// briefMeasure is a character's share of a 16 pt line: 1 for a Chinese character or
+// full-width punctuation, 0.5 for a digit, Latin letter or ASCII sign.
+func briefMeasure(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r < 0x2000 {
+			w += 0.5
+		} else {
+			w++
+		}
+	}
+	return w
+}
+
+// briefHeight estimates the lines blocks take on the 通报's page: a heading a line and a
+// fifth (its spacing), a paragraph its wrapped lines, indented two characters.
+func briefHeight(bs []Block) float64 {
+	h := 0.0
+	for _, b := range bs {
+		if b.Kind == BlockHeading || b.Kind == BlockSubheading {
+			h += 1.2
+			continue
+		}
+		t := b.Text
+		if !b.NoIndent {
+			t = "　　" + t
+		}
+		for para := range strings.SplitSeq(t, "\n") {
+			h += float64(len(wrap(para, briefCols, briefMeasure)))
+		}
+	}
+	return h
+}
+
+// namesUpTo joins at most n names with 、, then “等N个单位” when there are more.
+func namesUpTo(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, "、")
+	}
+	return strings.Join(names[:n], "、") + fmt.Sprintf("等%d个单位", len(names))
+}
+
+// briefBlocks is the leaders' brief, page 1 of the 通报 and the summary mail's body:
+// completeness with the late and missing units by name, the average and its change,
+// 存疑 and the office's records, top and bottom three, the biggest risers and fallers,
+// and the systemic weak tasks (red in at least half of the units, at most five) with
+// what the units wrote under 存在问题.
 func briefBlocks(res *score.Result, history []*score.Result) []Block {
+	nsys := len(systemic(res))
+	var bs []Block
+	for _, o := range briefCuts(nsys) {
+		bs = briefWith(res, history, o)
+		if briefHeight(bs) <= briefLines {
+			break
+		}
+	}
+	return bs
+}
+
+// briefOpts says how much the brief lists: names before “等N个单位” (late, missing,
+// rejected; 存疑; each quote's units), risers and fallers, systemic tasks and quotes each.
+type briefOpts struct {
+	names, doubtNames, quoteNames, movers, tasks, quotes int
+}
+
+// briefCuts lists the briefs to try, richest first, each a little shorter than the one
+// before; the last is the shortest the brief gets.
+func briefCuts(nsys int) []briefOpts {
+	o := briefOpts{names: 3, doubtNames: 3, quoteNames: 2, movers: 2, tasks: nsys, quotes: 2}
+	cuts := []briefOpts{o}
+	step := func(f func(*briefOpts)) { f(&o); cuts = append(cuts, o) }
+	step(func(o *briefOpts) { o.quotes = 1 })
+	step(func(o *briefOpts) { o.doubtNames = 0 })
+	step(func(o *briefOpts) { o.quoteNames = 1 })
+	for o.tasks > 1 {
+		step(func(o *briefOpts) { o.tasks-- })
+	}
+	step(func(o *briefOpts) { o.movers = 1 })
+	step(func(o *briefOpts) { o.names = 1 })
+	return cuts
+}
+
+func briefWith(res *score.Result, history []*score.Result, o briefOpts) []Block {
 	var bs []Block
 	text := func(s string) { bs = append(bs, Block{Kind: BlockText, Text: s}) }
 	heading := func(s string) { bs = append(bs, Block{Kind: BlockHeading, Text: s}) }
 	period := periodText(res.Period)
 	bs = append(bs, Block{Kind: BlockText, NoIndent: true, Text: "各县（市、区）和功能区："})
-	text("现将" + period + "全市乡村振兴重点工作任务推进情况考核结果通报如下。")
+	text("现将" + period + "乡村振兴重点任务考核结果通报如下。")
 
 	cp := res.Completeness
 	var ranked []*score.CountyResult
@@ -319,36 +410,61 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 		}
 	}
 	heading("一、总体情况")
-	s := fmt.Sprintf("全市应报送%d个单位，已报送%d个（按时%d个、迟报%d个），未报送%d个。", cp.Expected, cp.Submitted, cp.OnTime, cp.Late, cp.Expected-cp.Submitted)
+	var late []string
+	for _, c := range ranked {
+		if c.DaysLate > 0 {
+			late = append(late, fmt.Sprintf("%s迟%d天", c.Name, c.DaysLate))
+		}
+	}
+	s := fmt.Sprintf("全市应报送%d个单位，已报送%d个", cp.Expected, cp.Submitted)
+	if len(late) > 0 {
+		s += fmt.Sprintf("，其中迟报%d个（%s）", len(late), namesUpTo(late, o.names))
+	}
+	if len(cp.MissList) > 0 {
+		s += fmt.Sprintf("；未报送%d个（%s）", len(cp.MissList), namesUpTo(cp.MissList, o.names))
+	}
+	if len(cp.RejList) > 0 {
+		s += fmt.Sprintf("；报表被退回后未重新报送%d个（%s）", len(cp.RejList), namesUpTo(cp.RejList, o.names))
+	}
+	s += "。"
 	if st, ok := res.Stats["total"]; ok && len(ranked) > 0 {
-		s += fmt.Sprintf("参加评分的%d个单位平均得分%s分", len(ranked), f2(st.Mean))
+		s += fmt.Sprintf("平均得分%s分", f2(st.Mean))
 		if pm, pp, ok := previousMean(res, history); ok {
+			than := "较" + periodText(pp)
+			if pt, err := time.Parse("2006-01", res.Period); err == nil && pt.AddDate(0, -1, 0).Format("2006-01") == pp {
+				than = "较上月"
+			}
 			d := math.Round((st.Mean-pm)*100) / 100
 			switch {
 			case d > 0:
-				s += fmt.Sprintf("，较%s（%s分）提高%s分", periodText(pp), f2(pm), f2(d))
+				s += fmt.Sprintf("，%s（%s分）提高%s分", than, f2(pm), f2(d))
 			case d < 0:
-				s += fmt.Sprintf("，较%s（%s分）降低%s分", periodText(pp), f2(pm), f2(-d))
+				s += fmt.Sprintf("，%s（%s分）降低%s分", than, f2(pm), f2(-d))
 			default:
-				s += fmt.Sprintf("，与%s持平", periodText(pp))
+				s += fmt.Sprintf("，与%s持平", strings.TrimPrefix(than, "较"))
 			}
 		}
 		s += fmt.Sprintf("；最高%s分，最低%s分。", f2(st.Max), f2(st.Min))
 	}
 	if n := len(res.Doubts); n > 0 {
-		units := map[string]bool{}
+		var units []string
 		for _, d := range res.Doubts {
-			units[d.Name] = true
+			if !slices.Contains(units, d.Name) {
+				units = append(units, d.Name)
+			}
 		}
-		s += fmt.Sprintf("%d个单位的%d项任务自报进度明显高于台账数据（存疑），已按数据计分，详见附件5。", len(units), n)
+		who := fmt.Sprintf("%d个单位", len(units))
+		if o.doubtNames > 0 {
+			who = namesUpTo(units, o.doubtNames)
+		}
+		s += fmt.Sprintf("%s的%d项任务自报进度明显高于台账数据（存疑），已按数据计分（附件5）。", who, n)
 	}
 	if n := checkedUnits(res); n > 0 {
-		s += fmt.Sprintf("考核办抽查核查和加减分涉及%d个单位，详见附件6。", n)
+		s += fmt.Sprintf("考核办抽查核查和加减分涉及%d个单位（附件6）。", n)
 	}
 	text(s)
 
 	if len(ranked) > 0 {
-		heading("二、排名情况")
 		// Top and bottom across every unit by total: the result lists each ranking (县市区,
 		// 功能区) apart when the checklist ranks the types separately.
 		ranked := slices.Clone(ranked)
@@ -358,7 +474,7 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 		for _, c := range ranked[:k] {
 			top = append(top, nameScore(c))
 		}
-		s := "综合得分前" + cnOrdinal[k-1] + "名：" + strings.Join(top, "、")
+		s := "前" + cnOrdinal[k-1] + "名：" + strings.Join(top, "、")
 		if len(ranked) > 3 {
 			lk := min(3, len(ranked)-3)
 			for _, c := range ranked[len(ranked)-lk:] {
@@ -366,7 +482,7 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 			}
 			s += "；后" + cnOrdinal[lk-1] + "名：" + strings.Join(low, "、")
 		}
-		text(s + "。")
+		s += "。"
 		var up, down []*score.CountyResult
 		for _, c := range ranked {
 			if c.HasPrev && c.RankChange > 0 {
@@ -381,60 +497,53 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 		var parts []string
 		if len(up) > 0 {
 			var l []string
-			for _, c := range up[:min(3, len(up))] {
-				l = append(l, fmt.Sprintf("%s（上升%d位，第%d名）", c.Name, c.RankChange, c.Rank))
+			for _, c := range up[:min(o.movers, len(up))] {
+				l = append(l, fmt.Sprintf("%s（升%d位）", c.Name, c.RankChange))
 			}
 			parts = append(parts, "位次上升较多的是"+strings.Join(l, "、"))
 		}
 		if len(down) > 0 {
 			var l []string
-			for _, c := range down[:min(3, len(down))] {
-				l = append(l, fmt.Sprintf("%s（下降%d位，第%d名）", c.Name, -c.RankChange, c.Rank))
+			for _, c := range down[:min(o.movers, len(down))] {
+				l = append(l, fmt.Sprintf("%s（降%d位）", c.Name, -c.RankChange))
 			}
-			parts = append(parts, "位次下降较多的是"+strings.Join(l, "、"))
+			parts = append(parts, "下降较多的是"+strings.Join(l, "、"))
 		}
 		if len(parts) > 0 {
-			text(strings.Join(parts, "；") + "。")
+			s += strings.Join(parts, "；") + "。"
 		}
-	}
-
-	heading(cnOrdinal[len(headings(bs))] + "、报送情况")
-	var late []string
-	for _, c := range ranked {
-		if c.DaysLate > 0 {
-			late = append(late, fmt.Sprintf("%s（迟报%d天）", c.Name, c.DaysLate))
-		}
-	}
-	var sub []string
-	if len(late) > 0 {
-		sub = append(sub, "迟报的是"+strings.Join(late, "、"))
-	}
-	if len(cp.MissList) > 0 {
-		sub = append(sub, "未报送的是"+strings.Join(cp.MissList, "、"))
-	}
-	if len(cp.RejList) > 0 {
-		sub = append(sub, "报表被退回后未重新报送的是"+strings.Join(cp.RejList, "、"))
-	}
-	if len(sub) == 0 {
-		text("各单位均按时报送。")
-	} else {
-		text(strings.Join(sub, "；") + "。")
+		text(s)
 	}
 
 	heading(cnOrdinal[len(headings(bs))] + "、需要关注的共性问题")
 	sys := systemic(res)
 	if len(sys) == 0 {
 		text("本期没有在半数以上单位亮红灯的任务。")
-	} else {
-		text(fmt.Sprintf("以下%d项任务在半数以上单位亮红灯，各单位填报的存在问题摘录如下。", len(sys)))
+		return bs
 	}
-	for i, r := range sys {
-		bs = append(bs, Block{Kind: BlockSubheading, Text: fmt.Sprintf("（%s）%s %s：%d个单位红灯", cnOrdinal[i], r.Task, r.Title, r.Red)})
-		if q := quotes(res, r.Task); q != "" {
-			bs = append(bs, Block{Kind: BlockQuote, Text: q})
-		} else {
-			text("红灯单位均未填写存在问题。")
+	return append(bs, systemicBlocks(res, sys, o)...)
+}
+
+// systemicBlocks words the first o.tasks of sys, each with up to o.quotes of what its
+// red units wrote under 存在问题, the rest counted.
+func systemicBlocks(res *score.Result, sys []score.TaskRedCount, o briefOpts) []Block {
+	var bs []Block
+	tasks := min(o.tasks, len(sys))
+	for i, r := range sys[:tasks] {
+		s := ""
+		if len(sys) > 1 {
+			s = "（" + cnOrdinal[i] + "）"
 		}
+		s += fmt.Sprintf("%s%s，%d个单位红灯。", r.Task, r.Title, r.Red)
+		if q := quotes(res, r.Task, o.quotes, o.quoteNames); q != "" {
+			s += "填报的问题有：" + q
+		} else {
+			s += "红灯单位均未填写存在问题。"
+		}
+		bs = append(bs, Block{Kind: BlockText, Text: s})
+	}
+	if rest := len(sys) - tasks; rest > 0 {
+		bs = append(bs, Block{Kind: BlockText, Text: fmt.Sprintf("另有%d项任务在半数以上单位亮红灯，见附件4。", rest)})
 	}
 	return bs
 }
@@ -449,9 +558,10 @@ func headings(bs []Block) []Block {
 	return out
 }
 
-// quotes gathers what the units where a task is red wrote under 存在问题, the same
-// words once with every unit that wrote them: “资金保障不足”（任城区、兖州区）；…
-func quotes(res *score.Result, task string) string {
+// quotes gathers what the units where a task is red wrote under 存在问题: the same words
+// once with the units that wrote them, the words most units wrote first, at most max of
+// them, then how many more: “资金保障不足”（任城区、兖州区）；…
+func quotes(res *score.Result, task string, max, names int) string {
 	type q struct {
 		text  string
 		names []string
@@ -474,13 +584,14 @@ func quotes(res *score.Result, task string) string {
 		}
 		by[p].names = append(by[p].names, c.Name)
 	}
+	slices.SortStableFunc(qs, func(a, b *q) int { return cmp.Compare(len(b.names), len(a.names)) })
 	var out []string
 	for i, x := range qs {
-		if i == 6 {
-			out = append(out, fmt.Sprintf("另有%d条", len(qs)-6))
+		if i == max {
+			out = append(out, fmt.Sprintf("另有%d条", len(qs)-max))
 			break
 		}
-		out = append(out, "“"+x.text+"”（"+strings.Join(x.names, "、")+"）")
+		out = append(out, "“"+x.text+"”（"+namesUpTo(x.names, names)+"）")
 	}
 	if len(out) == 0 {
 		return ""
@@ -543,8 +654,10 @@ func lightMatrix(res *score.Result) []Block {
 	return bs
 }
 
-// SummaryBrief returns the leaders' brief of the 通报 as plain text, for the body of the
-// summary mail: the title, the brief's paragraphs and headings, the office and the date.
+// SummaryBrief returns the 通报's body as plain text, for the summary mail: the title,
+// the leaders' brief (its paragraphs and headings), the closing request, the 附件说明
+// exactly as the PDF has it, the office and the date. The 附件 include the reports'
+// SHA-256 when the 通报 lists them, as WriteAll's does whenever there are county reports.
 func SummaryBrief(res *score.Result, history []*score.Result, office string) string {
 	var b strings.Builder
 	b.WriteString(summaryTitleOf(res.Period) + "\n\n")
@@ -558,11 +671,8 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
-	list := "综合排名、分领域得分、任务亮灯情况、红灯任务清单、存疑申报"
-	if checkedUnits(res) > 0 {
-		list += "、" + checksTitle
-	}
-	b.WriteString("\n详见附件（通报全文及" + list + "）。\n\n")
+	b.WriteString("　　" + closingText + "\n\n")
+	b.WriteString(attachmentList(summaryAttachments(res, len(res.Counties) > 0)) + "\n\n")
 	if office != "" {
 		b.WriteString(fullWidthPunct(office) + "\n")
 	}

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,10 +318,11 @@ func TestSummaryBrief(t *testing.T) {
 	want := []string{
 		summaryTitleOf(res.Period), "平均得分" + f2(st.Mean) + "分", "前三名", "后三名",
 		first.Name + "（" + f2(first.Total) + "分）", last.Name + "（" + f2(last.Total) + "分）",
-		"未报送的是" + res.Counties[len(res.Counties)-1].Name, "迟报", fullWidthPunct(office), dateText(issued(res)),
+		"未报送1个（" + res.Counties[len(res.Counties)-1].Name + "）", "迟报1个", fullWidthPunct(office), dateText(issued(res)),
+		"位次上升较多的是", "下降较多的是",
 	}
 	if pm, _, ok := previousMean(res, hist); ok && math.Round((st.Mean-pm)*100) != 0 {
-		want = append(want, "较2026年11月（"+f2(pm)+"分）")
+		want = append(want, "较上月（"+f2(pm)+"分）")
 	}
 	for _, w := range want {
 		if !strings.Contains(s, w) {
@@ -336,5 +339,118 @@ func TestSummaryBrief(t *testing.T) {
 	}
 	if m := regexp.MustCompile(`\p{Han}[,;:()?]|[,;:()?]\p{Han}`).FindString(s); m != "" {
 		t.Errorf("ASCII punctuation next to a Chinese character: %q", m)
+	}
+}
+
+// briefEnd is the text the brief ends with, without spaces: its last block's last
+// characters.
+func briefEnd(res *score.Result, hist []*score.Result) string {
+	bs := briefBlocks(res, hist)
+	r := []rune(spaces.ReplaceAllString(bs[len(bs)-1].Text, ""))
+	return string(r[max(0, len(r)-10):])
+}
+
+// withRecords adds 存疑 claims and office records to a month, as the demo has them,
+// so the brief carries its longest 总体情况.
+func withRecords(res *score.Result) *score.Result {
+	for i := range 3 {
+		c := &res.Counties[i]
+		res.Doubts = append(res.Doubts, score.Doubt{County: c.Code, Name: c.Name, Task: "一、5", Title: "发展壮大农村集体经济", Claimed: 1, Data: 0.5, Text: "存疑"})
+		c.Checks = append(c.Checks, score.Check{ID: int64(i + 1), Kind: "加分", Points: 1, Effect: "加1分", Reason: "经验被省委组织部推广", Doc: "济组字〔2026〕1号", By: "张明"})
+	}
+	return res
+}
+
+// TestBriefOnePage: the leaders' brief is page 1 of the 通报: its last paragraph ends on
+// page 1 (pdftotext of each page) on the demo month and on a 40-county month, with and
+// without 存疑 claims and office records.
+func TestBriefOnePage(t *testing.T) {
+	r := testRenderer(t, false)
+	type month struct {
+		name string
+		res  func() (*score.Result, []*score.Result)
+	}
+	months := []month{
+		{"demo", func() (*score.Result, []*score.Result) { return demoMonth(t) }},
+		{"demo with records", func() (*score.Result, []*score.Result) { res, h := demoMonth(t); return withRecords(res), h }},
+	}
+	if !testing.Short() {
+		months = append(months,
+			month{"bench", func() (*score.Result, []*score.Result) { return benchMonth(t) }},
+			month{"bench with records", func() (*score.Result, []*score.Result) { res, h := benchMonth(t); return withRecords(res), h }})
+	}
+	for _, mo := range months {
+		res, hist := mo.res()
+		rd := r.WithDigests([]Digest{{Code: res.Counties[0].Code, Name: res.Counties[0].Name, SHA256: strings.Repeat("0", 64)}})
+		pdf, err := rd.Summary(res, hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := pagesText(t, pdf)
+		end := briefEnd(res, hist)
+		p1 := spaces.ReplaceAllString(pages[0], "")
+		if !strings.Contains(p1, end) {
+			t.Errorf("%s: the brief does not end on page 1 (%q not there):\n%s", mo.name, end, pages[0])
+		}
+		for _, want := range []string{"一、总体情况", "前三名", "共性问题"} {
+			if !strings.Contains(p1, want) {
+				t.Errorf("%s: page 1 lacks %q", mo.name, want)
+			}
+		}
+		if len(res.Doubts) > 0 && !strings.Contains(p1, "存疑") {
+			t.Errorf("%s: page 1 does not mention the 存疑 claims", mo.name)
+		}
+		if checkedUnits(res) > 0 && !strings.Contains(p1, "加减分涉及3个单位") {
+			t.Errorf("%s: page 1 does not mention the office's records", mo.name)
+		}
+	}
+}
+
+// TestBriefAttachments: the summary mail's body lists the 通报's 附件 exactly as the PDF
+// does (the reports' SHA-256 included), with and without the office's records.
+func TestBriefAttachments(t *testing.T) {
+	r := testRenderer(t, false)
+	for _, records := range []bool{false, true} {
+		res, hist := demoMonth(t)
+		if records {
+			res = withRecords(res)
+		}
+		dir := t.TempDir()
+		files, err := WriteAll(t.Context(), dir, r, res, hist, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pdf []byte
+		for _, f := range files {
+			if filepath.Base(f) == "summary.pdf" {
+				pdf, err = os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		all := strings.Join(pagesText(t, pdf), "\n")
+		items := regexp.MustCompile(`(\d)．(\p{Han}[\p{Han}\-0-9A-Z]*)`).FindAllStringSubmatch(all[strings.Index(all, "附件："):], -1)
+		var fromPDF []string
+		for i, it := range items {
+			if it[1] != strconv.Itoa(i+1) {
+				break // past the 附件说明
+			}
+			fromPDF = append(fromPDF, it[2])
+		}
+		text := SummaryBrief(res, hist, "济宁市委组织部")
+		list := text[strings.Index(text, "附件："):]
+		list = list[:strings.Index(list, "\n\n")]
+		var fromMail []string
+		for _, l := range strings.Split(list, "\n") {
+			_, item, _ := strings.Cut(l, "．")
+			fromMail = append(fromMail, item)
+		}
+		if !slices.Equal(fromPDF, fromMail) || !slices.Contains(fromMail, digestTitle) || slices.Contains(fromMail, checksTitle) != records {
+			t.Errorf("records %v: 附件 of the PDF %q, of the mail %q", records, fromPDF, fromMail)
+		}
+		if want := attachmentList(summaryAttachments(res, true)); list != want {
+			t.Errorf("records %v: mail's 附件说明 %q, want the PDF's %q", records, list, want)
+		}
 	}
 }

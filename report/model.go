@@ -591,22 +591,12 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
-	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
+	// The closing request ends the body: it goes over with the 附件说明 and the 落款 when
+	// they do not fit under the brief, so the brief stays on page 1.
+	add(Block{Kind: BlockText, Text: closingText})
 	checks := summaryChecksBlocks(res)
-	if len(checks) > 0 {
-		attachments = append(attachments, checksTitle)
-	}
-	if len(x.Digests) > 0 {
-		attachments = append(attachments, digestTitle)
-	}
-	list := "附件："
-	for i, a := range attachments {
-		if i > 0 {
-			list += "\n　　　　　" // under the first item's number
-		}
-		list += fmt.Sprintf("%d．%s", i+1, a)
-	}
-	add(Block{Kind: BlockText, Text: list})
+	attachments := summaryAttachments(res, len(x.Digests) > 0)
+	add(Block{Kind: BlockText, Text: attachmentList(attachments)})
 	add(Block{Kind: BlockSign})
 	n := 0
 	heading := func(s string) {
@@ -817,4 +807,33 @@ func (x Context) rankText(res *score.Result, c *score.CountyResult) string {
 		s += fmt.Sprintf("（按排名得分%s＝总分%s×类型系数%s）", f2(c.RankScore), f2(c.Total), trim0(c.TypeWeight))
 	}
 	return s
+}
+
+// closingText is the 通报's closing request, after the brief.
+const closingText = "请各单位对照通报反映的问题，认真分析原因，逐项抓好整改，确保各项任务按期完成。"
+
+// summaryAttachments lists the 附件 of the 通报: the fixed ones, the office's checks when
+// there are any, and the reports' SHA-256 when digests lists them.
+func summaryAttachments(res *score.Result, digests bool) []string {
+	a := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
+	if len(summaryChecksBlocks(res)) > 0 {
+		a = append(a, checksTitle)
+	}
+	if digests {
+		a = append(a, digestTitle)
+	}
+	return a
+}
+
+// attachmentList is the 附件说明: “附件：1．综合排名”, each further item on its own line
+// under the first item's number.
+func attachmentList(items []string) string {
+	list := "附件："
+	for i, a := range items {
+		if i > 0 {
+			list += "\n　　　　　"
+		}
+		list += fmt.Sprintf("%d．%s", i+1, a)
+	}
+	return list
 }

@@ -254,7 +254,7 @@ func TestSummaryAndUnsubmittedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := column(extractWords(t, sum), 0, pageW, "")
-	for _, want := range []string{"综合排名", "任城区", "兖州区", "微山县", "未报送", "↑1", "分领域得分", "被退回", "附件1", "附件4", "前二名", "迟报的是任城区（迟报2天）", stripSpace(res.RedTasks[0].Title)} {
+	for _, want := range []string{"综合排名", "任城区", "兖州区", "微山县", "未报送", "↑1", "分领域得分", "被退回", "附件1", "附件4", "前二名", "迟报1个（任城区迟2天）", "报表被退回后未重新报送1个（微山县）", stripSpace(res.RedTasks[0].Title)} {
 		if !strings.Contains(all, want) {
 			t.Errorf("summary lacks %q", want)
 		}
