@@ -394,6 +394,10 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 }
 
 // renderer returns the PDF renderer, creating it (and parsing the font) once.
+// ReportRenderer returns the renderer Publish uses (before At and WithDigests), e.g. for
+// a test that renders a stored assessment again.
+func (d *Deps) ReportRenderer() (*report.Renderer, error) { return d.renderer() }
+
 func (d *Deps) renderer() (*report.Renderer, error) {
 	if d.Renderer != nil {
 		return d.Renderer, nil

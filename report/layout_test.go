@@ -137,27 +137,8 @@ func checkLayout(t *testing.T, r *Renderer, m *Model) []byte {
 	if limit := map[string]int{"county": 150_000, "summary": 400_000}[m.Kind]; len(pdf) >= limit {
 		t.Errorf("%s: %d bytes, budget %d", name, len(pdf), limit)
 	}
-	if st.splitRows > 0 {
-		t.Errorf("%s: %d table rows split across pages", name, st.splitRows)
-	}
-	for _, f := range st.frags {
-		if f.rows < 3 && f.tableRows >= 3 {
-			t.Errorf("%s: page %d holds %d of a table's %d rows", name, f.page, f.rows, f.tableRows)
-		}
-	}
-	// A heading starts on the page of what it introduces: the first block after it that
-	// is neither a heading nor a short introduction to a chart or table.
-	for i, b := range m.Blocks {
-		if b.Kind != BlockHeading && b.Kind != BlockSubheading {
-			continue
-		}
-		j := i + 1
-		for j < len(m.Blocks) && (m.Blocks[j].Kind == BlockHeading || m.Blocks[j].Kind == BlockSubheading || isIntro(m.Blocks, j)) {
-			j++
-		}
-		if j < len(m.Blocks) && st.page[j] != st.page[i] {
-			t.Errorf("%s: heading %q on page %d, what follows it on page %d", name, b.Text, st.page[i], st.page[j])
-		}
+	for _, p := range layoutProblems(m, st) {
+		t.Errorf("%s: %s", name, p)
 	}
 	hs := headingTexts(m)
 	pages := pagesText(t, pdf)

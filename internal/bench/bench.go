@@ -42,6 +42,9 @@ type Options struct {
 	Seed     uint64
 	Dir      string // store, reports and sink mail go here; "": a temporary directory, removed after
 	Logger   *slog.Logger
+	// MailDir, if set, receives every mail kaohe sends as a .eml file (for tests that read
+	// them; costs disk at national size).
+	MailDir string
 
 	// The pipeline runs in a child process (see Run); these are its profiles.
 	CPUProfile  string // a CPU profile of the pipeline, written to this file
@@ -186,7 +189,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer imapSrv.Close()
-	smtpSrv, err := mail.StartSMTPSink(ctx, log.With("server", "smtp"), mail.SinkOptions{OnMessage: sink.add, DropData: true})
+	smtpSrv, err := mail.StartSMTPSink(ctx, log.With("server", "smtp"), mail.SinkOptions{OnMessage: sink.add, DropData: true, Dir: o.MailDir})
 	if err != nil {
 		return nil, err
 	}
