@@ -114,3 +114,96 @@ func TestTypeWeightsInReports(t *testing.T) {
 		t.Errorf("xlsx 排名得分 %q, want %q", got, want)
 	}
 }
+
+// TestVillageValuesXLSX: 村级明细 lists every village of every county that reported,
+// with its 第一书记 and, for each village rule, the value it reported against the
+// period's test named in the header: a village meeting the test shows its value (not
+// just 达标), one falling short its value filled red, an empty one 未填.
+func TestVillageValuesXLSX(t *testing.T) {
+	res, hist := demoMonth(t)
+	b, err := Context{Roster: seeds.DefaultRoster()}.SummaryXLSX(res, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rows, err := f.GetRows("村级明细")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, c := range res.Counties {
+		want += len(c.VillageList)
+	}
+	if want == 0 || len(rows)-2 != want {
+		t.Fatalf("%d village rows, want %d", len(rows)-2, want)
+	}
+	if !strings.Contains(rows[1][4], "本期标准") {
+		t.Errorf("header %q names no test", rows[1][4])
+	}
+	var c *score.CountyResult
+	for i := range res.Counties {
+		if res.Counties[i].Submitted {
+			c = &res.Counties[i]
+			break
+		}
+	}
+	// The first county's rows, in form order.
+	start := 2
+	for rows[start][0] != c.Name {
+		start++
+	}
+	var meets, short bool
+	for k, vr := range c.Villages {
+		col := 4 + k
+		if !strings.HasPrefix(rows[1][col], vr.Task) {
+			t.Fatalf("column %d is %q, want %s", col, rows[1][col], vr.Task)
+		}
+		for i, v := range c.VillageList {
+			r := rows[start+i]
+			if r[1] != v.Town || r[2] != v.Village || r[3] != v.Secretary {
+				t.Fatalf("row %d %q, want %+v", start+i, r, v)
+			}
+			cell, _ := excelize.CoordinatesToCellName(col+1, start+i+1)
+			got := ""
+			if col < len(r) {
+				got = r[col]
+			}
+			style, _ := f.GetCellStyle("村级明细", cell)
+			fill := ""
+			if st, err := f.GetStyle(style); err == nil && len(st.Fill.Color) > 0 {
+				fill = st.Fill.Color[0]
+			}
+			value := strconv.FormatFloat(math.Round(float64(vr.Values[i])*100)/100, 'f', 2, 64)
+			if vr.Bool {
+				value = map[bool]string{true: "是", false: "否"}[vr.Values[i] != 0]
+			}
+			switch vr.States[i] {
+			case score.VillageMeets:
+				meets = true
+				if got != value || fill == lightCell[score.Red] {
+					t.Errorf("%s %s %s: %q (fill %s), want %q unfilled", vr.Task, v.Village, cell, got, fill, value)
+				}
+			case score.VillageShort:
+				short = true
+				if got != value || fill != lightCell[score.Red] {
+					t.Errorf("%s %s %s: %q (fill %s), want %q red", vr.Task, v.Village, cell, got, fill, value)
+				}
+			case score.VillageEmpty:
+				if got != "未填" || fill != lightCell[score.Red] {
+					t.Errorf("%s %s %s: %q, want 未填 red", vr.Task, v.Village, cell, got)
+				}
+			default:
+				if got != "—" {
+					t.Errorf("%s %s %s: %q, want — (not concerned)", vr.Task, v.Village, cell, got)
+				}
+			}
+		}
+	}
+	if !meets || !short {
+		t.Errorf("the first county has no village meeting (%v) or short of (%v) a test", meets, short)
+	}
+}

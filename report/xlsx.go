@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -348,9 +349,12 @@ func (w *workbook) lights() error {
 // villages: every village of the roster's assessed units with its 第一书记 and, per
 // village-level rule, 达标 or what it reported when it falls short (the result keeps the
 // values of the villages that fall short only).
+// villageRule names a village rule: its task and label.
+type villageRule struct{ task, label string }
+
 func (w *workbook) villages() error {
 	res := w.res
-	type rule struct{ task, label string }
+	type rule = villageRule
 	var rules []rule
 	for i := range res.Counties {
 		for _, v := range res.Counties[i].Villages {
@@ -360,11 +364,24 @@ func (w *workbook) villages() error {
 			}
 		}
 	}
+	// Each rule's per-village test (the same for every county of the period).
+	tests := map[rule]string{}
+	for i := range res.Counties {
+		for _, v := range res.Counties[i].Villages {
+			if r := (rule{v.Task, v.Label}); tests[r] == "" && v.Test != "" {
+				tests[r] = v.Test
+			}
+		}
+	}
 	head := []string{"单位", "乡镇（街道）", "村", "第一书记"}
 	widths := []float64{14, 12, 12, 9}
 	for _, r := range rules {
-		head = append(head, r.task+"\n"+r.label)
-		widths = append(widths, 12)
+		h := r.task + "\n" + r.label
+		if t := tests[r]; t != "" {
+			h += "（本期标准" + t + "）"
+		}
+		head = append(head, h)
+		widths = append(widths, 13)
 	}
 	const s = sheetVillage
 	row := 3
@@ -373,6 +390,12 @@ func (w *workbook) villages() error {
 		if !c.Submitted {
 			continue
 		}
+		if len(c.VillageList) > 0 {
+			row = w.villageValues(c, rules, row)
+			continue
+		}
+		// A result stored without every village's values: the villages falling short
+		// with what they reported, the others 达标.
 		// short[rule][town/village] = what it reported
 		short := map[rule]map[string]string{}
 		for _, v := range c.Villages {
@@ -427,7 +450,63 @@ func (w *workbook) villages() error {
 			row++
 		}
 	}
-	return w.frameErr(s, w.title("村级明细（未达标的村标红，注明填报值）"), head, widths, row-3)
+	return w.frameErr(s, w.title("村级明细（各村填报值，未达标的标红，“—”为不涉及）"), head, widths, row-3)
+}
+
+// villageValues writes a county's villages from row on, each with its 第一书记 and its
+// value for every village rule, short ones filled red, and returns the next row.
+func (w *workbook) villageValues(c *score.CountyResult, rules []villageRule, row int) int {
+	const s = sheetVillage
+	byRule := make([]*score.VillageRuleSummary, len(rules))
+	for j, r := range rules {
+		for k := range c.Villages {
+			if v := &c.Villages[k]; v.Task == r.task && v.Label == r.label && len(v.States) == len(c.VillageList) {
+				byRule[j] = v
+			}
+		}
+	}
+	red := "fill:" + lightCell[score.Red]
+	for i, v := range c.VillageList {
+		w.cell(s, 1, row, c.Name, "")
+		w.cell(s, 2, row, v.Town, "")
+		w.cell(s, 3, row, v.Village, "")
+		w.cell(s, 4, row, v.Secretary, "")
+		for j, vr := range byRule {
+			col := 5 + j
+			if vr == nil {
+				w.cell(s, col, row, nil, "")
+				continue
+			}
+			var val any = float64(vr.Values[i])
+			key := "num"
+			if vr.Bool {
+				val, key = "否", ""
+				if vr.Values[i] != 0 {
+					val = "是"
+				}
+			} else {
+				// float32 keeps 7 digits: the value as reported, to 0.01.
+				val = math.Round(float64(vr.Values[i])*100) / 100
+			}
+			switch vr.States[i] {
+			case score.VillageMeets:
+				w.cell(s, col, row, val, key)
+			case score.VillageShort:
+				if key == "num" {
+					key = "numfill:" + lightCell[score.Red]
+				} else {
+					key = red
+				}
+				w.cell(s, col, row, val, key)
+			case score.VillageEmpty:
+				w.cell(s, col, row, "未填", red)
+			default:
+				w.cell(s, col, row, "—", "")
+			}
+		}
+		row++
+	}
+	return row
 }
 
 // splitShort splits "村名（值）" as the score writes a village that falls short.

@@ -76,6 +76,12 @@ func (e *evaluator) county(s Submission) CountyResult {
 		earned += sub
 		possible += subPossible
 	}
+	if len(cr.Villages) > 0 {
+		cr.VillageList = make([]VillageName, len(s.Filing.Villages))
+		for i, v := range s.Filing.Villages {
+			cr.VillageList[i] = VillageName{Town: v.Town, Village: v.Village, Secretary: v.Secretary}
+		}
+	}
 	cr.Earned, cr.Possible = fromCents(earned), fromCents(possible)
 	raw := earned
 	if possible > 0 && possible != 10000 {

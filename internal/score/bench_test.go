@@ -60,3 +60,26 @@ func BenchmarkAssess3000JSON(b *testing.B) {
 		b.ReportMetric(float64(len(out))/1e6, "MB-json")
 	}
 }
+
+// BenchmarkAssess300 is BenchmarkAssess3000 at a tenth of the size, for checking what
+// a change to the result costs in memory without scoring the whole country.
+func BenchmarkAssess300(b *testing.B) {
+	subs := benchSubs(300, 170, "2019-10")
+	b.ReportAllocs()
+	var res *Result
+	for b.Loop() {
+		var err error
+		if res, err = Assess(checklist, "2019-10", subs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/1e6, "MB-heap")
+	out, err := json.Marshal(res)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(out))/1e6, "MB-json")
+}

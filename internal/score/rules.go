@@ -269,7 +269,17 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 		}
 	}
 
-	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: round4(reqShare)}
+	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: round4(reqShare), Unit: unit, Bool: isBool,
+		Values: make([]float32, len(f.Villages))}
+	if isBool {
+		sum.Test = "是"
+		if !seeds.Compare(1, r.Op, thr) {
+			sum.Test = "否"
+		}
+	} else {
+		sum.Test = cond(r.Op, thr, unit)
+	}
+	states := make([]byte, len(f.Villages))
 	var first, last string
 	short := func(v *seeds.VillageReport, what string) {
 		// Villages come grouped by town: look from the last town back.
@@ -293,6 +303,10 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 			}
 			last = n.Cell
 		}
+		if ok && n.Set {
+			sum.Values[i] = float32(n.Value)
+		}
+		states[i] = VillageNotConcerned
 		if r.Where != nil {
 			in, self := e.concerned(v, r.Where)
 			if !in {
@@ -306,15 +320,20 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 		switch {
 		case !ok || !n.Set:
 			sum.Missing++
+			states[i] = VillageEmpty
 			short(v, "未填")
 		case seeds.Compare(roundHalfUp(n.Value, sc), r.Op, thr):
 			sum.Meeting++
+			states[i] = VillageMeets
 		case isBool:
+			states[i] = VillageShort
 			short(v, boolWord(n.Value))
 		default:
+			states[i] = VillageShort
 			short(v, num(n.Value)+unit)
 		}
 	}
+	sum.States = string(states)
 	cells := cellRange(first, last)
 	share := 1.0
 	if sum.Concerned > 0 {

@@ -131,9 +131,12 @@ type CountyResult struct {
 	Areas    []AreaScore          `json:"areas"`
 	Tasks    []TaskScore          `json:"tasks"`
 	Villages []VillageRuleSummary `json:"villages,omitempty"` // each village-level rule: share meeting it and who falls short
-	DueNext  []string             `json:"due_next,omitempty"` // task ids red or yellow, or falling due next month
-	Rejected int                  `json:"rejected,omitempty"`
-	Problems []string             `json:"problems,omitempty"`
+	// VillageList is the villages of the form in form order, which each village rule's
+	// Values and States follow (set when the county has village rules).
+	VillageList []VillageName `json:"village_list,omitempty"`
+	DueNext     []string      `json:"due_next,omitempty"` // task ids red or yellow, or falling due next month
+	Rejected    int           `json:"rejected,omitempty"`
+	Problems    []string      `json:"problems,omitempty"`
 
 	// The office's checks and adjustments (adjust.go): 加分 within the cap (Total is
 	// Raw − Deduction + Bonus), every record with what it did, and why the grade was lowered.
@@ -222,6 +225,33 @@ type VillageRuleSummary struct {
 	// SelfReported counts the concerned villages the county's own report put in scope
 	// where the office's roster has not decided (e.g. sewage volume above 50 m³/d).
 	SelfReported int `json:"self_reported,omitempty"`
+
+	// Every village's value against the test, for 村级明细: Test is the per-village test
+	// this period as printed and compared (≥3.18万元; 是 for a yes/no indicator), Unit the
+	// values' unit, Bool whether they are 是 (1) / 否 (0). Values and States follow the
+	// county's VillageList: the value reported (0 when empty) and, one byte a village,
+	// 'y' meets the test, 'n' falls short, 'm' left empty (falls short), '-' not concerned.
+	Test   string    `json:"test,omitempty"`
+	Unit   string    `json:"unit,omitempty"`
+	Bool   bool      `json:"bool,omitempty"`
+	Values []float32 `json:"values,omitempty"`
+	States string    `json:"states,omitempty"`
+}
+
+// Village states in VillageRuleSummary.States.
+const (
+	VillageMeets        = 'y'
+	VillageShort        = 'n'
+	VillageEmpty        = 'm'
+	VillageNotConcerned = '-'
+)
+
+// VillageName is a village of a county's form: its 乡镇, name and 第一书记 ("" when the
+// form names none).
+type VillageName struct {
+	Town      string `json:"town"`
+	Village   string `json:"village"`
+	Secretary string `json:"secretary,omitempty"`
 }
 
 // TownShortfall lists the villages of one 乡镇 that fall short of a rule.
