@@ -96,6 +96,8 @@ func reasonOf(ts *score.TaskScore) string {
 	}
 	var r string
 	switch {
+	case ts.NoEvidence:
+		r = "已完成但未填佐证说明（缺佐证）"
 	case ts.Reported == "未填报":
 		r = "进展状态未填报"
 	case strings.Contains(ts.Explanation, "已到期未启动"):
@@ -282,8 +284,16 @@ func previousMean(res *score.Result, history []*score.Result) (float64, string, 
 	return st.Mean, prev.Period, ok
 }
 
+// nameScore is a unit with its total, 曲阜市95.19分: without brackets, which the line
+// breaking rules (避头尾) would keep together with the name's last character and leave
+// loose lines in the justified brief.
+// A name ending in a digit or a Latin letter (a generated roster's 测试县B026) keeps
+// the brackets, so the number does not run into it.
 func nameScore(c *score.CountyResult) string {
-	return c.Name + "（" + f2(c.Total) + "分）"
+	if r := []rune(c.Name); len(r) > 0 && r[len(r)-1] < 0x2000 {
+		return c.Name + "（" + f2(c.Total) + "分）"
+	}
+	return c.Name + f2(c.Total) + "分"
 }
 
 // systemic returns the tasks red in at least half of the units assessed, most first,
@@ -534,7 +544,7 @@ func systemicBlocks(res *score.Result, sys []score.TaskRedCount, o briefOpts) []
 		if len(sys) > 1 {
 			s = "（" + cnOrdinal[i] + "）"
 		}
-		s += fmt.Sprintf("%s%s，%d个单位红灯。", r.Task, r.Title, r.Red)
+		s += fmt.Sprintf("%s（%s），%d个单位红灯。", r.Title, r.Task, r.Red)
 		if q := quotes(res, r.Task, o.quotes, o.quoteNames); q != "" {
 			s += "填报的问题有：" + q
 		} else {

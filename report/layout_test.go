@@ -298,7 +298,7 @@ func TestSummaryBrief(t *testing.T) {
 	st := res.Stats["total"]
 	want := []string{
 		summaryTitleOf(res.Period), "平均得分" + f2(st.Mean) + "分", "前三名", "后三名",
-		first.Name + "（" + f2(first.Total) + "分）", last.Name + "（" + f2(last.Total) + "分）",
+		first.Name + f2(first.Total) + "分", last.Name + f2(last.Total) + "分",
 		"未报送1个（" + res.Counties[len(res.Counties)-1].Name + "）", "迟报1个", fullWidthPunct(office), dateText(issued(res)),
 		"位次上升较多的是", "下降较多的是",
 	}

@@ -207,3 +207,12 @@ func TestVillageValuesXLSX(t *testing.T) {
 		t.Errorf("the first county has no village meeting (%v) or short of (%v) a test", meets, short)
 	}
 }
+
+// TestReasonNoEvidence: a task yellow for 已完成 without 佐证 says so in the task table,
+// not “报送已完成（100%），落后序时20个百分点” (seen on a rendered report).
+func TestReasonNoEvidence(t *testing.T) {
+	ts := &score.TaskScore{Light: score.Yellow, Reported: "已完成（100%）", Behind: 20, NoEvidence: true}
+	if r := reasonOf(ts); !strings.HasPrefix(r, "已完成但未填佐证说明（缺佐证）") {
+		t.Errorf("reason %q", r)
+	}
+}
