@@ -617,8 +617,8 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 	weighted := len(res.TypeWeights) > 0
 	if weighted { // one ranking by 排名得分 = 总分 × 类型系数: both printed
 		cols = slices.Insert(cols, 4, Column{Title: "系数", Align: "C"}, Column{Title: "排名得分", Align: "C"})
-		widths(cols, []float64{0.06, 0.15, 0.085, 0.065, 0.055, 0.085}, 0.09)
-		add(Block{Kind: BlockText, NoIndent: true, Text: "按排名得分排名：排名得分＝总分×类型系数（" + typeWeightsText(res) + "），四舍五入到0.01分；等次按总分评定。"})
+		widths(cols, []float64{0.06, 0.15, 0.08, 0.065, 0.065, 0.085}, 0.085)
+		add(Block{Kind: BlockText, NoIndent: true, Text: "按排名得分排名：排名得分＝总分×类型系数，" + typeWeightsText(res) + "，四舍五入到0.01分；等次按总分评定。"})
 	} else {
 		widths(cols, []float64{0.07, 0.15, 0.09, 0.08}, 0.10)
 	}
@@ -782,7 +782,7 @@ func evidencePct(res *score.Result) string {
 }
 
 // typeWeightsText lists the type weights of a weighted ranking, every type of the roster's
-// two: "县（市、区）1，功能区0.9".
+// two: "县（市、区）系数为1，功能区系数为0.9".
 func typeWeightsText(res *score.Result) string {
 	var parts []string
 	for _, t := range []string{seeds.UnitCounty, seeds.UnitZone} {
@@ -790,7 +790,7 @@ func typeWeightsText(res *score.Result) string {
 		if !ok {
 			w = 1
 		}
-		parts = append(parts, seeds.UnitsLabel(t)+trim0(w))
+		parts = append(parts, seeds.UnitsLabel(t)+"系数为"+trim0(w))
 	}
 	return strings.Join(parts, "，")
 }

@@ -47,7 +47,7 @@ func TestTypeWeightsInReports(t *testing.T) {
 	var league *Table
 	note := false
 	for _, b := range m.Blocks {
-		if b.Kind == BlockText && strings.Contains(b.Text, "排名得分＝总分×类型系数（县（市、区）1，功能区0.9）") {
+		if b.Kind == BlockText && strings.Contains(b.Text, "排名得分＝总分×类型系数，县（市、区）系数为1，功能区系数为0.9，") {
 			note = true
 		}
 		if b.Kind == BlockTable && league == nil && len(b.Table.Columns) > 5 && b.Table.Columns[4].Title == "系数" {
