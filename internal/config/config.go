@@ -400,15 +400,15 @@ func (c *Config) check() []string {
 	if c.Schedule.Retries < 0 || c.Schedule.RetryDelaySeconds < 0 {
 		add("schedule.retries and retry_delay_seconds must not be negative")
 	}
-	p = append(p, c.Web.check()...)
+	p = append(p, c.Web.Problems()...)
 	slices.Sort(p) // the schedule map is iterated in random order
 	return p
 }
 
-// check returns the problems of [web]: an address that is not host:port, half a TLS
+// Problems returns the problems of [web]: an address that is not host:port, half a TLS
 // pair, files that cannot be read, and an address other than loopback served in plain
 // HTTP without a proxy in front.
-func (w Web) check() []string {
+func (w Web) Problems() []string {
 	var p []string
 	host, port, err := net.SplitHostPort(w.Listen)
 	if err != nil || port == "" {

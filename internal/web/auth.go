@@ -69,7 +69,7 @@ func (s *session) CanAct() bool {
 func (s *session) IsAdmin() bool    { return s.User.Role == store.RoleAdmin }
 func (s *session) RoleName() string { return roleNames[s.User.Role] }
 
-var roleNames = map[string]string{store.RoleViewer: "查看", store.RoleReviewer: "审核", store.RoleAdmin: "管理员"}
+var roleNames = map[string]string{store.RoleViewer: "查看员", store.RoleReviewer: "审核员", store.RoleAdmin: "管理员"}
 
 // sessionOf returns the request's session, or nil when it has none valid.
 func (s *Server) sessionOf(r *http.Request) *session {

@@ -268,7 +268,7 @@ type unitRow struct {
 	LastMailAt       time.Time
 	Total            string
 	Grade            string
-	Rank             int
+	Rank, Of         int
 }
 
 type overviewData struct {
@@ -378,7 +378,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 		}
 		u.LastMail, u.LastMailAt = lastMail(&c, msgs, out)
 		if cr := countyResult(res, c.Code); cr != nil && cr.Submitted {
-			u.Total, u.Grade, u.Rank = fmt.Sprintf("%.2f", cr.Total), cr.Grade, cr.Rank
+			u.Total, u.Grade, u.Rank, u.Of = fmt.Sprintf("%.2f", cr.Total), cr.Grade, cr.Rank, cr.Of
 		}
 		d.Units = append(d.Units, u)
 	}
