@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -243,4 +246,50 @@ func (g *Globals) password(file string) (string, error) {
 		return "", userErrorf("the two passwords differ")
 	}
 	return string(a), nil
+}
+
+// freshDemoStore returns the path of the store demo --web keeps, DIR/kaohe.db, removing
+// the one an earlier run left.
+func freshDemoStore(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	p, err := filepath.Abs(filepath.Join(dir, "kaohe.db"))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range []string{p, p + "-wal", p + "-shm"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return p, nil
+}
+
+// demoConsole serves the console on the demo's store with a new admin user "admin"
+// whose one-time password it prints, until interrupted.
+func (g *Globals) demoConsole(storePath, listen string) error {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	cfg.Store.Path = storePath
+	cfg.IMAP.Host, cfg.SMTP.Host = "", "" // the demo's mail servers are gone: mail stays in the outbox
+	cfg.Web.Listen = listen
+	a, err := g.openAppWith(g.ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	pw := rand.Text() // 26 characters of base32, 130 bits
+	hash, err := web.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Store.AddUser(g.ctx, "admin", store.RoleAdmin, hash, "kaohe demo", time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\nconsole user: admin  one-time password: %s\n", pw)
+	fmt.Fprintf(g.stdout, "store kept:   %s (stop with Ctrl-C)\n", storePath)
+	return g.runConsole(g.ctx, a, cfg.Web)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -122,5 +124,51 @@ func TestServeRunsTheConsole(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestDemoWeb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole demo")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runWith([]string{"demo", "--out", dir, "--web", "--listen", "127.0.0.1:0"}, &out, &errb, testHooks{ctx: ctx})
+	}()
+	addr := regexp.MustCompile(`office console: (http://\S+)`)
+	pwRe := regexp.MustCompile(`console user: admin  one-time password: (\S+)`)
+	waitUntil(t, "the demo's console", func() bool { return addr.MatchString(out.String()) })
+	base, pw := addr.FindStringSubmatch(out.String())[1], pwRe.FindStringSubmatch(out.String())
+	if pw == nil {
+		t.Fatalf("no one-time password printed:\n%s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(base+"login", url.Values{"name": {"admin"}, "password": {pw[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"admin（管理员）", "应报", "考核排名.xlsx", "迟报"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the demo's month lacks %q", want)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK && code != exitInterrupted {
+			t.Errorf("demo --web ended with %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo --web did not stop")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kaohe.db")); err != nil {
+		t.Errorf("the demo's store was not kept: %v", err)
 	}
 }
