@@ -120,14 +120,24 @@ func clearCookie(w http.ResponseWriter, secure bool) {
 // checkCSRF reports whether a state-changing request carries the session's token (the
 // form field csrf) and, when the browser says where it comes from, comes from this site.
 func checkCSRF(r *http.Request, sess *session) bool {
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		host := o[strings.Index(o, "://")+3:]
-		if strings.Index(o, "://") < 0 || host != r.Host {
-			return false
-		}
+	if !sameOrigin(r) {
+		return false
 	}
 	tok := r.PostFormValue("csrf")
 	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) == 1
+}
+
+// sameOrigin reports whether the browser's Origin header, when it sends one, names this
+// site. ("null" is what a browser sends from a privacy-sensitive context: refused too.)
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	_, host, ok := strings.Cut(o, "://")
+	// Behind a proxy that rewrites Host, the proxy names the browser's host in
+	// X-Forwarded-Host; a page of another site cannot set that header on a form post.
+	return ok && (host == r.Host || host == r.Header.Get("X-Forwarded-Host"))
 }
 
 // limiter slows down guessing: after maxFailures wrong passwords for a name (four times

@@ -200,6 +200,10 @@ func safeNext(n string) string {
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if !sameOrigin(r) {
+		s.refuse(w, r, nil, http.StatusForbidden, "登录请求来自其他网站，已拒绝。")
+		return
+	}
 	name, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	d := loginData{Name: name, Next: safeNext(r.PostFormValue("next"))}
 	ip, _, _ := strings.Cut(r.RemoteAddr, ":")

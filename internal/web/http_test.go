@@ -208,6 +208,17 @@ func TestPagesAndRoles(t *testing.T) {
 		}
 	}
 
+	// A form posted from another site is refused, token or not.
+	req, _ := http.NewRequest("POST", f.http.URL+"/adjust/add", strings.NewReader(url.Values{"csrf": {csrf}, "period": {testPeriod},
+		"county": {f.codes.late}, "kind": {"加分"}, "points": {"1"}, "reason": {"x"}, "doc": {"y"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	if resp, err := rc.c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// A viewer sees, and is refused any action even with its own valid token.
 	vc := newClient(t, f.http.URL)
 	vcsrf := vc.login(viewerName, viewerPW)
