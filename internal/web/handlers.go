@@ -874,6 +874,9 @@ func (s *Server) verifyImport(w http.ResponseWriter, r *http.Request, sess *sess
 	if err != nil {
 		return s.done(w, r, sess, back, "", err)
 	}
+	if len(recs) == 0 {
+		return s.done(w, r, sess, back, "", problem("核查表中没有可记录的核查结果。"))
+	}
 	falses := 0
 	for _, x := range recs {
 		if x.Kind == store.AdjClaimFalse {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -13,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/templates"
 )
 
 // client is a browser without a browser: a cookie jar that does not follow redirects
@@ -49,6 +54,24 @@ func (c *client) post(path string, v url.Values) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+func (c *client) upload(path, csrf, name string, data []byte) (int, string) {
+	c.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("csrf", csrf)
+	mw.WriteField("period", testPeriod)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	resp, err := c.c.Post(c.base+path, mw.FormDataContentType(), &b)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
@@ -199,6 +222,32 @@ func TestPagesAndRoles(t *testing.T) {
 		t.Errorf("resend twice: %s", body)
 	}
 
+	// An 抽查核查: download the 核查表, upload it empty (refused with the CLI's message),
+	// then with one claim found true (recorded by the logged-in user).
+	code, sample := rc.get("/verify/sample?period=" + testPeriod + "&villages=1&tasks=1")
+	if code != 200 || !strings.HasPrefix(sample, "PK") {
+		t.Fatalf("核查表: %d", code)
+	}
+	if _, body := rc.upload("/verify/import", csrf, "核查表.xlsx", []byte(sample)); !strings.Contains(body, "没有填写任何核查值或核查结论") {
+		t.Errorf("empty 核查表: %s", body)
+	}
+	xf, err := excelize.OpenReader(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xf.SetCellStr(templates.VerifySheetInfo, "B5", "济组核〔2026〕6号")
+	xf.SetCellStr(templates.VerifySheetTasks, "G2", "属实")
+	var filled bytes.Buffer
+	if err := xf.Write(&filled); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := rc.upload("/verify/import", csrf, "核查表.xlsx", filled.Bytes()); !strings.Contains(body, "已记录1条核查结果") {
+		t.Errorf("filled 核查表: %s", body)
+	}
+	if recs, _ := f.d.Store.Adjustments(ctx, testPeriod, "", true); len(recs) != 2 || recs[1].Kind != "核查属实" || recs[1].By != reviewerName || recs[1].Doc != "济组核〔2026〕6号" {
+		t.Errorf("records after the 核查表: %+v", recs)
+	}
+
 	// Without the CSRF token, or with another session's: refused, nothing done.
 	for _, tok := range []string{"", strings.Repeat("0", 64)} {
 		code, body := rc.post("/adjust/add", url.Values{"csrf": {tok}, "period": {testPeriod}, "county": {f.codes.late}, "kind": {"加分"},
@@ -238,7 +287,7 @@ func TestPagesAndRoles(t *testing.T) {
 	if len(rev.approve) != 1 {
 		t.Errorf("a viewer's approval reached the review: %v", rev.approve)
 	}
-	if recs, _ := f.d.Store.Adjustments(ctx, testPeriod, "", true); len(recs) != 1 {
+	if recs, _ := f.d.Store.Adjustments(ctx, testPeriod, "", true); len(recs) != 2 {
 		t.Errorf("a viewer's adjustment was recorded: %d records", len(recs))
 	}
 
