@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/internal/lang"
 	"github.com/jining/kaohe/templates"
 )
 
@@ -73,6 +75,11 @@ func (c *client) upload(path, csrf, name string, data []byte) (int, string) {
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
 }
+
+var tags = regexp.MustCompile(`(?s)<[^>]*>`)
+
+// pageText is the text of an HTML page, tags dropped, entities decoded.
+func pageText(body string) string { return html.UnescapeString(tags.ReplaceAllString(body, "\n")) }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
@@ -153,6 +160,9 @@ func TestPagesAndRoles(t *testing.T) {
 			if !strings.Contains(body, w) {
 				t.Errorf("%s: no %q", path, w)
 			}
+		}
+		if ps := lang.Check(pageText(body)); len(ps) > 0 {
+			t.Errorf("%s: ASCII punctuation between Chinese characters: %v", path, ps)
 		}
 		if strings.Contains(body, testSecret) || strings.Contains(body, testMailPassword) {
 			t.Errorf("%s reveals a secret", path)
