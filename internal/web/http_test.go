@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/jining/kaohe/internal/config"
 	"github.com/jining/kaohe/internal/lang"
@@ -390,3 +391,19 @@ func TestSafeNext(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestHashPassword(t *testing.T) {
+	if _, err := HashPassword("123456789"); err == nil || !strings.Contains(err.Error(), "至少10个字符") {
+		t.Errorf("9 characters: %v", err)
+	}
+	if _, err := HashPassword(strings.Repeat("长", 25)); err == nil || !strings.Contains(err.Error(), "72字节") {
+		t.Errorf("75 bytes: %v", err)
+	}
+	h, err := HashPassword("十个汉字的密码也可以")
+	if err != nil || bcrypt.CompareHashAndPassword([]byte(h), []byte("十个汉字的密码也可以")) != nil {
+		t.Errorf("hash: %v", err)
+	}
+	if c, _ := bcrypt.Cost([]byte(h)); c != bcryptCost {
+		t.Errorf("cost %d", c)
+	}
+}
