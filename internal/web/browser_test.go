@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,6 +136,37 @@ func TestBrowser(t *testing.T) {
 	// The review page without the review wired in.
 	run("review", chromedp.Navigate(base+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#review-off")))
 	shot("04-review")
+
+	// The review page with a review wired in (a recording stand-in for issue 14's): return
+	// with a reason on one cell, then approve, as the logged-in user.
+	rev := &recordingReviewer{}
+	srv2, err := New(Options{Deps: f.d, Reviewer: rev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := httptest.NewServer(srv2)
+	defer h2.Close()
+	// Cookies do not tell ports apart and the session is in the store: the login holds.
+	run("console with the review wired", chromedp.Navigate(h2.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#counts")))
+	if s := text("#counts"); !strings.Contains(s, "1\n待审核") && !strings.Contains(s, "1待审核") {
+		t.Errorf("counts with the review wired: %q", s)
+	}
+	run("review queue", chromedp.Navigate(h2.URL+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#queue")),
+		chromedp.Click(chromedp.CSS("#queue details summary")), chromedp.SendKeys(chromedp.CSS(`#queue textarea[name=reason]`), "村级台账数据与上月完全相同"),
+		chromedp.SendKeys(chromedp.CSS(`#queue input[name=cell]`), "村级台账!P12"), chromedp.SendKeys(chromedp.CSS(`#queue input[name=note]`), "请核实后重报"))
+	shot("04b-review-queue")
+	run("return", chromedp.Click(chromedp.CSS(`#queue details button`)), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if s := text("#flash"); !strings.Contains(s, "已退回") {
+		t.Errorf("return: %q", s)
+	}
+	run("approve", chromedp.Click(chromedp.CSS(`#queue button.approve`)), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if s := text("#flash"); !strings.Contains(s, "已通过") {
+		t.Errorf("approve: %q", s)
+	}
+	if len(rev.returns) != 1 || rev.returns[0].By != reviewerName || len(rev.returns[0].Cells) != 1 || rev.returns[0].Cells[0].Cell != "村级台账!P12" ||
+		len(rev.approve) != 1 || !strings.HasSuffix(rev.approve[0], reviewerName) {
+		t.Errorf("the review was asked: returns %+v, approvals %v", rev.returns, rev.approve)
+	}
 
 	// Record an adjustment.
 	late := f.d.Roster.County(f.codes.late)
