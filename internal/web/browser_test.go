@@ -62,7 +62,7 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/")); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(bctx, 6*time.Minute)
 	defer cancel()
 
 	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {

@@ -889,7 +889,11 @@ func (s *Server) verifyImport(w http.ResponseWriter, r *http.Request, sess *sess
 
 // --- outbox, runs ---
 
+// maxListed is how many mails the outbox page lists, newest first.
+const maxListed = 500
+
 type outboxData struct {
+	More   int // mails not listed
 	State  string
 	Mails  []outMail
 	CanAct bool
@@ -914,6 +918,10 @@ func (s *Server) outbox(w http.ResponseWriter, r *http.Request, sess *session) e
 		o := all[i]
 		d.Counts[o.State]++
 		if st == "" || o.State == st {
+			if len(d.Mails) == maxListed {
+				d.More++
+				continue
+			}
 			d.Mails = append(d.Mails, outMail{Outgoing: o, Links: attachmentLinks(o), State: outStateNames[o.State]})
 		}
 	}
