@@ -63,6 +63,8 @@ type CLI struct {
 	Outbox       OutboxCmd       `cmd:"" help:"List outgoing mail: queued, sent, failed."`
 	Runs         RunsCmd         `cmd:"" help:"List the job runs."`
 	Serve        ServeCmd        `cmd:"" help:"Run the scheduler until SIGINT/SIGTERM."`
+	Web          WebCmd          `cmd:"" help:"Run the office console in the browser, alone against the store."`
+	User         UserCmd         `cmd:"" help:"Manage the office console's users."`
 	Bench        BenchCmd        `cmd:"" help:"Run the whole pipeline at scale on embedded servers and print the figures."`
 	Init         InitCmd         `cmd:"" help:"Write the documented sample config."`
 	Doctor       DoctorCmd       `cmd:"" help:"Check config, store, font and mail servers."`

@@ -44,7 +44,7 @@ func (c *ServeCmd) Run(g *Globals) error {
 			a.Logger.Warn("took over a stale serve lock: its process no longer runs", "holder", p.String(), "lock", lock.Path())
 		}
 		a.Logger.Info("serve lock taken", "lock", lock.Path(), "holder", store.Self().String())
-		return a.Serve(ctx)
+		return g.serveWithConsole(ctx, a)
 	})
 }
 
@@ -52,7 +52,7 @@ func (c *ServeCmd) Run(g *Globals) error {
 func (c *ServeCmd) Help() string {
 	return "Runs dispatch, remind, assess and deliver on the cron schedules of [schedule] (office.timezone) " +
 		"and watches the mailbox, answering each form within seconds, until SIGINT or SIGTERM; " +
-		"then it finishes the step in hand. " + secretHelp
+		"then it finishes the step in hand. With web.enabled it serves the office console beside it (see kaohe web). " + secretHelp
 }
 
 // InitCmd writes the documented sample config.

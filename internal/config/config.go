@@ -34,6 +34,7 @@ type Config struct {
 	SMTP      SMTP      `toml:"smtp"`
 	Report    Report    `toml:"report"`
 	Schedule  Schedule  `toml:"schedule"`
+	Web       Web       `toml:"web"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
@@ -147,6 +148,21 @@ type Schedule struct {
 	Retries           int    `toml:"retries"`
 	RetryDelaySeconds int    `toml:"retry_delay_seconds"`
 }
+
+// Web is the office console (kaohe web; beside kaohe serve when Enabled).
+type Web struct {
+	Enabled bool   `toml:"enabled"`
+	Listen  string `toml:"listen"`
+	// TLSCert and TLSKey (PEM files) serve HTTPS; needed on an address other than
+	// loopback unless BehindProxy says a reverse proxy in front terminates TLS.
+	TLSCert      string `toml:"tls_cert"`
+	TLSKey       string `toml:"tls_key"`
+	BehindProxy  bool   `toml:"behind_proxy"`
+	SessionHours int    `toml:"session_hours"`
+}
+
+// TLS reports whether the console serves HTTPS itself.
+func (w Web) TLS() bool { return w.TLSCert != "" && w.TLSKey != "" }
 
 // DemoSecret signs forms when no secret is configured. Fine for the demo, not for real use:
 // Load warns about it through Warnings.
@@ -398,7 +414,37 @@ func (c *Config) check() []string {
 	if c.Schedule.Retries < 0 || c.Schedule.RetryDelaySeconds < 0 {
 		add("schedule.retries and retry_delay_seconds must not be negative")
 	}
+	p = append(p, c.Web.Problems()...)
 	slices.Sort(p) // the schedule map is iterated in random order
+	return p
+}
+
+// Problems returns the problems of [web]: an address that is not host:port, half a TLS
+// pair, files that cannot be read, and an address other than loopback served in plain
+// HTTP without a proxy in front.
+func (w Web) Problems() []string {
+	var p []string
+	host, port, err := net.SplitHostPort(w.Listen)
+	if err != nil || port == "" {
+		p = append(p, fmt.Sprintf("web.listen = %q: want host:port (hint: 127.0.0.1:8080)", w.Listen))
+	}
+	if (w.TLSCert == "") != (w.TLSKey == "") {
+		p = append(p, "web.tls_cert and web.tls_key go together: set both or neither")
+	}
+	for k, f := range map[string]string{"tls_cert": w.TLSCert, "tls_key": w.TLSKey} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				p = append(p, fmt.Sprintf("web.%s: %v", k, err))
+			}
+		}
+	}
+	if err == nil && !IsLoopback(host) && !w.TLS() && !w.BehindProxy {
+		p = append(p, fmt.Sprintf("web.listen = %q is reachable from other machines: passwords and session cookies would cross the network in clear. "+
+			"Set web.tls_cert and web.tls_key, or web.behind_proxy = true when a reverse proxy in front serves HTTPS (hint: 127.0.0.1:8080 for this machine only)", w.Listen))
+	}
+	if w.SessionHours < 1 || w.SessionHours > 24*30 {
+		p = append(p, fmt.Sprintf("web.session_hours = %d: must be 1–720", w.SessionHours))
+	}
 	return p
 }
 

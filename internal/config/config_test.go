@@ -143,3 +143,33 @@ func TestRunLogDays(t *testing.T) {
 		}
 	}
 }
+
+func TestWebListen(t *testing.T) {
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "c.pem")
+	os.WriteFile(cert, []byte("x"), 0o600)
+	for _, tc := range []struct {
+		toml, want string // want "" = loads
+	}{
+		{`listen = "127.0.0.1:8080"`, ""},
+		{`listen = "localhost:9000"`, ""},
+		{`listen = "0.0.0.0:8080"`, "reachable from other machines"},
+		{`listen = ":8080"`, "reachable from other machines"},
+		{"listen = \"0.0.0.0:8080\"\nbehind_proxy = true", ""},
+		{"listen = \"0.0.0.0:8443\"\ntls_cert = '" + cert + "'\ntls_key = '" + cert + "'", ""},
+		{"listen = \"0.0.0.0:8443\"\ntls_cert = '" + cert + "'", "go together"},
+		{`listen = "8080"`, "want host:port"},
+	} {
+		p := filepath.Join(dir, "k.toml")
+		os.WriteFile(p, []byte("[web]\n"+tc.toml+"\n"), 0o600)
+		c, _, err := Load(p, noEnv)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.toml, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: err %v, want %q", tc.toml, err, tc.want)
+		case tc.want == "" && c.Web.SessionHours != 12:
+			t.Errorf("%s: session_hours %d", tc.toml, c.Web.SessionHours)
+		}
+	}
+}

@@ -42,6 +42,9 @@ type Options struct {
 	Progress func(step string, done, total int)
 	// Step, when set, is told each step's name and counts as it finishes.
 	Step func(name string, counts jobs.Counts)
+	// StorePath, when set, is where the demo's store is kept (it must not exist yet);
+	// "": a temporary file, removed at the end.
+	StorePath string
 }
 
 // Roles of the synthetic counties, by roster code.
@@ -121,6 +124,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	cfg.SMTP.RatePerMinute = 0
 	cfg.Report.OutDir = res.ReportDir
 	cfg.Store.Path = filepath.Join(tmp, "kaohe.db")
+	if o.StorePath != "" {
+		cfg.Store.Path = o.StorePath
+	}
 	// The demo's own secret, new each run: the public demo secret is for nothing that
 	// sends mail (kaohe refuses it there).
 	cfg.Forms.Secret = []byte(randomPassword())
