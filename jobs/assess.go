@@ -106,6 +106,17 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	}
 	// The store reads and decodes the filings in one goroutine while they are scored,
 	// in the same order, in another; a few filings are in memory at a time.
+	// Forms after a county's cutoff (the period's lock, or its extension) are not scored:
+	// its latest form received by the cutoff is, if any.
+	cutoffs := make(map[string]time.Time, len(d.Roster.Counties))
+	for _, c := range d.Roster.Counties {
+		cut, _, err := d.Cutoff(ctx, c.Code, period)
+		if err != nil {
+			return nil, nil, err
+		}
+		cutoffs[c.Code] = cut
+	}
+	var afterCutoff []string
 	scored := make(map[string]bool, len(d.Roster.Counties))
 	subs := make(chan score.Submission, 4)
 	g, gctx := errgroup.WithContext(ctx)
@@ -115,6 +126,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 			c := d.Roster.County(a.County)
 			if c == nil {
 				return nil // no longer on the roster
+			}
+			if cut := cutoffs[c.Code]; !cut.IsZero() && a.Received.After(cut) {
+				afterCutoff = append(afterCutoff, c.Code)
+				return nil
 			}
 			s := sub(c.Code, c.Name)
 			detachStrings(a.Filing)
@@ -138,6 +153,21 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	})
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
+	}
+	for _, code := range afterCutoff {
+		a, err := d.Store.LatestAcceptedBy(ctx, code, period, cutoffs[code])
+		if errors.Is(err, store.ErrNotFound) {
+			continue // scored as 未报送 below
+		} else if err != nil {
+			return nil, nil, err
+		}
+		c := d.Roster.County(code)
+		s := sub(c.Code, c.Name)
+		s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
+		scored[code] = true
+		if err := asr.Add(s); err != nil {
+			return nil, nil, err
+		}
 	}
 	for _, c := range d.Roster.Counties {
 		if !scored[c.Code] {

@@ -85,8 +85,16 @@ func (c *catchUp) tell(j *scheduled, period, msg string, args ...any) {
 
 func (c *catchUp) checkJob(j *scheduled) error {
 	d := c.d
-	ctx := c.runCtx
 	now := d.now()
+	if j.slot != nil {
+		// A reminder: the latest one due, until it is stale (see reminderSlot); only a
+		// run since it counts, as each reminder of a period is a run of its own.
+		at, period, stale := j.slot(now.Add(-catchUpGrace))
+		if at.IsZero() || !now.Before(stale) {
+			return nil
+		}
+		return c.runIfMissed(j, at, period, at)
+	}
 	sched := lastActivation(j.sched, now.Add(-catchUpGrace))
 	if sched.IsZero() {
 		return nil
@@ -100,13 +108,23 @@ func (c *catchUp) checkJob(j *scheduled) error {
 			return nil
 		}
 	}
+	return c.runIfMissed(j, sched, period, time.Time{})
+}
+
+// runIfMissed runs j for period, scheduled at sched, unless a run of the period started
+// since since (any, when zero) succeeded or is in hand, or failed within the hour, or
+// the store has not run the cycle before.
+func (c *catchUp) runIfMissed(j *scheduled, sched time.Time, period string, since time.Time) error {
+	d := c.d
+	ctx := c.runCtx
+	now := d.now()
 	runs, err := d.Store.JobRuns(ctx, j.name, period)
 	if err != nil {
 		return err
 	}
 	var last *store.Run // the latest run that was not a preview
 	for i, r := range runs {
-		if r.Cause == store.RunPreview {
+		if r.Cause == store.RunPreview || r.Started.Before(since) {
 			continue
 		}
 		if r.Outcome == store.RunOK {

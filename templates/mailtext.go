@@ -65,14 +65,16 @@ type MailData struct {
 	Top          []string
 	WithSummary  bool // the report mail also carries the summary 通报 (report.summary_to)
 	Correction   bool // the report is a 更正 of one mailed before
+	OverdueDays  int  // a reminder after the deadline: days (started) past it
+	Copied       bool // the mail is copied to the unit's escalation addresses (roster escalate_to)
 
-	Locked    time.Time // when the period was locked (overdue)
-	Until     time.Time // the county's extended deadline (extend)
-	Reason    string    // why (extend)
-	Level     string    // 督办 level: 提醒, 督办, 通报 (escalate)
-	Task      string    // task number and title (escalate): 四、3 农村饮水安全
-	Months    int       // consecutive periods red (escalate)
-	Due       time.Time // by when the county must answer (escalate)
+	Locked time.Time // when the period was locked (overdue)
+	Until  time.Time // the county's extended deadline (extend)
+	Reason string    // why (extend)
+	Level  string    // 督办 level: 提醒, 督办, 通报 (escalate)
+	Task   string    // task number and title (escalate): 四、3 农村饮水安全
+	Months int       // consecutive periods red (escalate)
+	Due    time.Time // by when the county must answer (escalate)
 }
 
 // LockedText, UntilText and DueText are those times in Chinese: 2026年12月28日18时.

@@ -36,6 +36,21 @@ func TestRenderMail(t *testing.T) {
 	d.Locked = time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
 	d.Until, d.Reason = time.Date(2026, 12, 2, 18, 30, 0, 0, loc), "县里邮件系统故障"
 	d.Level, d.Task, d.Months, d.Due = "督办", "四、3 农村饮水安全", 3, time.Date(2026, 12, 25, 18, 0, 0, 0, loc)
+	// A reminder after the deadline, copied to the 分管领导.
+	od := d
+	od.OverdueDays, od.Copied, od.Locked = 1, true, time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
+	osubj, obody, err := RenderMail(MailRemind, od)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"已逾期未报送", "已过1天", "2026年11月30日18时后报送期锁定", "抄送你单位分管领导"} {
+		if !strings.Contains(osubj+obody, w) {
+			t.Errorf("overdue reminder: missing %q in:\n%s\n%s", w, osubj, obody)
+		}
+	}
+	for _, p := range lang.Check(osubj + "\n" + obody) {
+		t.Errorf("overdue reminder: %s", p)
+	}
 	for kind, ws := range want {
 		subj, body, err := RenderMail(kind, d)
 		if err != nil {
