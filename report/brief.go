@@ -558,10 +558,12 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
+	b.WriteString("　　" + escalationLine(res, history) + "\n")
 	list := "综合排名、分领域得分、任务亮灯情况、红灯任务清单、存疑申报"
 	if checkedUnits(res) > 0 {
 		list += "、" + checksTitle
 	}
+	list += "、" + escalationAttach
 	b.WriteString("\n详见附件（通报全文及" + list + "）。\n\n")
 	if office != "" {
 		b.WriteString(fullWidthPunct(office) + "\n")

@@ -242,7 +242,13 @@ type Context struct {
 	Office    string           // the issuing office, when Contact is empty
 	Assessed  time.Time        // when the assessment was made, in office time (workbook dates); Renderer.At sets it
 	Digests   []Digest         // the county reports' SHA-256, listed in the summary's 附件 (WriteAll sets them)
+	// Corrected holds the county codes whose report is a 更正 of one issued before ("":
+	// the summary); their title says so.
+	Corrected map[string]bool
 }
+
+// correctionMark is added to the title of a report that corrects one issued before.
+const correctionMark = "（更正）"
 
 // Digest is the SHA-256 of one county report as issued, so that anyone holding the
 // summary can tell whether a report is the one kaohe issued (kaohe verify-report).
@@ -314,6 +320,9 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 		return nil
 	}
 	m := &Model{Kind: "county", Title: countyTitle, Subtitle: c.Name, Period: res.Period, Issued: issued(res)}
+	if x.Corrected[code] {
+		m.Title += correctionMark
+	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
 
@@ -583,6 +592,9 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 // SummaryModel returns the content of the summary report for leaders.
 func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model {
 	m := &Model{Kind: "summary", Title: summaryTitleOf(res.Period), Subtitle: "全市汇总", Period: res.Period, Issued: issued(res)}
+	if x.Corrected[""] {
+		m.Title += correctionMark
+	}
 	// A column of unit names: 县（市、区） when every unit is one, else 单位.
 	unitCol := x.unitsLabel(res, false)
 	if unitCol != seeds.UnitsLabel(seeds.UnitCounty) {
@@ -590,11 +602,13 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
+	add(Block{Kind: BlockText, Text: escalationLine(res, history)})
 	attachments := []string{"综合排名", "分领域得分", "任务亮灯情况", "红灯任务清单", "存疑申报"}
 	checks := summaryChecksBlocks(res)
 	if len(checks) > 0 {
 		attachments = append(attachments, checksTitle)
 	}
+	attachments = append(attachments, escalationAttach)
 	if len(x.Digests) > 0 {
 		attachments = append(attachments, digestTitle)
 	}
@@ -722,6 +736,8 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 		heading(checksTitle)
 		m.Blocks = append(m.Blocks, checks...)
 	}
+	heading(escalationAttach)
+	m.Blocks = append(m.Blocks, escalationBlocks(res, history, unitCol)...)
 	if len(x.Digests) > 0 {
 		heading(digestTitle)
 		add(Block{Kind: BlockText, Text: "下列为本期各单位考核报告（PDF文件）的SHA-256校验码。收到的报告与所列校验码一致，即为本办印发的原件；也可用“kaohe verify-report 文件名”核验。"})

@@ -43,14 +43,17 @@ type Result struct {
 	Period           string `json:"period"` // YYYY-MM
 	ChecklistVersion string `json:"checklist_version"`
 	// DoneWithoutEvidence is the progress 已完成 without 佐证 counts for (scoring.done_without_evidence).
-	DoneWithoutEvidence float64         `json:"done_without_evidence,omitempty"`
-	Counties            []CountyResult  `json:"counties"` // ranked counties by rank then code, then 未报送 by code
-	Completeness        Completeness    `json:"completeness"`
-	RedTasks            []TaskRedCount  `json:"red_tasks"`        // tasks red in most counties, most first
-	Doubts              []Doubt         `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
-	Areas               []AreaHeader    `json:"areas"`            // the checklist's areas, for column headers
-	Assessed            int             `json:"assessed"`         // counties with an accepted form
-	Stats               map[string]Stat `json:"stats,omitempty"`
+	DoneWithoutEvidence float64        `json:"done_without_evidence,omitempty"`
+	Counties            []CountyResult `json:"counties"` // ranked counties by rank then code, then 未报送 by code
+	Completeness        Completeness   `json:"completeness"`
+	RedTasks            []TaskRedCount `json:"red_tasks"`        // tasks red in most counties, most first
+	Doubts              []Doubt        `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
+	// Escalations are the period's 督办单 (tasks red month after month), set by the
+	// caller (jobs), which knows the earlier periods and the ladder (rates.go).
+	Escalations []Escalation    `json:"escalations,omitempty"`
+	Areas       []AreaHeader    `json:"areas"`    // the checklist's areas, for column headers
+	Assessed    int             `json:"assessed"` // counties with an accepted form
+	Stats       map[string]Stat `json:"stats,omitempty"`
 }
 
 // Doubt is one claim the data contradict (存疑), for the summary.
