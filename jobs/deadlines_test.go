@@ -41,7 +41,9 @@ func TestQuarterDeadlines(t *testing.T) {
 	leader := "fenguan.qufu@county.kaohe.test"
 	h.county(locked).EscalateTo = []string{leader}
 	logCycle(t, h, "2026-08")
-	at := func(month time.Month, day, hour int) time.Time { return time.Date(2026, month, day, hour, 0, 0, 0, loc) }
+	at := func(month time.Month, day, hour int) time.Time {
+		return time.Date(2026, month, day, hour, 0, 0, 0, loc)
+	}
 	h.clock = clockwork.NewFakeClockAt(at(9, 1, 7).Add(59 * time.Minute))
 	h.d.Clock = h.clock
 	m := startServe(t, h, "0 8 1 * *", "-3d 09:00,-1d 09:00,+1d 09:00", "0 9 27 * *", "0 */6 * * *")
