@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/jining/kaohe/internal/config"
+	"github.com/jining/kaohe/internal/score"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,4 +186,55 @@ func (d *Deps) reminderSlot(t time.Time) (at time.Time, period string, stale tim
 		}
 	}
 	return at, period, stale
+}
+
+// Rates returns 报送率, 按时报送率 and the consecutive on-time periods of every unit and
+// of the city over the last months periods assessed up to period (score.Rates), and those
+// periods, latest first. Nothing when no period up to it is assessed.
+//
+// Errors: a bad period or months < 1; store errors.
+func (d *Deps) Rates(ctx context.Context, period string, months int) (units []score.Rate, city score.Rate, periods []string, err error) {
+	if err := CheckPeriod(period); err != nil {
+		return nil, city, nil, err
+	}
+	if months < 1 {
+		return nil, city, nil, fmt.Errorf("months = %d: want at least 1", months)
+	}
+	var rs []*score.Result
+	decode := func(a *store.Assessment) error {
+		var h historyResult
+		if err := a.DecodeResult(&h); err != nil {
+			return fmt.Errorf("assessment of %s in the store: %w", a.Period, err)
+		}
+		rs = append(rs, h.result())
+		return nil
+	}
+	switch a, err := d.Store.Assessment(ctx, period); {
+	case err == nil:
+		if err := decode(a); err != nil {
+			return nil, city, nil, err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, city, nil, err
+	}
+	as, err := d.Store.AssessmentsBefore(ctx, period, months)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, city, nil, err
+	}
+	for _, a := range as {
+		if err := decode(a); err != nil {
+			return nil, city, nil, err
+		}
+	}
+	if len(rs) == 0 {
+		return nil, city, nil, nil
+	}
+	if len(rs) > months {
+		rs = rs[:months]
+	}
+	for _, r := range rs {
+		periods = append(periods, r.Period)
+	}
+	units, city = score.Rates(rs[0], rs[1:], months)
+	return units, city, periods, nil
 }

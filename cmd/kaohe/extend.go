@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jining/kaohe/internal/score"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,3 +68,28 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q: want \"2026-12-28 18:00\" (office time) or RFC 3339", s)
 }
+
+// printRates prints the rates of kaohe status --months.
+func printRates(ctx context.Context, g *Globals, a *app, period string, months int) error {
+	units, city, periods, err := a.Rates(ctx, period, months)
+	if err != nil {
+		return err
+	}
+	if len(periods) == 0 {
+		fmt.Fprintf(g.stdout, "\n报送率：%s 及以前尚无考核结果（kaohe assess）\n", period)
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "\n近%d期报送情况（%s 至 %s）：\n", len(periods), periods[len(periods)-1], periods[0])
+	widths := []int{8, 20, 8, 10, 10}
+	printRow(g.stdout, []string{"代码", "单位", "报送率", "按时报送率", "连续按时"}, widths)
+	row := func(code, name string, r score.Rate) {
+		printRow(g.stdout, []string{code, name, pct(r.SubmitRate()), pct(r.OnTimeRate()), fmt.Sprintf("%d期", r.Streak)}, widths)
+	}
+	for _, u := range units {
+		row(u.County, u.Name, u)
+	}
+	row("", "全市", city)
+	return nil
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
