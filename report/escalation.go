@@ -137,7 +137,7 @@ func escalationBlocks(res *score.Result, history []*score.Result, unitCol string
 			{Title: unitCol, Width: 0.16, Align: "L"},
 			{Title: "任务", Width: 0.4, Align: "L"},
 			{Title: "连续红灯", Width: 0.14, Align: "C"},
-			{Title: "等级", Width: 0.1, Align: "C"},
+			{Title: "级别", Width: 0.1, Align: "C"},
 			{Title: "整改时限", Width: 0.2, Align: "C"},
 		}}
 		for _, e := range res.Escalations {
