@@ -35,9 +35,13 @@ const catchUpRetryAfter = time.Hour
 //     --dry-run; a run shown running by a process that still runs is in hand, one left
 //     running by a dead process is not);
 //   - a run of the period that failed is tried again only catchUpRetryAfter after it;
-//   - dispatch and remind are not caught up once the period's deadline has passed: the
-//     form or reminder would come after the date it announces, and after the
-//     assessment. The office can still send them by hand (kaohe dispatch / remind);
+//   - dispatch is not caught up once the period's deadline has passed: the form would
+//     come after the date it announces, and after the assessment. The office can still
+//     send it by hand (kaohe dispatch);
+//   - remind works on schedule.reminders (scheduled.slot): the latest reminder due, of
+//     whichever period, is caught up when no run of its period started since it, until
+//     it is stale — one before the deadline at the deadline, one after it at the
+//     period's lock (reminderSlot);
 //   - nothing is caught up for a store that has never run the cycle: the job must have
 //     succeeded for an earlier period, or (remind, assess) the period's dispatch must
 //     have. A first `kaohe serve` on a new store mails nobody it was not scheduled to.
