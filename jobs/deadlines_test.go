@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
+	"github.com/jining/kaohe/internal/config"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -262,4 +264,63 @@ func TestQuarterDeadlines(t *testing.T) {
 		t.Errorf("%d November summaries to the leaders, want 2 (the 通报 and its 更正)", novSummaries)
 	}
 	t.Logf("re-assessment after the extension: %v; 督办单: %s / %s", c, esc[0].Subject, esc[1].Subject)
+}
+
+// TestReminderCatchUp: each reminder of schedule.reminders missed (the machine was off)
+// is caught up once, until it is stale: one before the deadline until the deadline, the
+// one after it until the period's lock; a reminder moved by the holidays file is due on
+// its working day; and the remind activations on other days are no run.
+func TestReminderCatchUp(t *testing.T) {
+	h := newHarness(t)
+	loc := h.d.Config.Location
+	h.d.Config.Schedule.Retries = 0
+	// 2026-12-22 is a Tuesday: listed as a holiday, its reminder moves to Monday the 21st.
+	hol, err := config.ReadHolidays([]byte("2026-12-22\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.d.Config.SetHolidays(hol)
+	var calls []string
+	mk := func() *catchUp {
+		s, err := cronParser.Parse(RemindCron(h.d.Config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := &scheduled{name: "remind", cron: RemindCron(h.d.Config), sched: s, period: h.d.reminderPeriod, slot: h.d.reminderSlot, catchUp: true,
+			run: func(_ context.Context, p string) (Counts, error) { calls = append(calls, p); return Counts{}, nil }}
+		return &catchUp{d: h.d, jobs: []*scheduled{j}, stop: h.ctx, runCtx: h.ctx, told: map[string]bool{}}
+	}
+	dec := func(day, hour, min int) time.Time { return time.Date(2026, 12, day, hour, min, 0, 0, loc) }
+	check := func(at time.Time, want ...string) {
+		t.Helper()
+		startAt(h, at)
+		calls = nil
+		mk().check()
+		if fmt.Sprint(calls) != fmt.Sprint(want) {
+			t.Errorf("at %s: ran %v, want %v", at.Format("01-02 15:04"), calls, want)
+		}
+	}
+	logCycle(t, h, "2026-11")
+	if p := h.d.reminderPeriod(dec(21, 9, 0)); p != "2026-12" {
+		t.Errorf("21 December 09:00 is no reminder (%q): the 22nd's, moved off the holiday, is", p)
+	}
+	for _, at := range []time.Time{dec(22, 9, 0), dec(23, 9, 0), dec(24, 9, 30)} {
+		if p := h.d.reminderPeriod(at); p != "" {
+			t.Errorf("%s is a reminder of %s", at, p)
+		}
+	}
+	check(dec(20, 10, 0))            // November's last reminder is stale, December's first to come
+	check(dec(21, 10, 0), "2026-12") // missed the 21st's (moved from the 22nd)
+	check(dec(21, 11, 0))            // it ran (logged by check's run)
+	check(dec(24, 8, 0))             // the 24th's is still to come
+	check(dec(25, 17, 0), "2026-12") // missed the 24th's: caught up before the deadline
+	check(dec(26, 8, 0))             // the 26th's is to come; the 24th's ran
+	check(dec(30, 12, 0), "2026-12") // missed the 26th's: caught up until the lock (30th 18:00)
+	// A store that missed the 24th and the 26th altogether: too late for both.
+	h2 := newHarness(t)
+	h.d, h.ctx = h2.d, h2.ctx
+	h.d.Config.Schedule.Retries = 0
+	logCycle(t, h, "2026-11")
+	check(dec(25, 18, 0)) // the 24th's missed, and the deadline has passed: stale
+	check(dec(30, 18, 0)) // the 26th's missed, and the period is locked: stale
 }
