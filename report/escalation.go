@@ -134,11 +134,11 @@ func escalationBlocks(res *score.Result, history []*score.Result, unitCol string
 		add(Block{Kind: BlockText, Text: "本期无连续红灯需要督办的任务。"})
 	} else {
 		t := &Table{Columns: []Column{
-			{Title: unitCol, Width: 0.16, Align: "L"},
-			{Title: "任务", Width: 0.4, Align: "L"},
-			{Title: "连续红灯", Width: 0.14, Align: "C"},
-			{Title: "级别", Width: 0.1, Align: "C"},
-			{Title: "整改时限", Width: 0.2, Align: "C"},
+			{Title: unitCol, Width: 0.15, Align: "L"},
+			{Title: "任务", Width: 0.37, Align: "L"},
+			{Title: "连续红灯", Width: 0.12, Align: "C"},
+			{Title: "级别", Width: 0.09, Align: "C"},
+			{Title: "整改时限", Width: 0.27, Align: "C"},
 		}}
 		for _, e := range res.Escalations {
 			t.Rows = append(t.Rows, Row{Cells: []string{e.Name, e.Task + " " + e.Title, strconv.Itoa(e.Months) + "个月", e.Level, dueText(e.Due)}})
