@@ -234,6 +234,17 @@ func TestQuarterDeadlines(t *testing.T) {
 		t.Errorf("a second re-assessment sent %d mails", after-before)
 	}
 
+	// The corrected report, as mailed, is one kaohe issued (kaohe verify-report).
+	var corr []byte
+	for _, s := range h.to(addr(locked)) {
+		if s.Key == "report:2026-11:"+locked+":r2" {
+			corr = s.Attachments[0].Data
+		}
+	}
+	if v, err := h.d.VerifyReport(h.ctx, corr, "", "2026-11"); err != nil || v.Code != locked {
+		t.Errorf("verify-report of the corrected report: %+v %v", v, err)
+	}
+
 	// 任城区's task, red three months: a 提醒 in October, a 督办 in November, in the 通报.
 	var esc []sunk
 	for _, s := range h.to(addr(onTime)) {

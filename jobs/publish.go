@@ -89,3 +89,24 @@ func (d *Deps) published(ctx context.Context, period, county string, rev revisio
 	}
 	return d.Store.RecordPublished(ctx, store.Published{Period: period, County: county, Revision: rev.n, Digest: rev.digest, At: d.now()})
 }
+
+// corrected returns the reports of res (county codes, "" for the summary) whose latest
+// revision mailed is a 更正, as Publish titled them.
+func (d *Deps) corrected(ctx context.Context, res *score.Result) (map[string]bool, error) {
+	out := map[string]bool{}
+	codes := []string{""}
+	for i := range res.Counties {
+		codes = append(codes, res.Counties[i].Code)
+	}
+	for _, c := range codes {
+		p, err := d.Store.LastPublished(ctx, res.Period, c)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case p.Revision > 1:
+			out[c] = true
+		}
+	}
+	return out, nil
+}
