@@ -335,3 +335,45 @@ func TestReminderCatchUp(t *testing.T) {
 	check(dec(25, 18, 0)) // the 24th's missed, and the deadline has passed: stale
 	check(dec(30, 18, 0)) // the 26th's missed, and the period is locked: stale
 }
+
+// TestExtensionOpensOldPeriod: a form for a period two months past is refused, unless the
+// office extended the county's deadline for it; then it gets a receipt (迟报) and counts.
+func TestExtensionOpensOldPeriod(t *testing.T) {
+	h := newHarness(t) // 1 November 2026, 08:00
+	const code = "370811"
+	h.period = "2026-09"
+	h.send(code, "九月进展表", xlsx("九月.xlsx", h.filled(code, 0.8, 1)))
+	if c := h.collect(); c["rejected"] != 1 {
+		t.Fatalf("September's form in November: %v, want rejected", c)
+	}
+	if _, err := h.d.Extend(h.ctx, code, "2026-09", time.Date(2026, 11, 5, 18, 0, 0, 0, h.d.Config.Location), "补报九月台账", "王科长"); err != nil {
+		t.Fatal(err)
+	}
+	h.send(code, "九月进展表（补报）", xlsx("九月.xlsx", h.filled(code, 0.8, 2)))
+	if c := h.collect(); c["accepted"] != 1 {
+		t.Fatalf("September's form after the extension: %v, want accepted", c)
+	}
+	h.deliver()
+	got := h.to(h.county(code).Emails[0])
+	kinds := map[string]int{}
+	for _, s := range got {
+		kinds[headerValue(s.Data, "X-Kaohe-Kind")]++
+	}
+	if kinds[templates.MailReject] != 1 || kinds[templates.MailExtend] != 1 || kinds[templates.MailReceipt] != 1 {
+		t.Errorf("mails to the county: %v", kinds)
+	}
+	for _, s := range got {
+		if headerValue(s.Data, "X-Kaohe-Kind") == templates.MailReceipt && !strings.Contains(s.Subject, "迟报") {
+			t.Errorf("receipt %q does not say 迟报", s.Subject)
+		}
+	}
+	a, _, err := h.d.Assess(h.ctx, "2026-09", AssessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range a.Result.Counties {
+		if c.Code == code && !c.Submitted {
+			t.Error("the extended form is not scored")
+		}
+	}
+}
