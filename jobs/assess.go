@@ -110,6 +110,17 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	}
 	// The store reads and decodes the filings in one goroutine while they are scored,
 	// in the same order, in another; a few filings are in memory at a time.
+	// Forms after a county's cutoff (the period's lock, or its extension) are not scored:
+	// its latest form received by the cutoff is, if any.
+	cutoffs := make(map[string]time.Time, len(d.Roster.Counties))
+	for _, c := range d.Roster.Counties {
+		cut, _, err := d.Cutoff(ctx, c.Code, period)
+		if err != nil {
+			return nil, nil, err
+		}
+		cutoffs[c.Code] = cut
+	}
+	var afterCutoff []string
 	scored := make(map[string]bool, len(d.Roster.Counties))
 	subs := make(chan score.Submission, 4)
 	g, gctx := errgroup.WithContext(ctx)
@@ -119,6 +130,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 			c := d.Roster.County(a.County)
 			if c == nil {
 				return nil // no longer on the roster
+			}
+			if cut := cutoffs[c.Code]; !cut.IsZero() && a.Received.After(cut) {
+				afterCutoff = append(afterCutoff, c.Code)
+				return nil
 			}
 			s := sub(c.Code, c.Name)
 			detachStrings(a.Filing)
@@ -143,6 +158,21 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
+	for _, code := range afterCutoff {
+		a, err := d.Store.LatestAcceptedBy(ctx, code, period, cutoffs[code])
+		if errors.Is(err, store.ErrNotFound) {
+			continue // scored as 未报送 below
+		} else if err != nil {
+			return nil, nil, err
+		}
+		c := d.Roster.County(code)
+		s := sub(c.Code, c.Name)
+		s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
+		scored[code] = true
+		if err := asr.Add(s); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, c := range d.Roster.Counties {
 		if !scored[c.Code] {
 			if err := asr.Add(sub(c.Code, c.Name)); err != nil {
@@ -152,6 +182,9 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	}
 	res, err := asr.Result()
 	if err != nil {
+		return nil, nil, err
+	}
+	if res.Escalations, err = d.escalations(ctx, res); err != nil {
 		return nil, nil, err
 	}
 	js, err := compressResult(res)
@@ -333,6 +366,22 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	if !a.Created.IsZero() {
 		r = r.At(a.Created.In(d.Config.Location))
 	}
+	// Which revision of each report is mailed: a report that changed since it was
+	// mailed goes again as a 更正; one that did not, not at all.
+	var revs map[string]revision
+	if o.Queue {
+		if revs, err = d.planRevisions(ctx, res); err != nil {
+			return counts, err
+		}
+		corrected := map[string]bool{}
+		for k, v := range revs {
+			if v.correction {
+				corrected[k] = true
+				counts["corrected"]++
+			}
+		}
+		r = r.WithCorrections(corrected)
+	}
 	workers := d.Config.Report.Workers
 	if workers == 0 {
 		workers = runtime.NumCPU()
@@ -345,7 +394,7 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 	withSummary := d.Config.Report.SummaryTo == config.SummaryAll
 	if o.Queue && !withSummary {
 		each = func(i int, pdf []byte) error {
-			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, nil)
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, nil, revs[res.Counties[i].Code])
 			if added {
 				mu.Lock()
 				queued++
@@ -372,7 +421,7 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 			if err != nil {
 				return counts, err
 			}
-			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, summary)
+			added, err := d.queueReport(ctx, res, &res.Counties[i], pdf, summary, revs[res.Counties[i].Code])
 			if added {
 				counts["queued"]++
 			}
@@ -382,7 +431,13 @@ func (d *Deps) Publish(ctx context.Context, a *Assessment, o AssessOptions) (Cou
 		}
 	}
 	if o.Queue {
-		added, err := d.queueSummary(ctx, res, history, filepath.Join(dir, res.Period))
+		n, err := d.queueEscalations(ctx, res, dir)
+		counts["queued"] += n
+		counts["escalations"] = len(res.Escalations)
+		if err != nil {
+			return counts, err
+		}
+		added, err := d.queueSummary(ctx, res, history, filepath.Join(dir, res.Period), revs[""])
 		if added {
 			counts["queued"]++
 		}
@@ -452,6 +507,7 @@ type historyResult struct {
 		Submitted bool              `json:"submitted"`
 		Raw       float64           `json:"raw"`
 		Deduction float64           `json:"deduction"`
+		DaysLate  int               `json:"days_late"`
 		Total     float64           `json:"total"`
 		Grade     string            `json:"grade"`
 		Rank      int               `json:"rank"`
@@ -464,7 +520,7 @@ func (h *historyResult) result() *score.Result {
 	r := &score.Result{Period: h.Period, ChecklistVersion: h.ChecklistVersion, Areas: h.Areas, Assessed: h.Assessed,
 		Counties: make([]score.CountyResult, len(h.Counties))}
 	for i, c := range h.Counties {
-		r.Counties[i] = score.CountyResult{Code: c.Code, Name: c.Name, Submitted: c.Submitted, Raw: c.Raw,
+		r.Counties[i] = score.CountyResult{Code: c.Code, Name: c.Name, Submitted: c.Submitted, Raw: c.Raw, DaysLate: c.DaysLate,
 			Deduction: c.Deduction, Total: c.Total, Grade: c.Grade, Rank: c.Rank, Of: c.Of, Areas: c.Areas}
 	}
 	return r
@@ -473,7 +529,7 @@ func (h *historyResult) result() *score.Result {
 // queueReport queues county c's report (pdf) to the county's addresses, with the summary
 // 通报 beside it when summary is not nil, and reports whether it was added (false: queued
 // by an earlier run, or c is not on the roster).
-func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf, summary []byte) (bool, error) {
+func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.CountyResult, pdf, summary []byte, rev revision) (bool, error) {
 	county := d.Roster.County(c.Code)
 	if county == nil {
 		return false, nil
@@ -482,9 +538,14 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 	data.Period, data.Submitted, data.Total, data.Grade, data.Rank, data.Of, data.ChangeText =
 		res.Period, c.Submitted, fmt.Sprintf("%.2f", c.Total), c.Grade, c.Rank, c.Of, changeText(*c)
 	data.WithSummary = summary != nil
-	atts := []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告.pdf", c.Name, res.Period), ContentType: "application/pdf", Data: pdf}}
+	data.Correction = rev.correction
+	mark := ""
+	if rev.correction {
+		mark = "（更正）"
+	}
+	atts := []store.OutAttachment{{Name: fmt.Sprintf("%s_%s_考核报告%s.pdf", c.Name, res.Period, mark), ContentType: "application/pdf", Data: pdf}}
 	if !c.Submitted {
-		atts[0].Name = fmt.Sprintf("%s_%s_未报送情况通知.pdf", c.Name, res.Period)
+		atts[0].Name = fmt.Sprintf("%s_%s_未报送情况通知%s.pdf", c.Name, res.Period, mark)
 	}
 	if summary != nil {
 		atts = append(atts, store.OutAttachment{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: summary})
@@ -494,9 +555,12 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 		return false, err
 	}
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
-		Key: "report:" + res.Period + ":" + c.Code, Kind: templates.MailReport, County: c.Code, Period: res.Period,
+		Key: rev.key("report:" + res.Period + ":" + c.Code), Kind: templates.MailReport, County: c.Code, Period: res.Period,
 		To: county.Emails, Subject: subject, Body: body, Attachments: atts,
 	})
+	if err == nil {
+		err = d.published(ctx, res.Period, c.Code, rev)
+	}
 	return err == nil && !existed, err
 }
 
@@ -505,7 +569,7 @@ func (d *Deps) queueReport(ctx context.Context, res *score.Result, c *score.Coun
 // queueSummary queues the summary 通报 and workbook to the leaders; the mail's body is
 // the template's opening followed by the leaders' brief (the 通报's page 1 as text), so a
 // leader reading on a phone sees the month without opening the PDF.
-func (d *Deps) queueSummary(ctx context.Context, res *score.Result, history []*score.Result, dir string) (bool, error) {
+func (d *Deps) queueSummary(ctx context.Context, res *score.Result, history []*score.Result, dir string, rev revision) (bool, error) {
 	leaders := d.leaders()
 	if len(leaders) == 0 {
 		d.Logger.Warn("no leaders' addresses (report.leaders or the roster's leaders): the summary is not mailed")
@@ -532,19 +596,23 @@ func (d *Deps) queueSummary(ctx context.Context, res *score.Result, history []*s
 		}
 	}
 	data.Top = ranked
+	data.Correction = rev.correction
 	subject, body, err := templates.RenderMail(templates.MailSummary, data)
 	if err != nil {
 		return false, err
 	}
 	body = strings.TrimRight(body, "\n") + "\n\n以下为通报正文：\n\n" + report.SummaryBrief(res, history, d.office())
 	_, existed, err := d.enqueue(ctx, &store.Outgoing{
-		Key: "summary:" + res.Period, Kind: templates.MailSummary, Period: res.Period,
+		Key: rev.key("summary:" + res.Period), Kind: templates.MailSummary, Period: res.Period,
 		To: leaders, Subject: subject, Body: body,
 		Attachments: []store.OutAttachment{
 			{Name: summaryPDFName(res.Period), ContentType: "application/pdf", Data: pdf},
 			{Name: fmt.Sprintf("%s_考核排名.xlsx", res.Period), ContentType: xlsxType, Data: xlsx},
 		},
 	})
+	if err == nil {
+		err = d.published(ctx, res.Period, "", rev)
+	}
 	return err == nil && !existed, err
 }
 

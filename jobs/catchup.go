@@ -35,9 +35,13 @@ const catchUpRetryAfter = time.Hour
 //     --dry-run; a run shown running by a process that still runs is in hand, one left
 //     running by a dead process is not);
 //   - a run of the period that failed is tried again only catchUpRetryAfter after it;
-//   - dispatch and remind are not caught up once the period's deadline has passed: the
-//     form or reminder would come after the date it announces, and after the
-//     assessment. The office can still send them by hand (kaohe dispatch / remind);
+//   - dispatch is not caught up once the period's deadline has passed: the form would
+//     come after the date it announces, and after the assessment. The office can still
+//     send it by hand (kaohe dispatch);
+//   - remind works on schedule.reminders (scheduled.slot): the latest reminder due, of
+//     whichever period, is caught up when no run of its period started since it, until
+//     it is stale — one before the deadline at the deadline, one after it at the
+//     period's lock (reminderSlot);
 //   - nothing is caught up for a store that has never run the cycle: the job must have
 //     succeeded for an earlier period, or (remind, assess) the period's dispatch must
 //     have. A first `kaohe serve` on a new store mails nobody it was not scheduled to.
@@ -85,8 +89,16 @@ func (c *catchUp) tell(j *scheduled, period, msg string, args ...any) {
 
 func (c *catchUp) checkJob(j *scheduled) error {
 	d := c.d
-	ctx := c.runCtx
 	now := d.now()
+	if j.slot != nil {
+		// A reminder: the latest one due, until it is stale (see reminderSlot); only a
+		// run since it counts, as each reminder of a period is a run of its own.
+		at, period, stale := j.slot(now.Add(-catchUpGrace))
+		if at.IsZero() || !now.Before(stale) {
+			return nil
+		}
+		return c.runIfMissed(j, at, period, at)
+	}
 	sched := lastActivation(j.sched, now.Add(-catchUpGrace))
 	if sched.IsZero() {
 		return nil
@@ -100,13 +112,23 @@ func (c *catchUp) checkJob(j *scheduled) error {
 			return nil
 		}
 	}
+	return c.runIfMissed(j, sched, period, time.Time{})
+}
+
+// runIfMissed runs j for period, scheduled at sched, unless a run of the period started
+// since since (any, when zero) succeeded or is in hand, or failed within the hour, or
+// the store has not run the cycle before.
+func (c *catchUp) runIfMissed(j *scheduled, sched time.Time, period string, since time.Time) error {
+	d := c.d
+	ctx := c.runCtx
+	now := d.now()
 	runs, err := d.Store.JobRuns(ctx, j.name, period)
 	if err != nil {
 		return err
 	}
 	var last *store.Run // the latest run that was not a preview
 	for i, r := range runs {
-		if r.Cause == store.RunPreview {
+		if r.Cause == store.RunPreview || r.Started.Before(since) {
 			continue
 		}
 		if r.Outcome == store.RunOK {

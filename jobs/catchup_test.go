@@ -73,7 +73,7 @@ func TestCatchUpDispatchAfterOutage(t *testing.T) {
 	logCycle(t, h, "2026-11")
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, loc)
 	startAt(h, start)
-	m := startServe(t, h, "0 8 1 * *", "0 9 22 * *", "0 9 26 * *", "*/30 * * * *")
+	m := startServe(t, h, "0 8 1 * *", "-3d 09:00", "0 9 26 * *", "*/30 * * * *")
 	m.waitDone(start, "start")
 	runs := runsOf(t, h, "dispatch")
 	if len(runs) != 3 {
@@ -123,7 +123,7 @@ func TestCatchUpAssessAfterOutage(t *testing.T) {
 	h.d.OpenMailbox = nil
 	start := h.at(27, 10, 0)
 	startAt(h, start)
-	m := startServe(t, h, "0 8 1 * *", "0 9 22 * *", "0 9 26 * *", "0 */6 * * *")
+	m := startServe(t, h, "0 8 1 * *", "-3d 09:00", "0 9 26 * *", "0 */6 * * *")
 	m.waitDone(start, "start")
 	runs := runsOf(t, h, "assess")
 	if len(runs) != 2 {

@@ -550,7 +550,12 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	period := CurrentPeriod(received)
 	if meta != nil && CheckPeriod(meta.Period) == nil {
 		if pr := periodProblem(meta.Period, period); pr != "" && len(problems) == 0 {
-			problems = templates.Problems{{Message: pr}}
+			// A period long past is still open to a county the office extended it for.
+			if cut, _, err := d.Cutoff(ctx, county.Code, meta.Period); err != nil {
+				return false, err
+			} else if meta.Period > period || cut.IsZero() || received.After(cut) {
+				problems = templates.Problems{{Message: pr}}
+			}
 		}
 		period = meta.Period
 	}
@@ -613,6 +618,19 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		data.Stats = templates.Stats{Tasks: len(stored.Filing.Tasks), Indicators: len(stored.Filing.Indicators), Villages: len(stored.Filing.Villages)}
 	}
 	data.LateDays = daysLate(stored.Received.In(d.Config.Location), deadline)
+	// After the period's lock (and any extension): stored, not scored, and said so.
+	if cut, _, err := d.Cutoff(ctx, county.Code, period); err != nil {
+		return false, err
+	} else if !cut.IsZero() && stored.Received.After(cut) {
+		data.Locked = cut
+		subject, body, err := templates.RenderMail(templates.MailOverdue, data)
+		if err != nil {
+			return false, err
+		}
+		d.Logger.Info("form after the period's lock: stored, not scored", "county", county.Code, "period", period, "locked", cut)
+		counts["locked"]++
+		return true, d.reply(ctx, m, p, county, k, templates.MailOverdue, period, subject, body, nil)
+	}
 	subject, body, err := templates.RenderMail(templates.MailReceipt, data)
 	if err != nil {
 		return false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jining/kaohe/internal/store"
@@ -98,6 +99,8 @@ func (d *Deps) Dispatch(ctx context.Context, period string, dryRun bool) (Counts
 
 // Remind queues a reminder, with the form attached, to every county that has no accepted
 // form for period; counties that are done get nothing. One reminder per county and day.
+// After the deadline the reminder says the form is overdue (and when the period locks)
+// and is copied to the county's escalate_to addresses.
 func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, error) {
 	if err := CheckPeriod(period); err != nil {
 		return nil, err
@@ -136,6 +139,19 @@ func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, 
 		}
 		data := d.mailData(c)
 		data.Period, data.Deadline, data.Date, data.DaysLeft, data.Rejected = period, deadline, now, daysLeft, rejected[c.Code]
+		to := c.Emails
+		if now.After(deadline) {
+			// Overdue: copied to the county's escalation addresses (its 分管领导).
+			data.OverdueDays = daysLate(now, deadline)
+			if data.Locked, _, err = d.Cutoff(ctx, c.Code, period); err != nil {
+				return counts, err
+			}
+			if len(c.EscalateTo) > 0 {
+				to = append(slices.Clone(c.Emails), c.EscalateTo...)
+				data.Copied = true
+				counts["escalated"]++
+			}
+		}
 		subject, body, err := templates.RenderMail(templates.MailRemind, data)
 		if err != nil {
 			return counts, err
@@ -146,7 +162,7 @@ func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, 
 		}
 		if _, _, err := d.enqueue(ctx, &store.Outgoing{
 			Key: "remind:" + period + ":" + c.Code + ":" + now.Format("20060102"), Kind: templates.MailRemind,
-			County: c.Code, Period: period, To: c.Emails, Subject: subject, Body: body,
+			County: c.Code, Period: period, To: to, Subject: subject, Body: body,
 			Attachments: []store.OutAttachment{{Name: FormFilename(c, period), ContentType: xlsxType, Data: form}},
 		}); err != nil {
 			return counts, err

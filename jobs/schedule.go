@@ -25,6 +25,11 @@ type scheduled struct {
 	run    func(ctx context.Context, period string) (Counts, error)
 	// catchUp: a missed run of the job is caught up (dispatch, remind, assess).
 	catchUp bool
+	// slot, when set, stands for the cron's activations in catch-up (the reminders of
+	// schedule.reminders, whose days the cron cannot say): the latest one at or before t,
+	// the period it works on, and when a missed one is no longer worth running (zero at:
+	// none). An activation whose period is "" is then no run at all.
+	slot func(t time.Time) (at time.Time, period string, stale time.Time)
 	// busy is held while the job runs, scheduled or caught up: one run at a time.
 	busy sync.Mutex
 }
@@ -80,7 +85,7 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 	jobs := []*scheduled{
 		{name: "dispatch", cron: sc.Dispatch, period: CurrentPeriod, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) { return d.Dispatch(ctx, p, false) }},
-		{name: "remind", cron: sc.Remind, period: CurrentPeriod, catchUp: true,
+		{name: "remind", cron: RemindCron(d.Config), period: d.reminderPeriod, slot: d.reminderSlot, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) { return d.Remind(ctx, p, false) }},
 		{name: "assess", cron: sc.Assess, period: d.assessPeriod, catchUp: true,
 			run: func(ctx context.Context, p string) (Counts, error) {
@@ -128,6 +133,8 @@ func (d *Deps) serve(ctx context.Context, hooks serveHooks) error {
 				fired := firedAt(j.sched, d.now())
 				period := j.period(fired)
 				switch {
+				case j.slot != nil && period == "":
+					// The remind cron fires at every reminder's time of day; not a reminder's day.
 				case cu.caughtUp(j, fired, period):
 					// A late activation (the machine slept through it) whose run was
 					// caught up meanwhile: nothing runs twice.

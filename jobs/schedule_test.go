@@ -116,13 +116,16 @@ type jobFired struct {
 }
 
 // startServe sets the schedule and runs Serve in the background until stop.
-func startServe(t *testing.T, h *harness, dispatch, remind, assess, deliver string) *monthDriver {
+//
+// reminders are schedule.reminders, e.g. "-3d 09:00": the remind job fires at their times
+// of day (RemindCron).
+func startServe(t *testing.T, h *harness, dispatch, reminders, assess, deliver string) *monthDriver {
 	t.Helper()
 	sc := &h.d.Config.Schedule
-	sc.Dispatch, sc.Remind, sc.Assess, sc.Deliver = dispatch, remind, assess, deliver
+	sc.Dispatch, sc.Reminders, sc.Assess, sc.Deliver = dispatch, strings.Split(reminders, ","), assess, deliver
 	m := &monthDriver{h: h, scheds: map[string]cron.Schedule{}, done: make(chan error, 1),
 		ran: make(chan jobFired, 100000), seen: map[jobFired]bool{}}
-	for name, expr := range map[string]string{"dispatch": dispatch, "remind": remind, "assess": assess, "deliver": deliver} {
+	for name, expr := range map[string]string{"dispatch": dispatch, "remind": RemindCron(h.d.Config), "assess": assess, "deliver": deliver} {
 		s, err := cronParser.Parse(expr)
 		if err != nil {
 			t.Fatal(err)
@@ -293,7 +296,7 @@ func TestServeMonth(t *testing.T) {
 	h.clock = clockwork.NewFakeClockAt(time.Date(2026, 11, 1, 7, 59, 0, 0, loc))
 	h.d.Clock = h.clock
 	h.d.Config.Period.DeadlineDay, h.d.Config.Period.DeadlineHour = 25, 18
-	m := startServe(t, h, "0 8 1 * *", "0 9 22 * *", "0 9 26 * *", "0 */4 * * *")
+	m := startServe(t, h, "0 8 1 * *", "-3d 09:00", "0 9 26 * *", "0 */4 * * *")
 
 	counties := h.d.Roster.Counties
 	first := func(code string) string { return h.county(code).Emails[0] }
@@ -530,7 +533,7 @@ func TestServeRetries(t *testing.T) {
 	fs.set(boom)
 	queued := queueMails(t, h, 3)
 	// The clock is at 08:00 on the 1st: deliver at 08:20 and 09:20.
-	m := startServe(t, h, "0 8 1 * *", "0 9 22 * *", "0 9 26 * *", "20 * * * *")
+	m := startServe(t, h, "0 8 1 * *", "-3d 09:00", "0 9 26 * *", "20 * * * *")
 	m.timers()
 	h.clock.Advance(20 * time.Minute) // 08:20
 	m.waitRuns(h.at(1, 8, 20), "deliver")
@@ -641,7 +644,7 @@ func TestServeShutdownFinishesStep(t *testing.T) {
 	bs := &blockingSender{started: make(chan struct{}, 1), release: make(chan struct{}), next: h.d.Sender}
 	h.d.Sender = bs
 	queued := queueMails(t, h, 5)
-	m := startServe(t, h, "0 8 1 * *", "0 9 22 * *", "0 9 26 * *", "20 * * * *")
+	m := startServe(t, h, "0 8 1 * *", "-3d 09:00", "0 9 26 * *", "20 * * * *")
 	m.timers()
 	h.clock.Advance(20 * time.Minute) // 08:20: deliver starts and blocks in SendBatch
 	select {

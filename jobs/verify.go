@@ -82,7 +82,11 @@ func (d *Deps) VerifyReport(ctx context.Context, data []byte, name, period strin
 			return nil, err
 		}
 		at := a.Created.In(d.Config.Location)
-		rr := r.At(at)
+		corrected, err := d.corrected(ctx, &res)
+		if err != nil {
+			return nil, err
+		}
+		rr := r.At(at).WithCorrections(corrected)
 		v.Period, v.Assessed = p, at
 		digests := make([]report.Digest, len(res.Counties))
 		for i := range res.Counties {

@@ -681,6 +681,7 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
+	b.WriteString("　　" + escalationLine(res, history) + "\n")
 	b.WriteString("　　" + closingText + "\n\n")
 	b.WriteString(attachmentList(summaryAttachments(res, len(res.Counties) > 0)) + "\n\n")
 	if office != "" {

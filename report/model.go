@@ -243,7 +243,13 @@ type Context struct {
 	Office    string           // the issuing office, when Contact is empty
 	Assessed  time.Time        // when the assessment was made, in office time (workbook dates); Renderer.At sets it
 	Digests   []Digest         // the county reports' SHA-256, listed in the summary's 附件 (WriteAll sets them)
+	// Corrected holds the county codes whose report is a 更正 of one issued before ("":
+	// the summary); their title says so.
+	Corrected map[string]bool
 }
+
+// correctionMark is added to the title of a report that corrects one issued before.
+const correctionMark = "（更正）"
 
 // Digest is the SHA-256 of one county report as issued, so that anyone holding the
 // summary can tell whether a report is the one kaohe issued (kaohe verify-report).
@@ -315,6 +321,9 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 		return nil
 	}
 	m := &Model{Kind: "county", Title: countyTitle, Subtitle: c.Name, Period: res.Period, Issued: issued(res)}
+	if x.Corrected[code] {
+		m.Title += correctionMark
+	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	heading := func(s string) { add(Block{Kind: BlockHeading, Text: s}) }
 
@@ -584,6 +593,9 @@ func SummaryModel(res *score.Result, history []*score.Result) *Model {
 // SummaryModel returns the content of the summary report for leaders.
 func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model {
 	m := &Model{Kind: "summary", Title: summaryTitleOf(res.Period), Subtitle: "全市汇总", Period: res.Period, Issued: issued(res)}
+	if x.Corrected[""] {
+		m.Title += correctionMark
+	}
 	// A column of unit names: 县（市、区） when every unit is one, else 单位.
 	unitCol := x.unitsLabel(res, false)
 	if unitCol != seeds.UnitsLabel(seeds.UnitCounty) {
@@ -591,6 +603,7 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
+	add(Block{Kind: BlockText, Text: escalationLine(res, history)})
 	// The closing request ends the body: it goes over with the 附件说明 and the 落款 when
 	// they do not fit under the brief, so the brief stays on page 1.
 	add(Block{Kind: BlockText, Text: closingText})
@@ -726,6 +739,8 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 		heading(checksTitle)
 		m.Blocks = append(m.Blocks, checks...)
 	}
+	heading(escalationAttach)
+	m.Blocks = append(m.Blocks, escalationBlocks(res, history, unitCol)...)
 	if len(x.Digests) > 0 {
 		heading(digestTitle)
 		add(Block{Kind: BlockText, Text: "下列为本期各单位考核报告（PDF文件）的SHA-256校验码。收到的报告与所列校验码一致，即为本办印发的原件；也可用“kaohe verify-report 文件名”核验。"})
@@ -819,6 +834,7 @@ func summaryAttachments(res *score.Result, digests bool) []string {
 	if len(summaryChecksBlocks(res)) > 0 {
 		a = append(a, checksTitle)
 	}
+	a = append(a, escalationAttach)
 	if digests {
 		a = append(a, digestTitle)
 	}

@@ -131,6 +131,14 @@ func (r *Renderer) WithDigests(d []Digest) *Renderer {
 	return &c
 }
 
+// WithCorrections returns a renderer like r whose reports of the codes in corrected (""
+// for the summary) are titled as a 更正 of those issued before.
+func (r *Renderer) WithCorrections(corrected map[string]bool) *Renderer {
+	c := *r
+	c.opt.Context.Corrected = corrected
+	return &c
+}
+
 // writeFileAtomic writes b to a temporary file next to path and renames it to path
 // (the caller flushes it to disk). It returns the first error and removes the temporary
 // file on failure.

@@ -22,12 +22,15 @@ type Roster struct {
 
 // County is one reporting unit: a county, county-level city, district or 功能区.
 type County struct {
-	Code     string    `toml:"code"`
-	Name     string    `toml:"name"`
-	Type     string    `toml:"type"`   // UnitCounty or UnitZone; empty: UnitCounty
-	Org      string    `toml:"org"`    // the office kaohe addresses: 中共任城区委组织部; empty: derived (OrgName)
-	Emails   []string  `toml:"emails"` // addresses allowed to submit; reports go to them
-	Villages []Village `toml:"village"`
+	Code   string   `toml:"code"`
+	Name   string   `toml:"name"`
+	Type   string   `toml:"type"`   // UnitCounty or UnitZone; empty: UnitCounty
+	Org    string   `toml:"org"`    // the office kaohe addresses: 中共任城区委组织部; empty: derived (OrgName)
+	Emails []string `toml:"emails"` // addresses allowed to submit; reports go to them
+	// EscalateTo are the addresses a reminder after the deadline is copied to (e.g. the
+	// 分管领导's); they may not submit.
+	EscalateTo []string  `toml:"escalate_to"`
+	Villages   []Village `toml:"village"`
 }
 
 // Village is one administrative village with its 乡镇 and 第一书记.
@@ -211,6 +214,11 @@ func ParseRoster(b []byte, name string) (*Roster, error) {
 				add("county %s: address %s is also county %s's", c.Code, e, o)
 			}
 			senders[le] = c.Code
+		}
+		for _, e := range c.EscalateTo {
+			if _, err := mail.ParseAddress(e); err != nil {
+				add("county %s: escalate_to %q is not an e-mail address", c.Code, e)
+			}
 		}
 		if len(c.Villages) == 0 {
 			add("county %s (%s): no villages", c.Code, c.Name)

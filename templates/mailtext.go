@@ -26,6 +26,9 @@ const (
 	MailRemind   = "remind"   // no accepted form yet, deadline near
 	MailReport   = "report"   // a county's assessment report
 	MailSummary  = "summary"  // the summary for leaders
+	MailOverdue  = "overdue"  // 【逾期】: a form after the period was locked, stored but not scored
+	MailExtend   = "extend"   // 【延期】: the office opened a locked period for the county
+	MailEscalate = "escalate" // 督办单: a task red month after month (提醒, 督办, 通报)
 )
 
 // MailData is what the mail templates may use; each template uses a part of it.
@@ -61,6 +64,38 @@ type MailData struct {
 	Missing      int
 	Top          []string
 	WithSummary  bool // the report mail also carries the summary 通报 (report.summary_to)
+	Correction   bool // the report is a 更正 of one mailed before
+	OverdueDays  int  // a reminder after the deadline: days (started) past it
+	Copied       bool // the mail is copied to the unit's escalation addresses (roster escalate_to)
+
+	Locked time.Time // when the period was locked (overdue)
+	Until  time.Time // the county's extended deadline (extend)
+	Reason string    // why (extend)
+	Level  string    // 督办 level: 提醒, 督办, 通报 (escalate)
+	Task   string    // task number and title (escalate): 四、3 农村饮水安全
+	Months int       // consecutive periods red (escalate)
+	Due    time.Time // by when the county must answer (escalate)
+}
+
+// LockedText, UntilText and DueText are those times in Chinese: 2026年12月28日18时.
+func (d MailData) LockedText() string { return timeText(d.Locked) }
+
+// UntilText is Until in Chinese.
+func (d MailData) UntilText() string { return timeText(d.Until) }
+
+// DueText is Due in Chinese.
+func (d MailData) DueText() string { return timeText(d.Due) }
+
+// TimeText is a time in Chinese as deadlines are written: 2026年12月28日18时, with the
+// minutes when there are some (2026年12月28日18时30分).
+func TimeText(t time.Time) string { return timeText(t) }
+
+func timeText(t time.Time) string {
+	s := fmt.Sprintf("%d年%d月%d日%d时", t.Year(), int(t.Month()), t.Day(), t.Hour())
+	if t.Minute() != 0 {
+		s += fmt.Sprintf("%d分", t.Minute())
+	}
+	return s
 }
 
 // OrgName is whom the mail addresses: Org, else 中共<CountyName>委组织部.

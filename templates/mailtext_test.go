@@ -23,12 +23,33 @@ func TestRenderMail(t *testing.T) {
 	}
 	want := map[string][]string{
 		MailDispatch: {"【请填报】任城区", "2026年11月25日18时", "预填", "四、报送方式", "kaohe@jining.kaohe.test"},
-		MailReceipt:  {"【回执】", "（第2版）", "替代", "42项任务", "38个村", "迟报", "迟报1至3天扣0.5分"},
+		MailReceipt:  {"【回执】", "（迟报2天，第2版）", "替代", "42项任务", "38个村", "迟报", "迟报1至3天扣0.5分"},
 		MailReject:   {"【退回】", "2个问题", "1. 村级台账!E5：请填写数字", "2. 重点任务!E7", "标成红色"},
 		MailNoForm:   {"【提示】任城区2026年11月", "中共任城区委组织部：", "没有找到2026年11月乡村振兴重点工作进展表", "说明.docx", "十一月报表", "2026年11月25日18时", "0537-2345678"},
 		MailRemind:   {"【提醒】", "还有3天", "未通过校验"},
 		MailReport:   {"总分91.25分", "等次“优秀”", "13个单位中居第2名，比上期上升1位"},
 		MailSummary:  {"应报14个单位", "邹城市、任城区、曲阜市"},
+		MailOverdue:  {"【逾期】任城区2026年11月", "2026年11月30日18时锁定", "不计入考核", "0537-2345678", "《任城区.xlsx》"},
+		MailExtend:   {"【延期】任城区2026年11月进展表报送期限延至2026年12月2日18时30分", "系统故障", "第2版", "迟报1至3天扣0.5分"},
+		MailEscalate: {"【督办】任城区2026年11月“四、3 农村饮水安全”连续3个月红灯", "2026年12月25日18时前"},
+	}
+	d.Locked = time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
+	d.Until, d.Reason = time.Date(2026, 12, 2, 18, 30, 0, 0, loc), "县里邮件系统故障"
+	d.Level, d.Task, d.Months, d.Due = "督办", "四、3 农村饮水安全", 3, time.Date(2026, 12, 25, 18, 0, 0, 0, loc)
+	// A reminder after the deadline, copied to the 分管领导.
+	od := d
+	od.OverdueDays, od.Copied, od.Locked = 1, true, time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
+	osubj, obody, err := RenderMail(MailRemind, od)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"已逾期未报送", "已过1天", "2026年11月30日18时后报送期锁定", "抄送你单位分管领导"} {
+		if !strings.Contains(osubj+obody, w) {
+			t.Errorf("overdue reminder: missing %q in:\n%s\n%s", w, osubj, obody)
+		}
+	}
+	for _, p := range lang.Check(osubj + "\n" + obody) {
+		t.Errorf("overdue reminder: %s", p)
 	}
 	for kind, ws := range want {
 		subj, body, err := RenderMail(kind, d)

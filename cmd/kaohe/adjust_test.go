@@ -56,7 +56,9 @@ func TestAdjustAndVerifyCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(form, filled, 0o644)
-	if c, out, errs := kaohe(t, "--store", db, "import", form); c != 0 {
+	// Received in time: a form of June received now (the file's time) would be after
+	// the period's lock (period.lock_after_days), stored but not scored.
+	if c, out, errs := kaohe(t, "--store", db, "import", "--received", "2026-06-20 10:00", form); c != 0 {
 		t.Fatalf("import: %d %s %s", c, out, errs)
 	}
 	before := assessCounty(t, db, period, code)

@@ -50,7 +50,7 @@ func (c *ServeCmd) Run(g *Globals) error {
 
 // Help is the detail of kaohe serve --help.
 func (c *ServeCmd) Help() string {
-	return "Runs dispatch, remind, assess and deliver on the cron schedules of [schedule] (office.timezone) " +
+	return "Runs dispatch, assess and deliver on the cron schedules of [schedule] (office.timezone), and remind at schedule.reminders (relative to each period's deadline), " +
 		"and watches the mailbox, answering each form within seconds, until SIGINT or SIGTERM; " +
 		"then it finishes the step in hand. With web.enabled it serves the office console beside it (see kaohe web). " + secretHelp
 }

@@ -110,7 +110,7 @@ deadline_day = 25
 deadline_hour = 18
 [schedule]
 dispatch = "0 8 1 * *"
-remind = "0 9 22 * *"
+reminders = ["-3d 09:00"]
 assess = "0 9 26 * *"
 deliver = "0 */4 * * *"
 retries = 0
@@ -167,7 +167,9 @@ retries = 0
 	defer st.Close()
 
 	scheds := map[string]cron.Schedule{}
-	for name, expr := range map[string]string{"dispatch": cfg.Schedule.Dispatch, "remind": cfg.Schedule.Remind, "assess": cfg.Schedule.Assess, "deliver": cfg.Schedule.Deliver} {
+	// The remind job fires daily at 09:00 (jobs.RemindCron) and runs on the reminder's day
+	// only: the 22nd, three days before the deadline.
+	for name, expr := range map[string]string{"dispatch": cfg.Schedule.Dispatch, "remind": "0 9 22 * *", "assess": cfg.Schedule.Assess, "deliver": cfg.Schedule.Deliver} {
 		s, err := cron.ParseStandard(expr)
 		if err != nil {
 			t.Fatal(err)

@@ -299,6 +299,7 @@ func displayWidth(s string) int {
 // StatusCmd prints who sent what for a period.
 type StatusCmd struct {
 	Period string `help:"Period, YYYY-MM (default: the current month)."`
+	Months int    `help:"Also show each unit's and the city's 报送率, 按时报送率 and consecutive on-time periods over the last N periods assessed (e.g. 12)." placeholder:"N"`
 }
 
 // Run prints the completeness of a period.
@@ -331,7 +332,19 @@ func (c *StatusCmd) Run(g *Globals) error {
 					acc = &ss[i]
 				}
 			}
+			cut, ext, err := a.Cutoff(ctx, county.Code, p)
+			if err != nil {
+				return err
+			}
 			switch {
+			case acc != nil && !cut.IsZero() && acc.Received.After(cut):
+				// After the lock: stored, not scored (an earlier form of the period may be).
+				state = "已锁定"
+				if _, err := a.Store.LatestAcceptedBy(ctx, county.Code, p, cut); err == nil {
+					done++
+				} else {
+					missing++
+				}
 			case acc != nil:
 				done++
 				state = "已报送"
@@ -345,6 +358,9 @@ func (c *StatusCmd) Run(g *Globals) error {
 				missing++
 			}
 			printRow(g.stdout, []string{county.Code, county.Name, state}, []int{8, 20, 8})
+			if ext != nil {
+				fmt.Fprintf(g.stdout, "    延期至 %s（%s；%s %s）\n", ext.Until.In(a.Config.Location).Format("2006-01-02 15:04"), ext.Reason, ext.By, ext.At.In(a.Config.Location).Format("01-02 15:04"))
+			}
 			for _, s := range ss {
 				line := fmt.Sprintf("    %s  %s v%d %s《%s》", s.Received.In(a.Config.Location).Format("01-02 15:04"), s.Source, s.Version, s.Status, s.Filename)
 				if s.Superseded {
@@ -357,6 +373,9 @@ func (c *StatusCmd) Run(g *Globals) error {
 			}
 		}
 		fmt.Fprintf(g.stdout, "\n应报 %d，已报 %d，被退回未重报 %d，未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)
+		if c.Months > 0 {
+			return printRates(ctx, g, a, p, c.Months)
+		}
 		return nil
 	})
 }

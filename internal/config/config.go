@@ -35,11 +35,15 @@ type Config struct {
 	Report    Report    `toml:"report"`
 	Schedule  Schedule  `toml:"schedule"`
 	Web       Web       `toml:"web"`
+	// Escalation is the 督办 ladder for a task red month after month (deadlines.go).
+	Escalation Escalation `toml:"escalation"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
 	// Path is the file the config came from ("" for the defaults).
 	Path string `toml:"-"`
+
+	holidays *Holidays // schedule.holidays read; nil: none
 }
 
 // Office is who sends.
@@ -69,6 +73,10 @@ type FileRef struct {
 type Period struct {
 	DeadlineDay  int `toml:"deadline_day"`
 	DeadlineHour int `toml:"deadline_hour"`
+	// LockAfterDays: this many days after the deadline the period is locked: a form
+	// arriving later is stored but not scored, unless the office extended the county's
+	// deadline (kaohe extend). 0: never locked.
+	LockAfterDays int `toml:"lock_after_days"`
 }
 
 // Store is where the SQLite database lives.
@@ -141,8 +149,16 @@ const (
 
 // Schedule holds the cron expressions of the scheduled jobs.
 type Schedule struct {
-	Dispatch          string `toml:"dispatch"`
-	Remind            string `toml:"remind"`
+	Dispatch string `toml:"dispatch"`
+	// Remind is the cron expression of the single reminder of earlier versions: replaced
+	// by Reminders, ignored with a warning when set.
+	Remind string `toml:"remind"`
+	// Reminders are the reminders' times relative to the deadline, e.g. "-3d 09:00",
+	// "+1d 09:00" (ParseReminder).
+	Reminders []string `toml:"reminders"`
+	// Holidays names a file of dates (deadlines.go, ReadHolidays) on which no reminder
+	// is sent; "": none.
+	Holidays          string `toml:"holidays"`
 	Assess            string `toml:"assess"`
 	Deliver           string `toml:"deliver"`
 	Retries           int    `toml:"retries"`
@@ -240,6 +256,9 @@ func Load(path string, env Env) (c *Config, warnings []string, err error) {
 	}
 	probs = append(probs, c.resolve(env, &warnings)...)
 	probs = append(probs, c.check()...)
+	if c.Schedule.Remind != "" {
+		warnings = append(warnings, fmt.Sprintf("schedule.remind = %q is ignored: reminders are now schedule.reminders, relative to the deadline (see config.example.toml)", c.Schedule.Remind))
+	}
 	if len(probs) > 0 {
 		return nil, warnings, &ProblemsError{Path: nameOr(path), Problems: probs}
 	}
@@ -406,7 +425,7 @@ func (c *Config) check() []string {
 		}
 	}
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-	for name, expr := range map[string]string{"dispatch": c.Schedule.Dispatch, "remind": c.Schedule.Remind, "assess": c.Schedule.Assess, "deliver": c.Schedule.Deliver} {
+	for name, expr := range map[string]string{"dispatch": c.Schedule.Dispatch, "assess": c.Schedule.Assess, "deliver": c.Schedule.Deliver} {
 		if _, err := parser.Parse(expr); err != nil {
 			add("schedule.%s = %q: %v (hint: minute hour day month weekday, e.g. \"0 8 1 * *\")", name, expr, err)
 		}
@@ -415,6 +434,7 @@ func (c *Config) check() []string {
 		add("schedule.retries and retry_delay_seconds must not be negative")
 	}
 	p = append(p, c.Web.Problems()...)
+	p = append(p, c.checkDeadlines()...)
 	slices.Sort(p) // the schedule map is iterated in random order
 	return p
 }

@@ -150,6 +150,9 @@ func TestDemo(t *testing.T) {
 			late = c.DaysLate == 2 && c.Deduction > 0
 		}
 	}
+	if extends := sinkKinds(t, dir)["extend"]; extends != 1 {
+		t.Errorf("%d 【延期】 mails, want 1 (the late county's extension)", extends)
+	}
 	if !silent || !late {
 		t.Errorf("silent county unranked: %v; late county 2 days late with a deduction: %v", silent, late)
 	}
@@ -243,4 +246,24 @@ func header(raw []byte, name string) string {
 		}
 	}
 	return ""
+}
+
+// sinkKinds counts the mails in dir/mail by their X-Kaohe-Kind.
+func sinkKinds(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	emls, _ := filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
+	out := map[string]int{}
+	for _, f := range emls {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, _, _ := strings.Cut(string(b), "\r\n\r\n")
+		for _, l := range strings.Split(head, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "X-Kaohe-Kind") {
+				out[strings.TrimSpace(v)]++
+			}
+		}
+	}
+	return out
 }

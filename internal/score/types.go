@@ -48,8 +48,11 @@ type Result struct {
 	Completeness        Completeness   `json:"completeness"`
 	RedTasks            []TaskRedCount `json:"red_tasks"`        // tasks red in most counties, most first
 	Doubts              []Doubt        `json:"doubts,omitempty"` // every 存疑 claim, by county code then checklist order
-	Areas               []AreaHeader   `json:"areas"`            // the checklist's areas, for column headers
-	Assessed            int            `json:"assessed"`         // counties with an accepted form
+	// Escalations are the period's 督办单 (tasks red month after month), set by the
+	// caller (jobs), which knows the earlier periods and the ladder (rates.go).
+	Escalations []Escalation `json:"escalations,omitempty"`
+	Areas       []AreaHeader `json:"areas"`    // the checklist's areas, for column headers
+	Assessed    int          `json:"assessed"` // counties with an accepted form
 	// TypeWeights are scoring.type_weights: when set, every unit is in one ranking by its
 	// RankScore (total × its type's weight).
 	TypeWeights map[string]float64 `json:"type_weights,omitempty"`
