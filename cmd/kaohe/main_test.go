@@ -140,9 +140,15 @@ tls = "none"
 	t.Setenv("KAOHE_TEST_IMAP_PW", "pw")
 	t.Setenv("KAOHE_FORM_SECRET", "doctor-test-secret") // without one, doctor fails the secret line (TestDoctorSecret)
 	write(ip)
+	imapSrv.RequireID(true) // as 163.com: no SELECT without ID
 	code, out, errs := kaohe(t, "--config", cfg, "doctor")
 	if code != 0 || !strings.Contains(out, "ok    imap") || !strings.Contains(out, "ok    smtp") {
 		t.Fatalf("doctor: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"capabilities: CHILDREN ENABLE ESEARCH ID IDLE IMAP4rev1", "ID accepted (server: kaohe-embedded kaohe)", "size limit 64.0 MB"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
 	}
 	// A mailbox that is not there: exit 3, one FAIL line.
 	write(1)
