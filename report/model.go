@@ -416,6 +416,9 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 	if len(noEvidence) > 0 {
 		add(Block{Kind: BlockText, Text: "缺佐证：" + strings.Join(noEvidence, "、") + "，报“已完成”但未填佐证说明，按完成进度" + evidencePct(res) + "计，请补充佐证材料。"})
 	}
+	if files := evidenceCounts(c.Tasks); files != "" {
+		add(Block{Kind: BlockText, Text: "佐证材料：本期随表报送" + files + "，已存档备查。"})
+	}
 
 	heading("三、村级指标达标情况")
 	if len(c.Villages) == 0 {
@@ -775,4 +778,15 @@ const digestTitle = "各单位考核报告校验码"
 // evidencePct is the progress 已完成 without 佐证 counts for, e.g. "80%".
 func evidencePct(res *score.Result) string {
 	return trim0(math.Round(res.DoneWithoutEvidence*1000)/10) + "%"
+}
+
+// evidenceCounts counts the evidence files sent per task: 四、3（1份）、一、1（2份）; "" when none.
+func evidenceCounts(tasks []score.TaskScore) string {
+	var parts []string
+	for _, ts := range tasks {
+		if n := len(ts.EvidenceFiles); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s%s（%d份）", ts.Task, ts.Title, n))
+		}
+	}
+	return strings.Join(parts, "、")
 }
