@@ -128,3 +128,17 @@ func TestIsForm(t *testing.T) {
 		t.Error("a workbook without the metadata sheet, or a PDF, is IsForm")
 	}
 }
+
+// FuzzCheckEvidence: any bytes under any name either pass as one of the five types or
+// are refused with a message naming the file; never both, never a panic.
+func FuzzCheckEvidence(f *testing.F) {
+	f.Add([]byte("%PDF-1.4"), "a.pdf")
+	f.Add([]byte("MZ"), "四、3-报告.pdf")
+	f.Add([]byte("PK\x03\x04"), "x.docx")
+	f.Fuzz(func(t *testing.T, data []byte, name string) {
+		kind, problem := CheckEvidence(data, name, 1<<20)
+		if (kind == "") == (problem == "") {
+			t.Fatalf("%q: kind %q, problem %q", name, kind, problem)
+		}
+	})
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -217,5 +219,20 @@ func TestImportReceived(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// doctor's "certificate signed by unknown authority" line names the setting that fixes it.
+func TestCAHint(t *testing.T) {
+	err := fmt.Errorf("mail server unreachable: imap x:993: tls: %w", x509.UnknownAuthorityError{})
+	if got := caHint(err, "imap.ca_file"); !strings.Contains(got.Error(), "set imap.ca_file") || !errors.Is(got, err) {
+		t.Errorf("hint: %v", got)
+	}
+	other := errors.New("connection refused")
+	if got := caHint(other, "smtp.ca_file"); got != other {
+		t.Errorf("other errors unchanged: %v", got)
+	}
+	if caHint(nil, "smtp.ca_file") != nil {
+		t.Error("nil")
 	}
 }
