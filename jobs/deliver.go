@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -128,8 +127,11 @@ func (b *dayBudget) take(n int) int {
 	return n
 }
 
-// giveBack returns the part of a grant that was not sent.
+// giveBack returns the part of a grant that was not sent (nil: no limit).
 func (b *dayBudget) giveBack(n int) {
+	if b == nil {
+		return
+	}
 	b.mu.Lock()
 	b.left += n
 	b.mu.Unlock()
@@ -144,113 +146,94 @@ func (b *dayBudget) exhausted() bool {
 // deliverWorker sends batches of due mails over one connection each until none is due,
 // counting each outcome with add ("sent", "failed", "deferred").
 func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, interval time.Duration, budget *dayBudget, rng *rand.Rand, add func(string), progress func(left int)) error {
+	cfg := d.Config.SMTP
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := batch
+		// Under smtp.daily_limit a batch is what is left of the day's quota at most; what
+		// it did not send is given back at the end of the round.
+		n, sentHere := batch, 0
 		if budget != nil {
 			if n = budget.take(batch); n == 0 {
-				return nil // the day's quota is used up
+				return nil
 			}
 		}
-		sentHere := 0
-		err := d.deliverBatch(ctx, start, n, interval, rng, func(k string) {
-			if k == "sent" {
-				sentHere++
-			}
-			add(k)
-		}, progress)
-		if budget != nil {
-			budget.giveBack(n - sentHere)
+		started := d.now()
+		if started.Before(start) {
+			started = start // a clock set back mid-drain
 		}
-		if err == errNoneDue {
+		// Claimed with a lease: another worker, or a second sender (a `kaohe deliver`
+		// beside `kaohe serve`), does not pick the same mails; if this one dies mid-send
+		// they are retried after the lease, with the same Message-ID.
+		due, err := d.Store.ClaimDueBy(ctx, start, started, d.deliverLease(), n)
+		if err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			budget.giveBack(n)
 			return nil
+		}
+		msgs := make([]mail.Outgoing, len(due))
+		for i, o := range due {
+			msgs[i] = toMail(o)
+		}
+		var markErr error
+		reported := make([]bool, len(due))
+		err = d.Sender.SendBatch(ctx, msgs, func(i int, err error) {
+			reported[i] = true
+			o := due[i]
+			// Marks must be written even if ctx is cancelled mid-batch: the mail went out.
+			mctx := context.WithoutCancel(ctx)
+			var e error
+			switch {
+			case err == nil:
+				e = d.Store.MarkSent(mctx, o.ID, d.now())
+				add("sent")
+				sentHere++
+			case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
+				d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)
+				e = d.Store.MarkFailed(mctx, o.ID, err.Error())
+				add("failed")
+			default:
+				// Backoff counts retries from 0. Full jitter may draw ~0; wait at least the
+				// base, so a server answering 4xx is not hammered within this same drain.
+				base := time.Duration(cfg.RetryBaseSeconds) * time.Second
+				wait := max(base, mail.Backoff(o.Attempts, base, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng))
+				d.Logger.Warn("mail deferred", "key", o.Key, "err", err, "retry_in", wait)
+				e = d.Store.MarkRetry(mctx, o.ID, err.Error(), d.now().Add(wait))
+				add("deferred")
+			}
+			if e != nil && markErr == nil {
+				markErr = e
+			}
+		})
+		// Mails the batch never got to are given back at once, not left to their lease.
+		for i, ok := range reported {
+			if !ok {
+				if e := d.Store.Release(context.WithoutCancel(ctx), due[i].ID, start); e != nil && markErr == nil {
+					markErr = e
+				}
+			}
+		}
+		if markErr != nil {
+			return markErr
 		}
 		if err != nil {
 			return err
 		}
-	}
-}
-
-// errNoneDue ends a worker: no mail is due.
-var errNoneDue = errors.New("no mail due")
-
-// deliverBatch claims up to batch due mails and sends them over one connection.
-func (d *Deps) deliverBatch(ctx context.Context, start time.Time, batch int, interval time.Duration, rng *rand.Rand, add func(string), progress func(left int)) error {
-	cfg := d.Config.SMTP
-	started := d.now()
-	if started.Before(start) {
-		started = start // a clock set back mid-drain
-	}
-	// Claimed with a lease: another worker, or a second sender (a `kaohe deliver`
-	// beside `kaohe serve`), does not pick the same mails; if this one dies mid-send
-	// they are retried after the lease, with the same Message-ID.
-	due, err := d.Store.ClaimDueBy(ctx, start, started, d.deliverLease(), batch)
-	if err != nil {
-		return err
-	}
-	if len(due) == 0 {
-		return errNoneDue
-	}
-	msgs := make([]mail.Outgoing, len(due))
-	for i, o := range due {
-		msgs[i] = toMail(o)
-	}
-	var markErr error
-	reported := make([]bool, len(due))
-	err = d.Sender.SendBatch(ctx, msgs, func(i int, err error) {
-		reported[i] = true
-		o := due[i]
-		// Marks must be written even if ctx is cancelled mid-batch: the mail went out.
-		mctx := context.WithoutCancel(ctx)
-		var e error
-		switch {
-		case err == nil:
-			e = d.Store.MarkSent(mctx, o.ID, d.now())
-			add("sent")
-		case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
-			d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)
-			e = d.Store.MarkFailed(mctx, o.ID, err.Error())
-			add("failed")
-		default:
-			// Backoff counts retries from 0. Full jitter may draw ~0; wait at least the
-			// base, so a server answering 4xx is not hammered within this same drain.
-			base := time.Duration(cfg.RetryBaseSeconds) * time.Second
-			wait := max(base, mail.Backoff(o.Attempts, base, time.Duration(cfg.RetryMaxSeconds)*time.Second, rng))
-			d.Logger.Warn("mail deferred", "key", o.Key, "err", err, "retry_in", wait)
-			e = d.Store.MarkRetry(mctx, o.ID, err.Error(), d.now().Add(wait))
-			add("deferred")
-		}
-		if e != nil && markErr == nil {
-			markErr = e
-		}
-	})
-	// Mails the batch never got to are given back at once, not left to their lease.
-	for i, ok := range reported {
-		if !ok {
-			if e := d.Store.Release(context.WithoutCancel(ctx), due[i].ID, start); e != nil && markErr == nil {
-				markErr = e
+		budget.giveBack(n - sentHere)
+		progress(len(due))
+		if interval > 0 {
+			if wait := time.Duration(len(due))*interval - d.now().Sub(started); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-d.clockAfter(wait):
+				}
 			}
 		}
 	}
-	if markErr != nil {
-		return markErr
-	}
-	if err != nil {
-		return err
-	}
-	progress(len(due))
-	if interval > 0 {
-		if wait := time.Duration(len(due))*interval - d.now().Sub(started); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-d.clockAfter(wait):
-			}
-		}
-	}
-	return nil
 }
 
 // DefaultDeliverLease is how long a sender holds the mails it claimed.
