@@ -236,3 +236,22 @@ func TestCAHint(t *testing.T) {
 		t.Error("nil")
 	}
 }
+
+// kaohe outbox says, under smtp.daily_limit, how much of today's quota is used and how
+// many queued mails wait for tomorrow.
+func TestOutboxDailyLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "k.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[store]\npath = %q\n[smtp]\ndaily_limit = 5\n", filepath.Join(dir, "k.db"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAOHE_FORM_SECRET", "outbox-test-secret")
+	if code, out, errs := kaohe(t, "--config", cfg, "dispatch", "--period", "2026-11"); code != 0 {
+		t.Fatalf("dispatch: %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := kaohe(t, "--config", cfg, "outbox")
+	if code != 0 || !strings.Contains(out, "daily limit 5 (smtp.daily_limit): 0 sent today") ||
+		!strings.Contains(out, "14 queued due; 9 wait for tomorrow") {
+		t.Errorf("outbox: %d\n%s%s", code, out, errs)
+	}
+}
