@@ -101,6 +101,18 @@ func TestEvidenceFilesBesideTheForm(t *testing.T) {
 	if data, err := h.d.Store.EvidenceData(h.ctx, ev[0].ID); err != nil || !bytes.Equal(data, pdf) {
 		t.Errorf("evidence content: %q, %v", data, err)
 	}
+	// The refused files are in the stored raw mail and recorded among its attachments,
+	// with their SHA-256, like every attachment.
+	if ev[0].Message == 0 {
+		t.Fatal("no message")
+	}
+	atts, err := h.d.Store.Attachments(h.ctx, ev[0].Message)
+	if err != nil || len(atts) != 6 {
+		t.Fatalf("attachments recorded: %d, %v", len(atts), err)
+	}
+	if raw, err := h.d.Store.RawMessage(h.ctx, ev[0].Message); err != nil || !bytes.Contains(raw, []byte("setup.exe")) {
+		t.Errorf("raw message without the refused file: %v", err)
+	}
 	// Collecting again changes nothing (the message is processed).
 	if c := h.collect(); c["evidence"] != 0 {
 		t.Errorf("second pass kept evidence again: %v", c)
