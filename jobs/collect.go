@@ -603,6 +603,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 			strs[i] = pr.String()
 		}
 		counts["rejected"]++
+		if base.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
+			return false, err
+		}
 		return false, d.rejectReply(ctx, m, p, county, k, period, base, a.Filename, strs, annotated)
 	}
 	deadline, err := d.Config.Deadline(period)
@@ -616,16 +619,11 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		data.Stats = templates.Stats{Tasks: len(stored.Filing.Tasks), Indicators: len(stored.Filing.Indicators), Villages: len(stored.Filing.Villages)}
 	}
 	data.LateDays = daysLate(stored.Received.In(d.Config.Location), deadline)
-	if ev != nil && !ev.done && len(ev.files) > 0 {
-		if filing == nil {
-			filing = stored.Filing
-		}
-		if data.Evidence, err = d.keepEvidence(ctx, m, stored, filing, ev.files); err != nil {
-			return false, err
-		}
-		ev.done = true
-		counts["evidence"] += ev.kept()
-		counts["evidence_refused"] += len(ev.files) - ev.kept()
+	if filing == nil {
+		filing = stored.Filing
+	}
+	if data.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
+		return false, err
 	}
 	subject, body, err := templates.RenderMail(templates.MailReceipt, data)
 	if err != nil {

@@ -148,6 +148,23 @@ func taskPrefix(name string) string {
 	return area + "、" + name[i:j]
 }
 
+// evidenceFor keeps a mail's evidence files with the first of its forms that was stored
+// with a period, accepted or rejected (the county then need not send them again with its
+// corrected form), and returns the lines its answer lists them in.
+func (d *Deps) evidenceFor(ctx context.Context, m *store.Message, sub *store.Submission, f *seeds.Filing, ev *evidenceState, counts Counts) ([]string, error) {
+	if ev == nil || ev.done || len(ev.files) == 0 || sub.Period == "" || sub.County == "" {
+		return nil, nil
+	}
+	lines, err := d.keepEvidence(ctx, m, sub, f, ev.files)
+	if err != nil {
+		return nil, err
+	}
+	ev.done = true
+	counts["evidence"] += ev.kept()
+	counts["evidence_refused"] += len(ev.files) - ev.kept()
+	return lines, nil
+}
+
 // keepEvidence stores the evidence files of an accepted submission, linked to their
 // tasks, and returns the receipt's lines: what was kept (and for which tasks) and what
 // was refused. Storing again after a crash changes nothing.

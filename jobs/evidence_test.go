@@ -139,3 +139,43 @@ func TestEvidenceFilesBesideTheForm(t *testing.T) {
 		t.Errorf("一、2: files %v", t2.EvidenceFiles)
 	}
 }
+
+// Evidence files beside a form that is rejected are kept all the same (with the rejected
+// submission) and listed in the 退回, so the corrected form need not carry them again; they
+// count for the period once a form is accepted.
+func TestEvidenceBesideARejectedForm(t *testing.T) {
+	h := newHarness(t)
+	const code = "370812"
+	good := h.filled(code, 0.9, 3)
+	bad := editForm(t, good, func(f *excelize.File) {
+		s := templates.SheetTasks
+		f.SetCellValue(s, fmt.Sprintf("%s%d", column(t, f, s, templates.HdrStatus), taskRow(t, f, "二、1")), "")
+	})
+	h.send(code, "进展表", xlsx("表.xlsx", bad),
+		mail.OutAttachment{Name: "四、3-水质检测报告.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7 报告")})
+	if c := h.collect(); c["rejected"] != 1 || c["evidence"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	h.send(code, "进展表（改）", xlsx("表.xlsx", good))
+	if c := h.collect(); c["accepted"] != 1 || c["evidence"] != 0 {
+		t.Fatalf("counts %v", c)
+	}
+	h.deliver()
+	got := h.to(h.county(code).Emails[0])
+	if len(got) != 2 || !strings.Contains(got[0].Subject, "退回") ||
+		!strings.Contains(strings.ReplaceAll(got[0].Text, "\r\n", "\n"), "随表发送的佐证材料：\n  《四、3-水质检测报告.pdf》（PDF，1KB）已保存，作为任务四、3的佐证材料。\n已保存的佐证材料无需") {
+		t.Fatalf("mails %d; first:\n%s", len(got), got[0].Text)
+	}
+	if strings.Contains(got[1].Text, "佐证材料：") {
+		t.Errorf("the receipt of the corrected form lists evidence it did not carry:\n%s", got[1].Text)
+	}
+	a, _, err := h.d.Assess(h.ctx, h.period, AssessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range countyIn(a.Result, code).Tasks {
+		if ts.Task == "四、3" && (len(ts.EvidenceFiles) != 1 || ts.EvidenceFiles[0] != "四、3-水质检测报告.pdf") {
+			t.Errorf("四、3 files %v", ts.EvidenceFiles)
+		}
+	}
+}
