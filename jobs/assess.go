@@ -88,6 +88,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
+	evidence, err := d.periodEvidence(ctx, period) // 佐证材料 by county and task (evidence.go)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Score the accepted forms one at a time as the store reads them, so only one
 	// filing is in memory at a time; then the counties without one.
 	asr, err := score.NewAssessor(d.Checklist, period, history)
@@ -95,7 +99,7 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		return nil, nil, err
 	}
 	sub := func(code, name string) score.Submission {
-		s := score.Submission{County: code, Name: name, Deadline: deadline, Adjustments: adjustments[code]}
+		s := score.Submission{County: code, Name: name, Deadline: deadline, Adjustments: adjustments[code], EvidenceFiles: evidence[code]}
 		if c := d.Roster.County(code); c != nil {
 			s.Type = c.UnitType()
 			s.Roster = c

@@ -349,6 +349,9 @@ type prepared struct {
 	forms  []mail.Attachment
 	others []string
 	parsed []parsedForm // one per form, when 1..maxForms of them
+	// evidence are the files beside the form (佐证材料), checked; kept with the first
+	// accepted form.
+	evidence []evidenceFile
 }
 
 // parsedForm is templates.Parse's answer for one form attachment.
@@ -375,12 +378,11 @@ func (d *Deps) prepare(m *store.Message) *prepared {
 		return pre
 	}
 	for _, a := range pre.p.Attachments {
-		if isFormLike(a) {
-			pre.forms = append(pre.forms, a)
-		} else {
+		if !isFormLike(a) {
 			pre.others = append(pre.others, a.Filename)
 		}
 	}
+	pre.forms, pre.evidence = d.evidenceCandidates(pre.p.Attachments)
 	if len(pre.forms) == 0 || len(pre.forms) > maxForms {
 		return pre
 	}
@@ -472,8 +474,9 @@ func (d *Deps) process(ctx context.Context, m *store.Message, pre *prepared, cou
 		return d.Store.SetMessageState(ctx, m.ID, store.MessageProcessed, OutcomeRejected)
 	}
 	outcome := OutcomeAccepted
+	ev := &evidenceState{files: pre.evidence}
 	for k, a := range forms {
-		ok, err := d.processForm(ctx, m, p, county, k+1, a, pre.parsed[k], base, counts)
+		ok, err := d.processForm(ctx, m, p, county, k+1, a, pre.parsed[k], base, ev, counts)
 		if err != nil {
 			return err
 		}
@@ -517,7 +520,7 @@ func periodProblem(formPeriod, now string) string {
 
 // processForm validates one attachment and stores it as a submission, then queues the
 // receipt or the rejection. It reports whether the form was accepted.
-func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, pf parsedForm, base templates.MailData, counts Counts) (bool, error) {
+func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed, county *seeds.County, k int, a mail.Attachment, pf parsedForm, base templates.MailData, ev *evidenceState, counts Counts) (bool, error) {
 	received := base.Received
 	base.Filename = a.Filename
 	sum := sha256.Sum256(a.Data)
@@ -605,6 +608,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 			strs[i] = pr.String()
 		}
 		counts["rejected"]++
+		if base.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
+			return false, err
+		}
 		return false, d.rejectReply(ctx, m, p, county, k, period, base, a.Filename, strs, annotated)
 	}
 	deadline, err := d.Config.Deadline(period)
@@ -618,6 +624,12 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		data.Stats = templates.Stats{Tasks: len(stored.Filing.Tasks), Indicators: len(stored.Filing.Indicators), Villages: len(stored.Filing.Villages)}
 	}
 	data.LateDays = daysLate(stored.Received.In(d.Config.Location), deadline)
+	if filing == nil {
+		filing = stored.Filing
+	}
+	if data.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
+		return false, err
+	}
 	// After the period's lock (and any extension): stored, not scored, and said so.
 	if cut, _, err := d.Cutoff(ctx, county.Code, period); err != nil {
 		return false, err

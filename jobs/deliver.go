@@ -52,6 +52,18 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 	// process would, and only mails due when this drain started (ClaimDueBy): none takes
 	// a mail another has claimed, even where a lease runs out mid-drain.
 	start := d.now()
+	// smtp.daily_limit: what is left of today's quota (office time), shared by the workers.
+	// The outbox hands out mails by priority, so what waits for tomorrow is what matters least.
+	var budget *dayBudget
+	var dayStart time.Time
+	if cfg.DailyLimit > 0 {
+		dayStart = officeDay(start, d.Config.Location)
+		sent, err := d.Store.SentSince(ctx, dayStart)
+		if err != nil {
+			return nil, err
+		}
+		budget = &dayBudget{left: max(0, cfg.DailyLimit-sent)}
+	}
 	var mu sync.Mutex
 	add := func(k string) {
 		mu.Lock()
@@ -62,7 +74,7 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 	for w := range conns {
 		g.Go(func() error {
 			rng := rand.New(rand.NewPCG(uint64(d.now().UnixNano()), 0x6b616f6865+uint64(w)))
-			return d.deliverWorker(gctx, start, batch, interval, rng, add, func(n int) {
+			return d.deliverWorker(gctx, start, batch, interval, budget, rng, add, func(n int) {
 				mu.Lock()
 				sent := counts["sent"]
 				mu.Unlock()
@@ -71,18 +83,81 @@ func (d *Deps) Deliver(ctx context.Context) (Counts, error) {
 		})
 	}
 	err := g.Wait()
+	if err == nil && budget != nil && budget.exhausted() {
+		left, derr := d.Store.DueCount(ctx, start)
+		if derr != nil {
+			return counts, derr
+		}
+		if left > 0 {
+			sent, serr := d.Store.SentSince(ctx, dayStart)
+			if serr != nil {
+				return counts, serr
+			}
+			counts["carried"] = left
+			d.Logger.Warn("deliver: daily limit reached (smtp.daily_limit): the rest is sent from tomorrow, replies first",
+				"limit", cfg.DailyLimit, "sent_today", sent, "carried", left, "tomorrow", dayStart.AddDate(0, 0, 1).Format("2006-01-02"))
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	return counts, err
 }
 
+// officeDay is the start of t's day in the office's time zone (nil: local time).
+func officeDay(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.Local
+	}
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// dayBudget is what is left of a daily limit, taken by the workers batch by batch.
+type dayBudget struct {
+	mu   sync.Mutex
+	left int
+}
+
+// take grants up to n mails of the budget.
+func (b *dayBudget) take(n int) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n = min(n, b.left)
+	b.left -= n
+	return n
+}
+
+// giveBack returns the part of a grant that was not sent (nil: no limit).
+func (b *dayBudget) giveBack(n int) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
+}
+
+func (b *dayBudget) exhausted() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left == 0
+}
+
 // deliverWorker sends batches of due mails over one connection each until none is due,
 // counting each outcome with add ("sent", "failed", "deferred").
-func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, interval time.Duration, rng *rand.Rand, add func(string), progress func(left int)) error {
+func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, interval time.Duration, budget *dayBudget, rng *rand.Rand, add func(string), progress func(left int)) error {
 	cfg := d.Config.SMTP
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		// Under smtp.daily_limit a batch is what is left of the day's quota at most; what
+		// it did not send is given back at the end of the round.
+		n, sentHere := batch, 0
+		if budget != nil {
+			if n = budget.take(batch); n == 0 {
+				return nil
+			}
 		}
 		started := d.now()
 		if started.Before(start) {
@@ -91,11 +166,12 @@ func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, in
 		// Claimed with a lease: another worker, or a second sender (a `kaohe deliver`
 		// beside `kaohe serve`), does not pick the same mails; if this one dies mid-send
 		// they are retried after the lease, with the same Message-ID.
-		due, err := d.Store.ClaimDueBy(ctx, start, started, d.deliverLease(), batch)
+		due, err := d.Store.ClaimDueBy(ctx, start, started, d.deliverLease(), n)
 		if err != nil {
 			return err
 		}
 		if len(due) == 0 {
+			budget.giveBack(n)
 			return nil
 		}
 		msgs := make([]mail.Outgoing, len(due))
@@ -114,6 +190,7 @@ func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, in
 			case err == nil:
 				e = d.Store.MarkSent(mctx, o.ID, d.now())
 				add("sent")
+				sentHere++
 			case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
 				d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)
 				e = d.Store.MarkFailed(mctx, o.ID, err.Error())
@@ -145,6 +222,7 @@ func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, in
 		if err != nil {
 			return err
 		}
+		budget.giveBack(n - sentHere)
 		progress(len(due))
 		if interval > 0 {
 			if wait := time.Duration(len(due))*interval - d.now().Sub(started); wait > 0 {
@@ -179,4 +257,33 @@ func toMail(o store.Outgoing) mail.Outgoing {
 		m.Attachments = append(m.Attachments, mail.OutAttachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}
 	return m
+}
+
+// Quota is where the day stands against smtp.daily_limit.
+type Quota struct {
+	Limit     int       // smtp.daily_limit; 0: no limit
+	SentToday int       // mails sent since Day
+	Due       int       // queued mails due now
+	Day       time.Time // start of today, office time
+}
+
+// Carried is how many of the due mails wait for the next day.
+func (q Quota) Carried() int {
+	if q.Limit == 0 {
+		return 0
+	}
+	return max(0, q.Due-max(0, q.Limit-q.SentToday))
+}
+
+// DailyQuota says how much of today's smtp.daily_limit is used and what waits for
+// tomorrow, for kaohe outbox.
+func (d *Deps) DailyQuota(ctx context.Context) (Quota, error) {
+	now := d.now()
+	q := Quota{Limit: d.Config.SMTP.DailyLimit, Day: officeDay(now, d.Config.Location)}
+	var err error
+	if q.SentToday, err = d.Store.SentSince(ctx, q.Day); err != nil {
+		return q, err
+	}
+	q.Due, err = d.Store.DueCount(ctx, now)
+	return q, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -100,12 +101,22 @@ func (d *Deps) Close() error { return d.Store.Close() }
 func IMAPConfig(cfg *config.Config, timeout time.Duration) mail.IMAPConfig {
 	c := cfg.IMAP
 	return mail.IMAPConfig{Host: c.Host, Port: c.Port, TLS: c.TLS, Username: c.Username, Password: c.Password,
-		Mailbox: c.Mailbox, ProcessedKeyword: c.ProcessedKeyword, MoveTo: c.MoveTo, Timeout: timeout}
+		Mailbox: c.Mailbox, ProcessedKeyword: c.ProcessedKeyword, MoveTo: c.MoveTo, Timeout: timeout,
+		CAFile: c.CAFile, ClientName: "kaohe", ClientVersion: buildVersion()}
 }
 
 // SMTPConfig is the client config of the SMTP server cfg names.
 func SMTPConfig(cfg *config.Config, timeout time.Duration) mail.SMTPConfig {
 	c := cfg.SMTP
 	return mail.SMTPConfig{Host: c.Host, Port: c.Port, TLS: c.TLS, Username: c.Username, Password: c.Password,
-		From: cfg.Office.From, HeloName: c.Helo, Timeout: timeout}
+		From: cfg.Office.From, HeloName: c.Helo, Timeout: timeout, CAFile: c.CAFile}
+}
+
+// buildVersion is kaohe's module version as built ("(devel)" from a work tree), sent to
+// the IMAP server in the ID command.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "dev"
 }

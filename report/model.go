@@ -426,6 +426,9 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 	if len(noEvidence) > 0 {
 		add(Block{Kind: BlockText, Text: "缺佐证：" + strings.Join(noEvidence, "、") + "，报“已完成”但未填佐证说明，按完成进度" + evidencePct(res) + "计，请补充佐证材料。"})
 	}
+	if files := evidenceCounts(c.Tasks); files != "" {
+		add(Block{Kind: BlockText, Text: "佐证材料：本期随表报送" + files + "，已存档备查。"})
+	}
 
 	heading("三、村级指标达标情况")
 	if len(c.Villages) == 0 {
@@ -852,4 +855,15 @@ func attachmentList(items []string) string {
 		list += fmt.Sprintf("%d．%s", i+1, a)
 	}
 	return list
+}
+
+// evidenceCounts counts the evidence files sent per task: 四、3（1份）、一、1（2份）; "" when none.
+func evidenceCounts(tasks []score.TaskScore) string {
+	var parts []string
+	for _, ts := range tasks {
+		if n := len(ts.EvidenceFiles); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s%s（%d份）", ts.Task, ts.Title, n))
+		}
+	}
+	return strings.Join(parts, "、")
 }

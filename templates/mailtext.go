@@ -47,6 +47,7 @@ type MailData struct {
 	Filename     string
 	Subject      string // of the mail being answered
 	Attachments  []string
+	Evidence     []string // receipt: the evidence files kept (and their tasks) or refused, one line each
 	Version      int
 	Stats        Stats
 	LateDays     int

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -151,9 +153,15 @@ tls = "none"
 	t.Setenv("KAOHE_TEST_IMAP_PW", "pw")
 	t.Setenv("KAOHE_FORM_SECRET", "doctor-test-secret") // without one, doctor fails the secret line (TestDoctorSecret)
 	write(ip)
+	imapSrv.RequireID(true) // as 163.com: no SELECT without ID
 	code, out, errs := kaohe(t, "--config", cfg, "doctor")
 	if code != 0 || !strings.Contains(out, "ok    imap") || !strings.Contains(out, "ok    smtp") {
 		t.Fatalf("doctor: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{"capabilities: CHILDREN ENABLE ESEARCH ID IDLE IMAP4rev1", "ID accepted (server: kaohe-embedded kaohe)", "size limit 64.0 MB"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
 	}
 	// A mailbox that is not there: exit 3, one FAIL line.
 	write(1)
@@ -234,4 +242,38 @@ func confirmedConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// doctor's "certificate signed by unknown authority" line names the setting that fixes it.
+func TestCAHint(t *testing.T) {
+	err := fmt.Errorf("mail server unreachable: imap x:993: tls: %w", x509.UnknownAuthorityError{})
+	if got := caHint(err, "imap.ca_file"); !strings.Contains(got.Error(), "set imap.ca_file") || !errors.Is(got, err) {
+		t.Errorf("hint: %v", got)
+	}
+	other := errors.New("connection refused")
+	if got := caHint(other, "smtp.ca_file"); got != other {
+		t.Errorf("other errors unchanged: %v", got)
+	}
+	if caHint(nil, "smtp.ca_file") != nil {
+		t.Error("nil")
+	}
+}
+
+// kaohe outbox says, under smtp.daily_limit, how much of today's quota is used and how
+// many queued mails wait for tomorrow.
+func TestOutboxDailyLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "k.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[store]\npath = %q\n[smtp]\ndaily_limit = 5\n", filepath.Join(dir, "k.db"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAOHE_FORM_SECRET", "outbox-test-secret")
+	if code, out, errs := kaohe(t, "--config", cfg, "dispatch", "--period", "2026-11"); code != 0 {
+		t.Fatalf("dispatch: %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := kaohe(t, "--config", cfg, "outbox")
+	if code != 0 || !strings.Contains(out, "daily limit 5 (smtp.daily_limit): 0 sent today") ||
+		!strings.Contains(out, "14 queued due; 9 wait for tomorrow") {
+		t.Errorf("outbox: %d\n%s%s", code, out, errs)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jining/kaohe/internal/config"
@@ -175,24 +176,41 @@ func (c *DoctorCmd) Run(g *Globals) error {
 	} else {
 		mb, err := a.OpenMailbox(ctx)
 		var ue *userError
+		detail := fmt.Sprintf("logged in to %s:%d as %s", cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username)
 		if err == nil {
+			if in, ok := mb.(interface{ Info() mail.ServerInfo }); ok {
+				detail += "\n" + imapInfoLines(in.Info())
+			}
 			mb.Close()
 		} else if errors.As(err, &ue) && ue.code == exitUnreachable {
 			worst = exitUnreachable
 		}
-		line("imap", err, fmt.Sprintf("logged in to %s:%d as %s", cfg.IMAP.Host, cfg.IMAP.Port, cfg.IMAP.Username))
+		line("imap", caHint(err, "imap.ca_file"), detail)
 	}
 	if a.Sender == nil {
 		fmt.Fprintf(g.stdout, "skip  %-9s no smtp.host: mail stays in the outbox\n", "smtp")
 	} else {
 		var err error
+		detail := fmt.Sprintf("connected to %s:%d", cfg.SMTP.Host, cfg.SMTP.Port)
 		if s, ok := a.Sender.(*mail.Sender); ok {
-			err = s.Check(ctx)
+			var info mail.SMTPInfo
+			info, err = s.Probe(ctx)
+			switch {
+			case info.SizeLimit > 0:
+				detail += fmt.Sprintf("; size limit %.1f MB (SIZE %d)", float64(info.SizeLimit)/(1<<20), info.SizeLimit)
+			case info.HasSize:
+				detail += "; SIZE offered without a limit"
+			default:
+				detail += "; no SIZE: the size limit is unknown"
+			}
+		}
+		if cfg.SMTP.DailyLimit > 0 {
+			detail += fmt.Sprintf("; daily limit %d mails (smtp.daily_limit)", cfg.SMTP.DailyLimit)
 		}
 		if errors.Is(err, mail.ErrUnreachable) {
 			worst = exitUnreachable
 		}
-		line("smtp", err, fmt.Sprintf("connected to %s:%d", cfg.SMTP.Host, cfg.SMTP.Port))
+		line("smtp", caHint(err, "smtp.ca_file"), detail)
 	}
 	if !ok {
 		if worst == 0 {
@@ -201,4 +219,25 @@ func (c *DoctorCmd) Run(g *Globals) error {
 		return &userError{msg: "doctor: some checks failed (above)", code: worst}
 	}
 	return nil
+}
+
+// imapInfoLines describes what the intake server said about itself: its capabilities
+// and whether it took kaohe's ID (163.com and its kin refuse SELECT without one).
+func imapInfoLines(info mail.ServerInfo) string {
+	id := "ID accepted"
+	if info.ServerID != "" {
+		id += " (server: " + info.ServerID + ")"
+	}
+	if !info.IDAccepted {
+		id = "ID not accepted: " + info.IDError
+	}
+	return fmt.Sprintf("          capabilities: %s\n          %s", strings.Join(info.Caps, " "), id)
+}
+
+// caHint names the setting that fixes "certificate signed by unknown authority".
+func caHint(err error, key string) error {
+	if err != nil && mail.UnknownAuthority(err) {
+		return fmt.Errorf("%w (hint: a server with a private CA: set %s to its CA certificate, PEM)", err, key)
+	}
+	return err
 }

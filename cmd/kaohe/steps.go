@@ -527,6 +527,18 @@ func (c *OutboxCmd) Run(g *Globals) error {
 			}
 			fmt.Fprintln(g.stdout)
 		}
+		if a.Config.SMTP.DailyLimit > 0 {
+			q, err := a.DailyQuota(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "daily limit %d (smtp.daily_limit): %d sent today (%s), %d queued due",
+				q.Limit, q.SentToday, q.Day.Format("2006-01-02"), q.Due)
+			if n := q.Carried(); n > 0 {
+				fmt.Fprintf(g.stdout, "; %d wait for tomorrow (replies go first, then reports, reminders, forms)", n)
+			}
+			fmt.Fprintln(g.stdout)
+		}
 		return nil
 	})
 }

@@ -91,6 +91,9 @@ type Forms struct {
 	SecretEnv       string `toml:"secret_env"`
 	SecretFile      string `toml:"secret_file"`
 	MaxAttachmentMB int    `toml:"max_attachment_mb"`
+	// Evidence files kept per mail, and the size of each (MiB).
+	EvidenceMaxFiles int `toml:"evidence_max_files"`
+	EvidenceMaxMB    int `toml:"evidence_max_mb"`
 
 	Secret []byte `toml:"-"` // resolved by Load
 }
@@ -107,6 +110,7 @@ type IMAP struct {
 	ProcessedKeyword string `toml:"processed_keyword"`
 	MoveTo           string `toml:"move_to"`
 	PollSeconds      int    `toml:"poll_seconds"`
+	CAFile           string `toml:"ca_file"`
 
 	Password string `toml:"-"` // resolved by Load; never logged
 }
@@ -126,6 +130,8 @@ type SMTP struct {
 	MaxAttempts      int    `toml:"max_attempts"`
 	RetryBaseSeconds int    `toml:"retry_base_seconds"`
 	RetryMaxSeconds  int    `toml:"retry_max_seconds"`
+	CAFile           string `toml:"ca_file"`
+	DailyLimit       int    `toml:"daily_limit"` // mails a day (office time), 0: no limit
 
 	Password string `toml:"-"` // resolved by Load; never logged
 }
@@ -392,6 +398,23 @@ func (c *Config) check() []string {
 		if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
 			add("smtp.port = %d is not a port", c.SMTP.Port)
 		}
+	}
+	if c.Forms.EvidenceMaxFiles < 0 || c.Forms.EvidenceMaxFiles > 50 {
+		add("forms.evidence_max_files = %d: must be 0–50", c.Forms.EvidenceMaxFiles)
+	}
+	if c.Forms.EvidenceMaxMB < 1 || c.Forms.EvidenceMaxMB > 100 {
+		add("forms.evidence_max_mb = %d: must be 1–100", c.Forms.EvidenceMaxMB)
+	}
+	for _, f := range []struct{ key, path string }{{"imap.ca_file", c.IMAP.CAFile}, {"smtp.ca_file", c.SMTP.CAFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			add("%s = %q: %v (hint: the PEM file of the CA that signed the server's certificate)", f.key, f.path, err)
+		}
+	}
+	if c.SMTP.DailyLimit < 0 {
+		add("smtp.daily_limit = %d: must be 0 (no limit) or more", c.SMTP.DailyLimit)
 	}
 	if c.SMTP.RatePerMinute < 0 {
 		add("smtp.rate_per_minute must not be negative")

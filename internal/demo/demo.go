@@ -54,6 +54,7 @@ const (
 	silentCounty = "JN-JKQ" // 济宁经济技术开发区: never answers
 	noFormCounty = "370831" // 泗水县: first sends a mail without the form
 	claimCounty  = "370828" // 金乡县: claims 一、5 已完成 over low village incomes (存疑), one 已完成 without 佐证 (缺佐证)
+	evidCounty   = "370881" // 曲阜市: sends an evidence file (四、3-水质检测报告.pdf) beside its form
 )
 
 // Result is what a demo run produced.
@@ -111,6 +112,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer imapSrv.Close()
+	imapSrv.RequireID(true) // as 163.com: no SELECT before the client's ID
 	sink, err := mail.StartSMTPSink(ctx, log.With("server", "smtp"), mail.SinkOptions{Dir: res.MailDir})
 	if err != nil {
 		return nil, err
@@ -233,6 +235,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			continue
 		case noFormCounty:
 			first = append(first, outgoing{at.Add(-2 * time.Hour), countyMail(c, cfg, "十一月进展表", "", nil)})
+		case evidCounty:
+			first = append(first, outgoing{at, countyMail(c, cfg, "Re: "+name, name, filled,
+				mail.OutAttachment{Name: "四、3-水质检测报告.pdf", ContentType: "application/pdf", Data: evidencePDF})})
+			continue
 		}
 		first = append(first, outgoing{at, countyMail(c, cfg, "Re: "+name, name, filled)})
 	}
@@ -360,7 +366,7 @@ func formsFromSink(msgs []mail.Received, roster *seeds.Roster) (map[string][]byt
 }
 
 // countyMail is the mail a county sends back, with the form attached (none if data is nil).
-func countyMail(c seeds.County, cfg *config.Config, subject, filename string, data []byte) []byte {
+func countyMail(c seeds.County, cfg *config.Config, subject, filename string, data []byte, evidence ...mail.OutAttachment) []byte {
 	o := mail.Outgoing{
 		MessageID: fmt.Sprintf("<%s.%d@%s>", strings.ToLower(strings.ReplaceAll(c.Code, "-", "")), time.Now().UnixNano(), "county.kaohe.test"),
 		From:      c.Emails[0], To: []string{cfg.Office.From}, Subject: subject,
@@ -371,6 +377,7 @@ func countyMail(c seeds.County, cfg *config.Config, subject, filename string, da
 		o.Text = "市委组织部：\n\n我单位的进展情况见正文，表格稍后补报。\n\n" + c.OrgName()
 	} else {
 		o.Attachments = []mail.OutAttachment{{Name: filename, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: data}}
+		o.Attachments = append(o.Attachments, evidence...)
 	}
 	raw, err := mail.BuildMessage(o)
 	if err != nil {
@@ -417,3 +424,11 @@ func breakForm(filled []byte) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// evidencePDF is the demo's evidence file: a one-page PDF (a water test report's stand-in).
+var evidencePDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
+	"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n" +
+	"4 0 obj<</Length 44>>stream\nBT /F1 18 Tf 72 760 Td (Water test) Tj ET\nendstream endobj\n" +
+	"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n" +
+	"trailer<</Root 1 0 R>>\n%%EOF\n")

@@ -124,6 +124,9 @@ func TestDemo(t *testing.T) {
 				}
 			} else {
 				receipts[c.Code]++
+				if c.Code == evidCounty && !strings.Contains(p.Text, "《四、3-水质检测报告.pdf》（PDF，1KB）已保存，作为任务四、3的佐证材料。") {
+					t.Errorf("%s's receipt does not list its evidence file:\n%s", c.Name, p.Text)
+				}
 			}
 		}
 	}
@@ -141,9 +144,13 @@ func TestDemo(t *testing.T) {
 	if receipts[silentCounty] != 0 {
 		t.Errorf("the silent county got a receipt")
 	}
-	var silent, late bool
+	var silent, late, evidence bool
 	for _, c := range res.Assessment.Result.Counties {
 		switch c.Code {
+		case evidCounty: // one evidence file in the demo month, counted on its task
+			for _, ts := range c.Tasks {
+				evidence = evidence || ts.Task == "四、3" && len(ts.EvidenceFiles) == 1
+			}
 		case silentCounty:
 			silent = !c.Submitted && c.Rank == 0
 		case lateCounty:
@@ -153,8 +160,8 @@ func TestDemo(t *testing.T) {
 	if extends := sinkKinds(t, dir)["extend"]; extends != 1 {
 		t.Errorf("%d 【延期】 mails, want 1 (the late county's extension)", extends)
 	}
-	if !silent || !late {
-		t.Errorf("silent county unranked: %v; late county 2 days late with a deduction: %v", silent, late)
+	if !silent || !late || !evidence {
+		t.Errorf("silent county unranked: %v; late county 2 days late with a deduction: %v; evidence file on 四、3: %v", silent, late, evidence)
 	}
 
 	// The 抽查核查: a 核查表 written and filled in verify/, its findings in 任城区's result

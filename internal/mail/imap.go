@@ -53,7 +53,14 @@ type IMAPConfig struct {
 	// if missing). MOVE is used if offered, else COPY + \Deleted + EXPUNGE.
 	MoveTo             string
 	InsecureSkipVerify bool
-	Timeout            time.Duration // dial, TLS and login; default 30 s
+	// CAFile is a PEM file of certificates trusted for this server besides the
+	// system's (an intranet server signed by a private CA).
+	CAFile  string
+	Timeout time.Duration // dial, TLS and login; default 30 s
+	// ClientName and ClientVersion are sent in the ID command (RFC 2971) after
+	// login; 163.com, 126.com and yeah.net refuse SELECT without it. Default
+	// name "kaohe".
+	ClientName, ClientVersion string
 }
 
 func (cfg *IMAPConfig) check() error {
@@ -88,6 +95,9 @@ func (cfg *IMAPConfig) check() error {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.ClientName == "" {
+		cfg.ClientName = "kaohe"
+	}
 	return nil
 }
 
@@ -120,6 +130,23 @@ type Inbox struct {
 	c           *imapclient.Client
 	uidValidity uint32
 	newMail     chan struct{} // signalled on every EXISTS update
+	info        ServerInfo    // of the last connection
+}
+
+// ServerInfo is what the intake server said about itself on the last connection, for
+// kaohe doctor.
+type ServerInfo struct {
+	Caps       []string // capabilities after login, sorted
+	IDAccepted bool     // it answered our ID command OK
+	IDError    string   // its answer when it did not
+	ServerID   string   // what it said it is in its ID answer (name, version, vendor)
+}
+
+// Info returns what the server said about itself on the last connection.
+func (in *Inbox) Info() ServerInfo {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.info
 }
 
 // DialIMAP connects, logs in and selects cfg.Mailbox (creating cfg.MoveTo if
@@ -151,8 +178,13 @@ func (in *Inbox) connect(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
+	tc, err := tlsConfig(cfg.Host, cfg.InsecureSkipVerify, cfg.CAFile)
+	if err != nil {
+		conn.Close()
+		return err
+	}
 	opts := &imapclient.Options{
-		TLSConfig: &tls.Config{ServerName: cfg.Host, InsecureSkipVerify: cfg.InsecureSkipVerify},
+		TLSConfig: tc,
 		Dialer:    d,
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
@@ -202,6 +234,26 @@ func (in *Inbox) connect(ctx context.Context) error {
 		}
 		return fail(fmt.Errorf("%w: imap %s: login: %w", ErrUnreachable, addr, err))
 	}
+	// ID (RFC 2971) before anything else: Coremail (163.com, 126.com, yeah.net) refuses
+	// SELECT with "Unsafe Login" until the client has said who it is. A server without
+	// ID answers BAD, which changes nothing.
+	info := ServerInfo{}
+	for cp := range c.Caps() {
+		info.Caps = append(info.Caps, string(cp))
+	}
+	slices.Sort(info.Caps)
+	sid, err := c.ID(&imap.IDData{Name: cfg.ClientName, Version: cfg.ClientVersion, Vendor: "kaohe"}).Wait()
+	if err != nil {
+		var ie *imap.Error
+		if !errors.As(err, &ie) {
+			return fail(fmt.Errorf("%w: imap %s: id: %w", ErrUnreachable, addr, err))
+		}
+		info.IDError = ie.Error()
+		in.logger.Debug("imap server refused ID", "addr", addr, "err", err)
+	} else {
+		info.IDAccepted = true
+		info.ServerID = strings.Join(slices.DeleteFunc([]string{sid.Name, sid.Version, sid.Vendor}, func(s string) bool { return s == "" }), " ")
+	}
 	if cfg.MoveTo != "" {
 		if err := c.Create(cfg.MoveTo, nil).Wait(); err != nil {
 			var ie *imap.Error
@@ -216,6 +268,10 @@ func (in *Inbox) connect(ctx context.Context) error {
 	sel, err := c.Select(cfg.Mailbox, nil).Wait()
 	if err != nil {
 		var ie *imap.Error
+		if errors.As(err, &ie) && strings.Contains(strings.ToLower(ie.Text), "unsafe login") {
+			return fail(fmt.Errorf("%w: imap %s: select %s: %w (the server wants the client to identify itself with ID first, as 163.com does; it answered our ID with %q)",
+				ErrAuth, addr, cfg.Mailbox, err, info.IDError))
+		}
 		if errors.As(err, &ie) {
 			return fail(fmt.Errorf("imap %s: select %s: %w", addr, cfg.Mailbox, err))
 		}
@@ -225,7 +281,7 @@ func (in *Inbox) connect(ctx context.Context) error {
 		in.logger.Warn("imap mailbox UIDVALIDITY changed: UIDs restart", "mailbox", cfg.Mailbox,
 			"old", in.uidValidity, "new", sel.UIDValidity)
 	}
-	in.c, in.uidValidity = c, sel.UIDValidity
+	in.c, in.uidValidity, in.info = c, sel.UIDValidity, info
 	in.logger.Debug("imap connected", "addr", addr, "user", cfg.Username, "mailbox", cfg.Mailbox,
 		"messages", sel.NumMessages, "uidvalidity", sel.UIDValidity)
 	return nil
@@ -470,10 +526,19 @@ func (in *Inbox) Close() error {
 	}
 	c := in.c
 	in.c = nil
+	loggedOut := true
 	if err := c.Logout().Wait(); err != nil {
+		loggedOut = false
 		in.logger.Debug("imap logout", "err", err)
 	}
 	if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		if loggedOut {
+			// go-imap v2.0.0-beta.8 keeps a stale decoder error after reading an ID
+			// answer ("expected atom, got \"(\""; its readID tries NIL first) and reports
+			// it once the server hangs up after LOGOUT. The session ended cleanly.
+			in.logger.Debug("imap close after logout", "err", err)
+			return nil
+		}
 		return fmt.Errorf("imap close: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,8 @@ import (
 
 // IMAPServer is an in-memory IMAP server on 127.0.0.1 for the demo and the
 // tests. It speaks plain IMAP (no TLS) and advertises IMAP4rev1 and
-// IMAP4rev2, so MOVE, IDLE and UIDPLUS are offered.
+// IMAP4rev2, so MOVE, IDLE and UIDPLUS are offered, and ID (RFC 2971), which
+// it answers itself (see imapid.go).
 type IMAPServer struct {
 	Addr string // host:port it listens on
 
@@ -33,6 +35,8 @@ type IMAPServer struct {
 	users map[string]*imapmemserver.User
 
 	dropAfter atomic.Int64 // armed fault: -1 none, else n FETCH responses
+	requireID atomic.Bool  // refuse SELECT before ID, as 163.com does
+	ids       []string     // the ID parameters clients sent, in order (under mu)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -155,6 +159,24 @@ func (s *IMAPServer) CreateMailbox(user, mailbox string) error {
 // network failure would). Later connections are unaffected.
 func (s *IMAPServer) DropAfter(n int) { s.dropAfter.Store(int64(n)) }
 
+// RequireID makes the server refuse SELECT and EXAMINE ("Unsafe Login") on a
+// connection that has not sent ID first, as 163.com, 126.com and yeah.net do.
+func (s *IMAPServer) RequireID(on bool) { s.requireID.Store(on) }
+
+// ClientIDs returns the parameter lists of the ID commands clients sent, in order
+// (e.g. `("name" "kaohe" "version" "dev")`).
+func (s *IMAPServer) ClientIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.ids)
+}
+
+func (s *IMAPServer) recordID(params string) {
+	s.mu.Lock()
+	s.ids = append(s.ids, params)
+	s.mu.Unlock()
+}
+
 // Close stops the server and closes all its connections. Calling it more
 // than once is safe.
 func (s *IMAPServer) Close() error {
@@ -196,9 +218,9 @@ func (l *faultListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	if n := l.s.dropAfter.Swap(-1); n >= 0 {
-		return &dropConn{Conn: c, left: int(n)}, nil
+		c = &dropConn{Conn: c, left: int(n)}
 	}
-	return c, nil
+	return &idConn{Conn: c, s: l.s}, nil
 }
 
 var fetchMarker = []byte(" FETCH (")

@@ -3,11 +3,11 @@ package mail
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +27,9 @@ type SMTPConfig struct {
 	HeloName           string // default: go-mail's (the host name)
 	Timeout            time.Duration
 	InsecureSkipVerify bool
+	// CAFile is a PEM file of certificates trusted for this server besides the
+	// system's (an intranet server signed by a private CA).
+	CAFile string
 }
 
 func (cfg *SMTPConfig) check() error {
@@ -134,13 +137,13 @@ func NewSender(cfg SMTPConfig, logger *slog.Logger) *Sender {
 }
 
 func (s *Sender) client(cfg SMTPConfig) (*gomail.Client, error) {
+	tc, err := tlsConfig(cfg.Host, cfg.InsecureSkipVerify, cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
 	opts := []gomail.Option{
 		gomail.WithTimeout(cfg.Timeout),
-		gomail.WithTLSConfig(&tls.Config{
-			ServerName:         cfg.Host,
-			InsecureSkipVerify: cfg.InsecureSkipVerify,
-			MinVersion:         tls.VersionTLS12,
-		}),
+		gomail.WithTLSConfig(tc),
 	}
 	switch cfg.TLS {
 	case "tls":
@@ -351,26 +354,45 @@ func buildMsg(o Outgoing) (*gomail.Msg, error) {
 	return m, nil
 }
 
+// SMTPInfo is what the SMTP server said about itself, for kaohe doctor.
+type SMTPInfo struct {
+	// SizeLimit is the largest message it takes (its EHLO SIZE), 0 when it names none.
+	SizeLimit int64
+	HasSize   bool // it offers SIZE at all
+}
+
 // Check connects to the SMTP server, negotiates TLS and logs in as a batch would, then
 // hangs up without sending. It returns ErrConfig for an unusable configuration, and
 // errors wrapping ErrUnreachable or ErrAuth when the server cannot be reached or refuses
 // the login.
 func (s *Sender) Check(ctx context.Context) error {
+	_, err := s.Probe(ctx)
+	return err
+}
+
+// Probe is Check, also returning what the server offers (its size limit).
+func (s *Sender) Probe(ctx context.Context) (SMTPInfo, error) {
+	var info SMTPInfo
 	cfg := s.cfg
 	if err := cfg.check(); err != nil {
-		return err
+		return info, err
 	}
 	c, err := s.client(cfg)
 	if err != nil {
-		return err
+		return info, err
 	}
 	addr := fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
-	if err := c.DialWithContext(ctx); err != nil {
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		kind := ErrUnreachable
 		if code := replyCode(err); code == 535 || code == 534 || code == 530 || strings.Contains(err.Error(), "AUTH") {
 			kind = ErrAuth
 		}
-		return fmt.Errorf("%w: smtp %s: %w", kind, addr, err)
+		return info, fmt.Errorf("%w: smtp %s: %w", kind, addr, err)
 	}
-	return c.Close()
+	if ok, param := sc.Extension("SIZE"); ok {
+		info.HasSize = true
+		info.SizeLimit, _ = strconv.ParseInt(strings.TrimSpace(param), 10, 64) // "SIZE" alone: no limit named
+	}
+	return info, c.CloseWithSMTPClient(sc)
 }

@@ -55,8 +55,8 @@ func (e *evaluator) county(s Submission) CountyResult {
 		return cr
 	}
 	cr.Submitted = true
-	e.roster = s.Roster
-	defer func() { e.roster = nil }()
+	e.roster, e.files = s.Roster, s.EvidenceFiles
+	defer func() { e.roster, e.files = nil, nil }()
 	cr.Received = s.Received
 	cr.Version = s.Version
 	cr.Tasks = make([]TaskScore, 0, e.ntasks)
@@ -115,7 +115,7 @@ func sign(x float64) float64 {
 // claim is the credit a task's reported 进展状态 and 完成进度 would earn against 序时 exp,
 // with the progress it counts for and whether 已完成 lacks 佐证. ok is false when
 // nothing was reported.
-func (e *evaluator) claim(rep *seeds.TaskReport, exp float64) (credit, prog float64, noEvidence, ok bool) {
+func (e *evaluator) claim(rep *seeds.TaskReport, exp float64, files []string) (credit, prog float64, noEvidence, ok bool) {
 	if rep == nil || rep.Status == seeds.StatusNone {
 		return 0, 0, false, false
 	}
@@ -123,7 +123,7 @@ func (e *evaluator) claim(rep *seeds.TaskReport, exp float64) (credit, prog floa
 	switch rep.Status {
 	case seeds.StatusDone:
 		prog = 1
-		if rep.PercentSet && strings.TrimSpace(rep.Evidence) == "" {
+		if rep.PercentSet && strings.TrimSpace(rep.Evidence) == "" && len(files) == 0 {
 			prog, noEvidence = math.Min(1, s.DoneWithoutEvidence), true
 		}
 	case seeds.StatusInProgress:
@@ -180,7 +180,8 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		due = 12
 	}
 	exp := e.frac(due, t.DueYear, true)
-	claimed, prog, noEvidence, reported := e.claim(rep, exp)
+	ts.EvidenceFiles = e.files[t.ID]
+	claimed, prog, noEvidence, reported := e.claim(rep, exp, ts.EvidenceFiles)
 	ts.Origin = t.TargetOrigin
 	if ts.Origin == "" {
 		ts.Origin = seeds.OriginOffice
@@ -209,6 +210,8 @@ func (e *evaluator) task(f *seeds.Filing, t *seeds.Task) (TaskScore, []VillageRu
 		expl := fmt.Sprintf("%s，序时进度%s", word, pct0(exp))
 		if noEvidence {
 			expl += fmt.Sprintf("，已完成但未填佐证说明（缺佐证），按%s计", pct0(prog))
+		} else if st == seeds.StatusDone && strings.TrimSpace(rep.Evidence) == "" && len(ts.EvidenceFiles) > 0 {
+			expl += "，佐证材料：" + strings.Join(ts.EvidenceFiles, "、")
 		} else if st == seeds.StatusInProgress && !rep.PercentSet {
 			expl += "，计为" + pct0(prog)
 		}

@@ -124,7 +124,9 @@ type evaluator struct {
 	// county is the roster entry of the county being scored (nil when unknown): the
 	// office's facts on its villages (中心村, sewage stations).
 	roster *seeds.County
-	inds   map[string]*seeds.Indicator
+	// files are the evidence files of the county being scored, by task id.
+	files map[string][]string
+	inds  map[string]*seeds.Indicator
 	// ntasks is the number of tasks, to size each county's task list.
 	ntasks int
 }

@@ -532,3 +532,24 @@ func Test适用范围由考核办认定(t *testing.T) {
 		t.Errorf("no roster: %+v", p)
 	}
 }
+
+// 已完成 with an evidence file sent for the task (佐证材料) is not 缺佐证, even with no
+// 佐证说明; a file sent for another task does not help.
+func Test已完成有佐证材料(t *testing.T) {
+	f := scenFiling("2019-12", 3, seeds.StatusDone, 100, false, goodData, goodCounty)
+	res, err := Assess(checklist, "2019-12", []Submission{{County: "1", Name: "甲", Filing: f, Received: scenDeadline, Deadline: scenDeadline,
+		EvidenceFiles: map[string][]string{"一、1": {"一、1-会议纪要.pdf"}, "一、2": nil}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := res.Counties[0]
+	ts := taskOf(cr, "一、1")
+	if ts.NoEvidence || ts.Credit != 1 || ts.Score != 4 || !strings.Contains(ts.Explanation, "佐证材料：一、1-会议纪要.pdf") ||
+		len(ts.EvidenceFiles) != 1 {
+		t.Errorf("一、1 with a file: %+v", ts)
+	}
+	if ts := taskOf(cr, "一、2"); !ts.NoEvidence {
+		t.Errorf("一、2 without a file: %+v", ts)
+	}
+	reconciles(t, "evidence files", cr)
+}

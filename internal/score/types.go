@@ -36,6 +36,10 @@ type Submission struct {
 	Roster *seeds.County
 
 	Adjustments []Adjustment // the office's records in force (adjust.go)
+
+	// EvidenceFiles are the evidence files (佐证材料) the county sent for the period, by
+	// task id: a task reported 已完成 with one is not 缺佐证, even with no 佐证说明.
+	EvidenceFiles map[string][]string
 }
 
 // Result is the assessment of one period.
@@ -185,6 +189,8 @@ type TaskScore struct {
 	// NoEvidence: reported 已完成 without 佐证 (缺佐证), counted as
 	// scoring.done_without_evidence.
 	NoEvidence bool `json:"no_evidence,omitempty"`
+	// EvidenceFiles are the names of the evidence files sent for the task this period.
+	EvidenceFiles []string `json:"evidence_files,omitempty"`
 	// Doubt (存疑) says, with both numbers, that the data contradict the claim; Claimed
 	// and DataCredit are the two credits. A status task is then scored on the data.
 	Doubt      string  `json:"doubt,omitempty"`

@@ -35,11 +35,38 @@ type Outgoing struct {
 	MessageID   string // the Message-ID header, stable across retries: set at enqueue from Key unless given
 	InReplyTo   string // the Message-ID of the mail this answers ("" if none)
 	State       string // OutQueued, OutSent or OutFailed
+	Priority    int    // set at enqueue from Key and Kind (KindPriority): lower goes first
 	Attempts    int
 	NextAttempt time.Time
 	LastError   string
 	Created     time.Time
 	SentAt      time.Time
+}
+
+// Outbox priorities: under a daily limit (smtp.daily_limit) the outbox sends replies to
+// counties first, then reports, reminders (and any other kind), forms last.
+const (
+	PriorityReply    = 0
+	PriorityReport   = 1
+	PriorityReminder = 2
+	PriorityDispatch = 3
+)
+
+// KindPriority is the priority of a mail by its key and kind: a key "reply:…" (every
+// answer to a county's mail, whatever its kind) or a receipt/reject/noform kind is a
+// reply, and so is an office notice a county acts on (extend: 【延期】); report, summary
+// and escalate (督办单) are reports; dispatch is the form; the rest are reminders.
+func KindPriority(key, kind string) int {
+	switch {
+	case strings.HasPrefix(key, "reply:"), kind == "receipt", kind == "reject", kind == "noform",
+		kind == "extend":
+		return PriorityReply
+	case kind == "report", kind == "summary", kind == "escalate":
+		return PriorityReport
+	case kind == "dispatch":
+		return PriorityDispatch
+	}
+	return PriorityReminder
 }
 
 // OutAttachment is an attachment of an outgoing mail.
@@ -83,16 +110,17 @@ func (s *Store) Enqueue(ctx context.Context, o *Outgoing) (id int64, existed boo
 		msgID = OutgoingMessageID(o.Key, o.From)
 	}
 	created := s.now()
+	prio := KindPriority(o.Key, o.Kind)
 	next := o.NextAttempt
 	if next.IsZero() {
 		next = created
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO outgoing
-			(key, kind, county, period, from_addr, to_addrs, subject, body, message_id, in_reply_to, state, attempts, next_attempt, last_error, created, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, 0)
+			(key, kind, county, period, from_addr, to_addrs, subject, body, message_id, in_reply_to, state, attempts, next_attempt, last_error, created, sent_at, priority)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, 0, ?)
 			ON CONFLICT (key) DO NOTHING RETURNING id`,
-			o.Key, o.Kind, o.County, o.Period, o.From, string(tj), o.Subject, o.Body, msgID, o.InReplyTo, OutQueued, ms(next), ms(created)).Scan(&id)
+			o.Key, o.Kind, o.County, o.Period, o.From, string(tj), o.Subject, o.Body, msgID, o.InReplyTo, OutQueued, ms(next), ms(created), prio).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			existed = true
 			return tx.QueryRowContext(ctx, `SELECT id FROM outgoing WHERE key = ?`, o.Key).Scan(&id)
@@ -111,7 +139,7 @@ func (s *Store) Enqueue(ctx context.Context, o *Outgoing) (id int64, existed boo
 		return 0, false, fmt.Errorf("enqueue %s: %w", o.Key, err)
 	}
 	if !existed {
-		o.ID, o.MessageID, o.State, o.Created, o.NextAttempt = id, msgID, OutQueued, fromMS(ms(created)), fromMS(ms(next))
+		o.ID, o.MessageID, o.State, o.Created, o.NextAttempt, o.Priority = id, msgID, OutQueued, fromMS(ms(created)), fromMS(ms(next)), prio
 	}
 	return id, existed, nil
 }
@@ -124,14 +152,14 @@ func nonNil(b []byte) []byte {
 }
 
 const outgoingCols = `id, key, kind, county, period, from_addr, to_addrs, subject, body, message_id, in_reply_to, state, attempts,
-	next_attempt, last_error, created, sent_at`
+	next_attempt, last_error, created, sent_at, priority`
 
 func scanOutgoing(sc interface{ Scan(...any) error }) (Outgoing, error) {
 	var o Outgoing
 	var tj string
 	var next, created, sent int64
 	if err := sc.Scan(&o.ID, &o.Key, &o.Kind, &o.County, &o.Period, &o.From, &tj, &o.Subject, &o.Body, &o.MessageID,
-		&o.InReplyTo, &o.State, &o.Attempts, &next, &o.LastError, &created, &sent); err != nil {
+		&o.InReplyTo, &o.State, &o.Attempts, &next, &o.LastError, &created, &sent, &o.Priority); err != nil {
 		return o, err
 	}
 	o.NextAttempt, o.Created, o.SentAt = fromMS(next), fromMS(created), fromMS(sent)
@@ -204,8 +232,8 @@ func (s *Store) Outgoing(ctx context.Context, id int64) (*Outgoing, error) {
 	return &out[0], nil
 }
 
-// DueOutgoing returns up to limit queued mails whose next attempt is due at now, oldest
-// first, with their attachments.
+// DueOutgoing returns up to limit queued mails whose next attempt is due at now, by
+// priority (KindPriority), oldest first within one, with their attachments.
 //
 // Errors: ErrInvalid when limit < 1; database errors.
 func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
@@ -215,7 +243,7 @@ func (s *Store) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]Ou
 	var out []Outgoing
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(now), limit)
+		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY priority, id LIMIT ?`, OutQueued, ms(now), limit)
 		return err
 	})
 	if err != nil {
@@ -249,7 +277,7 @@ func (s *Store) ClaimDueBy(ctx context.Context, dueBy, now time.Time, lease time
 	until := now.Add(lease)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY id LIMIT ?`, OutQueued, ms(dueBy), limit)
+		out, err = queryOutgoing(ctx, tx, true, `WHERE state = ? AND next_attempt <= ? ORDER BY priority, id LIMIT ?`, OutQueued, ms(dueBy), limit)
 		if err != nil {
 			return err
 		}
@@ -440,4 +468,32 @@ func (s *Store) ReleaseDead(ctx context.Context, now time.Time) (released int, d
 		dead = append(dead, h)
 	}
 	return released, dead, nil
+}
+
+// SentSince counts the mails sent at or after since (a daily limit's day).
+//
+// Errors: database errors.
+func (s *Store) SentSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outgoing WHERE state = ? AND sent_at >= ?`, OutSent, ms(since)).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mails sent since %s: %w", since, err)
+	}
+	return n, nil
+}
+
+// DueCount counts the queued mails due by at, claimed or not.
+//
+// Errors: database errors.
+func (s *Store) DueCount(ctx context.Context, at time.Time) (int, error) {
+	var n int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outgoing WHERE state = ? AND next_attempt <= ?`, OutQueued, ms(at)).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mails due by %s: %w", at, err)
+	}
+	return n, nil
 }

@@ -128,7 +128,9 @@ func TestOutbox(t *testing.T) {
 		!bytes.Equal(due[0].Attachments[0].Data, pdf) || due[0].Attachments[0].Size != int64(len(pdf)) {
 		t.Fatalf("due = %+v", due)
 	}
-	if due, err := s.DueOutgoing(ctx, later, 10); err != nil || len(due) != 2 || due[0].ID != id || due[1].ID != id3 {
+	// By priority: the reply before the older report.
+	if due, err := s.DueOutgoing(ctx, later, 10); err != nil || len(due) != 2 || due[0].ID != id3 || due[1].ID != id ||
+		due[0].Priority != PriorityReply || due[1].Priority != PriorityReport {
 		t.Fatalf("due later = %+v, %v", due, err)
 	}
 	if due, err := s.DueOutgoing(ctx, later, 1); err != nil || len(due) != 1 {
@@ -261,5 +263,46 @@ func TestClaimDueBy(t *testing.T) {
 	}
 	if _, err := s.ClaimDueBy(ctx, jump, t0, time.Minute, 1); !errors.Is(err, ErrInvalid) {
 		t.Errorf("due by after now: %v", err)
+	}
+}
+
+func TestOutboxPriorityAndSentSince(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	kinds := []struct{ key, kind string }{
+		{"dispatch:2026-11:1", "dispatch"}, {"remind:2026-11:1:20261120", "remind"},
+		{"report:2026-11:1", "report"}, {"reply:9:1", "receipt"}, {"reply:9:2", "anything"}, {"summary:2026-11", "summary"},
+	}
+	for _, k := range kinds {
+		if _, _, err := s.Enqueue(ctx, &Outgoing{Key: k.key, Kind: k.kind, To: []string{"a@x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := s.ClaimDue(ctx, s.now(), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range due {
+		got = append(got, o.Key)
+	}
+	want := []string{"reply:9:1", "reply:9:2", "report:2026-11:1", "summary:2026-11", "remind:2026-11:1:20261120", "dispatch:2026-11:1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("claim order %q, want %q", got, want)
+	}
+	t0 := s.now()
+	for _, o := range due[:3] {
+		if err := s.MarkSent(ctx, o.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.SentSince(ctx, t0); err != nil || n != 3 {
+		t.Errorf("sent since = %d, %v; want 3", n, err)
+	}
+	if n, err := s.SentSince(ctx, t0.Add(time.Millisecond)); err != nil || n != 0 {
+		t.Errorf("sent since later = %d, %v; want 0", n, err)
+	}
+	if n, err := s.DueCount(ctx, t0.Add(time.Hour)); err != nil || n != 3 {
+		t.Errorf("due count = %d, %v; want 3", n, err)
 	}
 }
