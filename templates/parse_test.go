@@ -132,6 +132,10 @@ func TestParseRejects(t *testing.T) {
 		{"other county", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.County = other.Code }, "form.xlsx", "应报送" + other.Name + "的表格"},
 		{"other period", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Period = "2019-09" }, "form.xlsx", "这是2019年8月的表格，本次应报送2019年9月的表格"},
 		{"tampered county", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B3", other.Code) }), nil, "form.xlsx", "校验信息不符"},
+		// The template version is signed: changing it alone breaks the signature.
+		{"tampered template version", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B1", "2") }), func(po *ParseOptions) {
+			po.FormVersions = func(string) []string { return []string{"2", "3"} }
+		}, "form.xlsx", "校验信息不符"},
 		{"tampered signature", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B5", strings.Repeat("0", 64)) }), nil, "form.xlsx", "校验信息不符"},
 		{"other secret", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Secret = []byte("x") }, "form.xlsx", "校验信息不符"},
 		{"meta deleted", modify(func(f *excelize.File) { f.DeleteSheet(SheetMeta) }), nil, "form.xlsx", "找不到校验信息"},
