@@ -400,7 +400,7 @@ func (d *Deps) parseForm(county *seeds.County, a mail.Attachment) parsedForm {
 	}
 	filing, meta, stats, err := templates.Parse(a.Data, a.Filename, templates.ParseOptions{
 		Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
-		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code,
+		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, County: county.Code, FormVersions: d.formVersions,
 	})
 	pf := parsedForm{done: true, filing: filing, meta: meta, stats: stats, err: err}
 	if filing != nil && err == nil {
@@ -589,6 +589,11 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		}
 	}
 	if stored.Status == store.Rejected {
+		if meta != nil && meta.Stale && len(problems) == 1 {
+			counts["rejected"]++
+			counts["out_of_date"]++
+			return false, d.staleReply(ctx, m, p, county, k, period, base, a, problems[0].String())
+		}
 		var annotated []byte
 		if !a.TooLarge && len(problems) > 0 {
 			if b, err := templates.Annotate(a.Data, problems); err == nil {
@@ -629,6 +634,13 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	}
 	if data.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
 		return false, err
+	}
+	if data.Stats.NoEvidenceCount > 0 { // an evidence file linked to the task is 佐证 too
+		linked, err := d.periodEvidence(ctx, period)
+		if err != nil {
+			return false, err
+		}
+		dropEvidenced(&data.Stats, linked[county.Code])
 	}
 	// After the period's lock (and any extension): stored, not scored, and said so.
 	if cut, _, err := d.Cutoff(ctx, county.Code, period); err != nil {

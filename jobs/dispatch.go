@@ -38,11 +38,35 @@ func (d *Deps) BuildForm(ctx context.Context, c *seeds.County, period string) ([
 	default:
 		return nil, false, err
 	}
-	b, err := templates.Build(templates.Options{
-		Checklist: d.Checklist, Roster: d.Roster, County: c, Period: period, Deadline: deadline,
-		ReturnTo: d.Config.Office.From, Secret: d.Config.Forms.Secret, Prefill: prefill,
-	})
+	b, err := d.buildForm(c, period, deadline, prefill, "")
 	return b, prefill != nil, err
+}
+
+// buildForm builds a county's current form for period, prefilled from prefill (nil:
+// blank); carriedFrom is the template version of an out-of-date form prefill was read from.
+func (d *Deps) buildForm(c *seeds.County, period string, deadline time.Time, prefill *seeds.Filing, carriedFrom string) ([]byte, error) {
+	return templates.Build(templates.Options{
+		Checklist: d.Checklist, Roster: d.Roster, County: c, Period: period, Deadline: deadline,
+		ReturnTo: d.Config.Office.From, Secret: d.Config.Forms.Secret, Prefill: prefill, CarriedFrom: carriedFrom,
+	})
+}
+
+// formSent records that forms of the current template version were sent for period, so
+// that such forms are read by their version's rules after a later version comes
+// (templates.ParseOptions.FormVersions).
+func (d *Deps) formSent(ctx context.Context, period string) error {
+	return d.Store.RecordFormVersion(ctx, period, templates.TemplateVersion, d.now())
+}
+
+// formVersions gives the template versions of the forms sent for period (the store's
+// record); on a store error, none (an older form is then out of date), logged.
+func (d *Deps) formVersions(period string) []string {
+	vs, err := d.Store.FormVersions(context.Background(), period)
+	if err != nil {
+		d.Logger.Warn("form versions unknown: older forms are taken as out of date", "period", period, "err", err)
+		return nil
+	}
+	return vs
 }
 
 // Dispatch queues each county's form for period (a mail with the form attached). With
@@ -78,6 +102,9 @@ func (d *Deps) Dispatch(ctx context.Context, period string, dryRun bool) (Counts
 		}
 		if dryRun {
 			continue
+		}
+		if err := d.formSent(ctx, period); err != nil {
+			return counts, err
 		}
 		_, existed, err := d.enqueue(ctx, &store.Outgoing{
 			Key: "dispatch:" + period + ":" + c.Code, Kind: templates.MailDispatch, County: c.Code, Period: period,
@@ -159,6 +186,9 @@ func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, 
 		counts["reminded"]++
 		if dryRun {
 			continue
+		}
+		if err := d.formSent(ctx, period); err != nil {
+			return counts, err
 		}
 		if _, _, err := d.enqueue(ctx, &store.Outgoing{
 			Key: "remind:" + period + ":" + c.Code + ":" + now.Format("20060102"), Kind: templates.MailRemind,

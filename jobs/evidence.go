@@ -217,3 +217,20 @@ func (d *Deps) periodEvidence(ctx context.Context, period string) (map[string]ma
 	}
 	return out, nil
 }
+
+// dropEvidenced removes from the receipt's list of 已完成 tasks without 佐证说明 those with
+// an evidence file linked to them this period (linked: task id → file names): scoring
+// does not count them 缺佐证 either.
+func dropEvidenced(st *templates.Stats, linked map[string][]string) {
+	if len(linked) == 0 || st.NoEvidence == "" {
+		return
+	}
+	var keep []string
+	for _, e := range strings.Split(st.NoEvidence, "、") {
+		id, _, _ := strings.Cut(e, " ")
+		if len(linked[id]) == 0 {
+			keep = append(keep, e)
+		}
+	}
+	st.NoEvidence, st.NoEvidenceCount = strings.Join(keep, "、"), len(keep)
+}

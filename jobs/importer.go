@@ -19,7 +19,7 @@ import (
 func (d *Deps) Import(ctx context.Context, filename string, data []byte, received time.Time) (*store.Submission, bool, templates.Problems, error) {
 	filing, meta, _, err := templates.Parse(data, filename, templates.ParseOptions{
 		Checklist: d.Checklist, Roster: d.Roster, Secret: d.Config.Forms.Secret,
-		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20,
+		MaxBytes: int64(d.Config.Forms.MaxAttachmentMB) << 20, FormVersions: d.formVersions,
 	})
 	var problems templates.Problems
 	if err != nil && !errors.As(err, &problems) {

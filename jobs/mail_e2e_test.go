@@ -150,12 +150,15 @@ func TestBadFormRejectedWithAnnotatedWorkbook(t *testing.T) {
 		status := column(t, f, templates.SheetTasks, templates.HdrStatus)
 		value := column(t, f, templates.SheetIndicators, templates.HdrIndValue)
 		cells.status = fmt.Sprintf("%s5", status)
-		cells.text = fmt.Sprintf("%s%d", value, indicatorRow(t, f, "fund_total"))
+		cells.text = fmt.Sprintf("%s2", column(t, f, templates.SheetVillages, "村集体经济收入（万元）"))
 		cells.rng = fmt.Sprintf("%s%d", value, indicatorRow(t, f, "manure_rate"))
 		for cell, v := range map[string]string{cells.status: "", cells.text: "很多", cells.rng: "120%"} {
 			sheet := templates.SheetIndicators
-			if cell == cells.status {
+			switch cell {
+			case cells.status:
 				sheet = templates.SheetTasks
+			case cells.text:
+				sheet = templates.SheetVillages
 			}
 			if err := f.SetCellValue(sheet, cell, v); err != nil {
 				t.Fatal(err)
@@ -186,7 +189,7 @@ func TestBadFormRejectedWithAnnotatedWorkbook(t *testing.T) {
 			t.Errorf("rejection does not list %q:\n%s", p.String(), m.Text)
 		}
 	}
-	for _, want := range []string{templates.SheetTasks + "!" + cells.status + "：", templates.SheetIndicators + "!" + cells.text + "：", templates.SheetIndicators + "!" + cells.rng + "："} {
+	for _, want := range []string{templates.SheetTasks + "!" + cells.status + "：", templates.SheetVillages + "!" + cells.text + "：", templates.SheetIndicators + "!" + cells.rng + "："} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("rejection has no line for %s:\n%s", want, m.Text)
 		}
@@ -200,7 +203,7 @@ func TestBadFormRejectedWithAnnotatedWorkbook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for _, c := range []struct{ sheet, cell string }{{templates.SheetTasks, cells.status}, {templates.SheetIndicators, cells.text}, {templates.SheetIndicators, cells.rng}} {
+	for _, c := range []struct{ sheet, cell string }{{templates.SheetTasks, cells.status}, {templates.SheetVillages, cells.text}, {templates.SheetIndicators, cells.rng}} {
 		comments, err := f.GetComments(c.sheet)
 		if err != nil {
 			t.Fatal(err)

@@ -27,6 +27,10 @@ const (
 	KindCompliance   = "compliance"    // every village (of those concerned) must meet a threshold
 	KindRatio        = "ratio"         // one county-level number divided by another against a threshold
 	KindCount        = "count"         // per-village counts per year, expected pro-rata and rounded down
+	// KindVillageRatio: per village with a 第一书记, one village-level number divided by
+	// another against a threshold; every such village must meet it (a village with 0/0 is
+	// not concerned, and a county with none is 不适用).
+	KindVillageRatio = "village_ratio"
 )
 
 // Indicator levels and types.
@@ -152,6 +156,11 @@ type Indicator struct {
 	Max   float64 `toml:"max"`
 	LE    string  `toml:"le"` // id of an indicator of the same level this one may not exceed
 	Help  string  `toml:"help"`
+	// FormSince and FormUntil are the first and last template versions of the county
+	// form that carry the indicator (0: since the first, until the current). A form of
+	// another version has no cell for it.
+	FormSince int `toml:"form_since"`
+	FormUntil int `toml:"form_until"`
 
 	Task string `toml:"-"` // the task's id, filled by Load
 }
@@ -171,6 +180,21 @@ type Rule struct {
 	Origin      string  `toml:"origin"` // 清单原文 or 考核办细化 (default)
 	Label       string  `toml:"label"`
 	Where       *Where  `toml:"where"` // only villages meeting this condition are concerned
+	// FormSince and FormUntil: the template versions of the form whose filings the rule
+	// scores (0: since the first, until the current). A filing of an earlier version than
+	// FormSince did not collect the rule's data: the rule is 不适用 for it, unless a rule of
+	// the task with FormUntil stands in for it (the earlier version's form of the rule).
+	FormSince int `toml:"form_since"`
+	FormUntil int `toml:"form_until"`
+}
+
+// InForm reports whether something carried by template versions since..until (0: open)
+// is on a form of template version v; v = 0 is the current version.
+func InForm(since, until, v int) bool {
+	if v == 0 {
+		return until == 0
+	}
+	return (since == 0 || v >= since) && (until == 0 || v <= until)
 }
 
 // Where restricts a village rule to the villages meeting a condition.
@@ -229,12 +253,19 @@ func (c *Checklist) eachTask(yield func(*Task) bool) {
 	}
 }
 
-// Indicators returns the indicators of one level (LevelCounty or LevelVillage) in checklist order.
+// Indicators returns the indicators of one level (LevelCounty or LevelVillage) on the
+// current form, in checklist order.
 func (c *Checklist) Indicators(level string) []*Indicator {
+	return c.IndicatorsFor(level, 0)
+}
+
+// IndicatorsFor returns the indicators of one level on a form of template version form
+// (0: the current one), in checklist order.
+func (c *Checklist) IndicatorsFor(level string, form int) []*Indicator {
 	var out []*Indicator
 	for t := range c.eachTask {
 		for i := range t.Indicators {
-			if t.Indicators[i].Level == level {
+			if ind := &t.Indicators[i]; ind.Level == level && InForm(ind.FormSince, ind.FormUntil, form) {
 				out = append(out, &t.Indicators[i])
 			}
 		}
@@ -495,7 +526,7 @@ func (c *Checklist) check() []string {
 				}
 				for i, r := range t.Checks {
 					switch r.Kind {
-					case KindQuantity, KindRatio, KindVillageShare, KindCompliance, KindCount:
+					case KindQuantity, KindRatio, KindVillageShare, KindCompliance, KindCount, KindVillageRatio:
 					default:
 						add("task %s check %d: unknown kind %q", t.ID, i+1, r.Kind)
 					}
@@ -503,7 +534,7 @@ func (c *Checklist) check() []string {
 						add("task %s check %d: weight must be positive", t.ID, i+1)
 					}
 				}
-			case KindQuantity, KindVillageShare, KindCompliance, KindRatio, KindCount:
+			case KindQuantity, KindVillageShare, KindCompliance, KindRatio, KindCount, KindVillageRatio:
 				if len(t.Rules) == 0 {
 					add("task %s: kind %s needs at least one [[area.task.rule]] (target missing)", t.ID, t.Kind)
 				}
@@ -512,7 +543,12 @@ func (c *Checklist) check() []string {
 			}
 			var rw float64
 			for i, r := range t.Rules {
-				rw += r.Weight
+				if r.FormUntil == 0 {
+					rw += r.Weight // the current form's rules sum to 1
+				}
+				if r.FormSince != 0 && r.FormUntil != 0 && r.FormSince > r.FormUntil {
+					add("task %s rule %d: form_since %d is after form_until %d", t.ID, i+1, r.FormSince, r.FormUntil)
+				}
 				if r.Label == "" {
 					add("task %s rule %d: label is required", t.ID, i+1)
 				}
@@ -529,7 +565,7 @@ func (c *Checklist) check() []string {
 					add("task %s rule %d: origin %q must be %s or %s", t.ID, i+1, r.Origin, OriginSeed, OriginOffice)
 				}
 				switch r.Kind {
-				case KindQuantity, KindRatio:
+				case KindQuantity, KindRatio, KindVillageRatio:
 				case KindVillageShare, KindCompliance, KindCount:
 					if r.Share <= 0 || r.Share > 1 {
 						add("task %s rule %d: share must be in (0, 1]", t.ID, i+1)
@@ -561,7 +597,7 @@ func (c *Checklist) check() []string {
 					add("task %s rule %d: unknown indicator %q (target missing)", t.ID, i+1, r.Indicator)
 					continue
 				}
-				village := r.Kind == KindVillageShare || r.Kind == KindCompliance || r.Kind == KindCount
+				village := r.Kind == KindVillageShare || r.Kind == KindCompliance || r.Kind == KindCount || r.Kind == KindVillageRatio
 				if village && ind.Level != LevelVillage {
 					add("task %s rule %d: %s needs a village-level indicator, %s is %s", t.ID, i+1, r.Kind, ind.ID, ind.Level)
 				}
@@ -572,6 +608,17 @@ func (c *Checklist) check() []string {
 					if d := inds[r.Denominator]; d == nil || d.Level != LevelCounty {
 						add("task %s rule %d: ratio needs a county-level denominator, %q is not one", t.ID, i+1, r.Denominator)
 					}
+				}
+				if r.Kind == KindVillageRatio {
+					if d := inds[r.Denominator]; d == nil || d.Level != LevelVillage {
+						add("task %s rule %d: village_ratio needs a village-level denominator, %q is not one", t.ID, i+1, r.Denominator)
+					}
+				}
+				if ind.FormUntil != 0 && (r.FormUntil == 0 || r.FormUntil > ind.FormUntil) {
+					add("task %s rule %d: indicator %s is on forms until version %d, the rule needs form_until at most that", t.ID, i+1, ind.ID, ind.FormUntil)
+				}
+				if ind.FormSince > max(r.FormSince, 1) {
+					add("task %s rule %d: indicator %s is on forms since version %d, the rule needs form_since at least that", t.ID, i+1, ind.ID, ind.FormSince)
 				}
 				if r.Where != nil {
 					switch r.Where.Roster {

@@ -38,6 +38,9 @@ type Filing struct {
 	County  string `json:"county"`
 	Period  string `json:"period"` // YYYY-MM
 	Version string `json:"checklist_version"`
+	// Form is the template version of the form the filing was read from; 0 is the current
+	// one (a filing made by a program). The engine scores a filing by its version's rules.
+	Form int `json:"template_version,omitempty"`
 
 	Tasks      []TaskReport      `json:"tasks"`      // checklist order
 	Indicators map[string]Number `json:"indicators"` // county-level indicators by id

@@ -26,6 +26,20 @@ type Options struct {
 	ReturnTo  string    // address to mail the filled form to, shown in 填报说明
 	Secret    []byte    // HMAC key of the signature
 	Prefill   *seeds.Filing
+	// CarriedFrom is the template version of an out-of-date form Prefill was read from
+	// (CarryOver): 填报说明 then says what was carried over and what is new.
+	CarriedFrom string
+	// TemplateVersion is the layout to write: "" for the current one; an earlier one Parse
+	// still reads (OldestTemplateVersion…) only to make forms of such a period (tests).
+	TemplateVersion string
+}
+
+// form is the layout version Build writes.
+func (o *Options) form() string {
+	if o.TemplateVersion == "" {
+		return TemplateVersion
+	}
+	return o.TemplateVersion
 }
 
 // Colours of the form.
@@ -74,6 +88,9 @@ func Build(o Options) ([]byte, error) {
 	}
 	if _, _, err := ParsePeriod(o.Period); err != nil {
 		return nil, fmt.Errorf("templates.Build: %w", err)
+	}
+	if v := formNumber(o.form()); v < formNumber(OldestTemplateVersion) || v > formNumber(TemplateVersion) {
+		return nil, fmt.Errorf("templates.Build: template version %q: want %s to %s", o.TemplateVersion, OldestTemplateVersion, TemplateVersion)
 	}
 	f := excelize.NewFile()
 	defer f.Close()
@@ -181,7 +198,7 @@ func (b *builder) build() error {
 		Subject:     b.o.Checklist.Name,
 		Creator:     office,
 		Keywords:    fmt.Sprintf("kaohe county=%s period=%s", b.o.County.Code, b.o.Period),
-		Description: "kaohe form template " + TemplateVersion,
+		Description: "kaohe form template " + b.o.form(),
 		Language:    "zh-CN",
 	}))
 	return b.err
@@ -282,14 +299,17 @@ func (b *builder) guide() {
 	}
 	steps := []string{
 		fmt.Sprintf("1. 本表共三张填报表：“%s”“%s”“%s”。浅黄色单元格为填报区；灰色单元格为固定内容，已锁定，请勿修改，也不要插入、删除行列或改动表名、列名。", SheetTasks, SheetIndicators, SheetVillages),
-		fmt.Sprintf("2. %s：每项任务都要从下拉列表选择“进展状态”（未启动/推进中/已完成），填写“完成进度（%%）”（未启动填 0，已完成填 100，推进中填 1 到 99，按序时进度对照计分），并填写进展情况、存在问题和下步打算。“已完成”的任务须在“佐证说明”中注明佐证材料（文件名称或文号），未注明的按完成进度 80%% 计。鼠标停在任务名称上可查看任务原文。", SheetTasks),
+		fmt.Sprintf("2. %s：每项任务都要从下拉列表选择“进展状态”（未启动/推进中/已完成），填写“完成进度（%%）”（未启动填 0，已完成填 100，推进中填 1 到 99，按序时进度对照计分）和进展情况。未完成（未启动或推进中）的任务必须填写“存在问题”和“下步打算”，各不超过 %d 字，未填的表格将被退回。“已完成”的任务须在“佐证说明”中注明佐证材料（文件名称或文号），未注明的按完成进度 %s%% 计。鼠标停在任务名称上可查看任务原文。", SheetTasks, maxWords, formatNumber(b.doneWithoutEvidence()*100)),
 		fmt.Sprintf("3. %s：每项指标都要填写“本期数值”，只填数字，单位见“单位”列；百分比填百分数，如 85 表示 85%%。“佐证说明”请注明数据来源。", SheetIndicators),
-		fmt.Sprintf("4. %s：每个村的每一项都要填写。“是/否”项从下拉列表选择；数字项只填数字，单位见列名。次数、收入、学时等填本年1月至本期末的累计数。", SheetVillages),
+		fmt.Sprintf("4. %s：每个村的每一项都要填写。“是/否”项从下拉列表选择；数字项只填数字，单位见列名。次数、收入、学时等填本年1月至本期末的累计数。“第一书记项目资金”及“其中用于发展村级集体经济”填驻该村第一书记本年度的项目资金，没有第一书记或没有资金的村填 0；“其中高中以上学历”填后备力量中具有高中以上文化程度的人数。", SheetVillages),
 		fmt.Sprintf("5. 填好后直接保存（保持 .xlsx 格式，不要另存为 .xls、.et、.ods 或 PDF，不要设置打开密码），在%s前以邮件附件发送至 %s。一封邮件只附本表一个文件。", deadline, returnTo),
 		"6. 系统收到后会自动回复回执。如表中有问题，回复邮件会逐条列出，并附上标出问题单元格（红色，附批注）的原表，改正后重新发送即可。",
 		"7. 本表含校验信息，只能用于本单位本期填报。请勿使用其他县（市、区）或其他期次的表格。",
 	}
-	if o.Prefill != nil {
+	switch {
+	case o.Prefill != nil && o.CarriedFrom != "":
+		steps = append(steps, fmt.Sprintf("8. 本表已预填你单位报送的第 %s 版旧表中可沿用的数据，请逐项核对，并补填新增栏目%s。", o.CarriedFrom, newColumnsText(o.Checklist, o.CarriedFrom)))
+	case o.Prefill != nil:
 		steps = append(steps, "8. 本表已预填上期已采用的数据，请逐项核对，只需更新有变化的内容。")
 	}
 	row := 2
@@ -313,6 +333,39 @@ func (b *builder) guide() {
 		row++
 	}
 	b.setWidths(s, []float64{12, 72})
+}
+
+// doneWithoutEvidence is the share 已完成 without 佐证 counts for.
+func (b *builder) doneWithoutEvidence() float64 {
+	if b.o.Checklist.Scoring.DoneWithoutEvidence > 0 {
+		return b.o.Checklist.Scoring.DoneWithoutEvidence
+	}
+	return 0.8
+}
+
+// newColumnsText names, in brackets, the input columns the current form has and a form of
+// template version from has not: （“完成进度（%）”“其中高中以上学历（人）”…）.
+func newColumnsText(cl *seeds.Checklist, from string) string {
+	var names []string
+	if formNumber(from) < 2 {
+		names = append(names, HdrPercent, HdrEvidence)
+	}
+	v := formNumber(from)
+	for _, level := range []string{seeds.LevelCounty, seeds.LevelVillage} {
+		for _, ind := range cl.Indicators(level) {
+			if !seeds.InForm(ind.FormSince, ind.FormUntil, v) {
+				if level == seeds.LevelVillage {
+					names = append(names, villageHeader(ind))
+				} else {
+					names = append(names, ind.Name)
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "（“" + strings.Join(names, "”“") + "”）"
 }
 
 // commentBox sizes a comment box (pixels) for a text.
@@ -430,7 +483,7 @@ func (b *builder) indicators() {
 	widths := []float64{9, 30, 8, 30, 12, 40, 16}
 	b.setWidths(s, widths)
 	b.headerRow(s, indHeaders, 24)
-	inds := o.Checklist.Indicators(seeds.LevelCounty)
+	inds := o.Checklist.IndicatorsFor(seeds.LevelCounty, formNumber(o.form()))
 	for i, ind := range inds {
 		r := i + 2
 		unit := ind.Unit
@@ -465,7 +518,7 @@ func (b *builder) indicators() {
 
 func (b *builder) villages() {
 	f, o, s := b.f, b.o, SheetVillages
-	inds := o.Checklist.Indicators(seeds.LevelVillage)
+	inds := o.Checklist.IndicatorsFor(seeds.LevelVillage, formNumber(o.form()))
 	headers := append([]string(nil), villHeaders...)
 	widths := []float64{14, 14, 10}
 	hdrLines := 1
@@ -523,7 +576,7 @@ func (b *builder) villages() {
 
 func (b *builder) meta() {
 	f, o, s := b.f, b.o, SheetMeta
-	m := Meta{TemplateVersion: TemplateVersion, ChecklistVersion: o.Checklist.Version, County: o.County.Code, Period: o.Period}
+	m := Meta{TemplateVersion: o.form(), ChecklistVersion: o.Checklist.Version, County: o.County.Code, Period: o.Period}
 	rows := [][2]string{
 		{metaTemplate, m.TemplateVersion},
 		{metaChecklist, m.ChecklistVersion},
@@ -531,7 +584,7 @@ func (b *builder) meta() {
 		{metaPeriod, m.Period},
 		{metaSignature, m.Sign(o.Secret)},
 	}
-	for _, ind := range o.Checklist.Indicators(seeds.LevelVillage) {
+	for _, ind := range o.Checklist.IndicatorsFor(seeds.LevelVillage, formNumber(o.form())) {
 		// Not signed: a map for programs that fill the form (docs/form.md).
 		rows = append(rows, [2]string{metaVillageColumn + ind.ID, villageHeader(ind)})
 	}

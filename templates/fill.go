@@ -202,6 +202,9 @@ func RandomFiling(cl *seeds.Checklist, c *seeds.County, period string, seed uint
 			Problems:  []string{"", "资金保障不足", "部分村积极性不高", ""}[r.IntN(4)],
 			NextSteps: "按序时推进，加强督导。",
 		}
+		if st != seeds.StatusDone && tr.Problems == "" {
+			tr.Problems = "暂无突出问题" // a task not done needs the county's words (template version 3)
+		}
 		tr.PercentSet = true
 		switch st {
 		case seeds.StatusDone:

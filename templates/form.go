@@ -15,10 +15,30 @@ import (
 	"github.com/jining/kaohe/seeds"
 )
 
-// TemplateVersion is the version of the form layout; a form of another layout version
-// is rejected with a one-sentence reason (an out-of-date form). Version 2 added the
-// 完成进度（%） and 佐证说明 columns of the 重点任务 sheet.
-const TemplateVersion = "2"
+// TemplateVersion is the version of the form layout. Version 2 added the 完成进度（%）
+// and 佐证说明 columns of the 重点任务 sheet; version 3 moved the 第一书记 project funds
+// from the county's totals (量化指标) to one pair of columns per village (村级台账), added
+// the reserve candidates' 高中以上 column, and requires 存在问题 and 下步打算 for a task not
+// 已完成. A form of an earlier version (down to OldestTemplateVersion) is read by its own
+// version's rules when its period was dispatched with that version
+// (ParseOptions.FormVersions); otherwise it is out of date (Meta.Stale) and rejected with
+// a one-sentence reason.
+const TemplateVersion = "3"
+
+// OldestTemplateVersion is the oldest form layout Parse still reads by its own rules.
+const OldestTemplateVersion = "2"
+
+// formNumber is a template version as a number (0 when it is not one).
+func formNumber(v string) int {
+	n := 0
+	for _, r := range v {
+		if r < '0' || r > '9' || n > 1000 {
+			return 0
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
 
 // Sheet names of the form. They are part of the form contract (docs/form.md).
 const (
@@ -69,6 +89,11 @@ type Meta struct {
 	ChecklistVersion string
 	County           string
 	Period           string
+
+	// Stale (not signed; set by Parse) is true for a form of an earlier template version
+	// whose period was not dispatched with that version: it is out of date, and the
+	// reply attaches the current form prefilled from it (CarryOver).
+	Stale bool
 }
 
 // Metadata keys in column A of the hidden sheet; the values are in column B.

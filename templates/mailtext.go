@@ -53,6 +53,7 @@ type MailData struct {
 	LateDays     int
 	Problems     []string // "工作表!单元格：说明"
 	Annotated    bool
+	CurrentForm  bool // the reject mail attaches the current form (the one sent was out of date); Prefilled: from it
 	Rejected     bool
 	DaysLeft     int
 	Submitted    bool
@@ -123,6 +124,20 @@ func (d MailData) PeriodEndText() string {
 	}
 	e := t.AddDate(0, 1, -1)
 	return fmt.Sprintf("%d年%d月%d日", e.Year(), int(e.Month()), e.Day())
+}
+
+// TemplateVersion is the current form's template version, for the mail texts.
+func (d MailData) TemplateVersion() string { return TemplateVersion }
+
+// OldForm reports whether the answered form is of an earlier template version (read by
+// its own version's rules).
+func (d MailData) OldForm() bool {
+	return d.Stats.Template != "" && d.Stats.Template != TemplateVersion
+}
+
+// NoEvidenceText is the progress 已完成 without 佐证 counts for: 80%.
+func (d MailData) NoEvidenceText() string {
+	return formatNumber(d.Stats.DoneWithoutEvidence*100) + "%"
 }
 
 // PeriodText is the period in Chinese: 2026年11月.

@@ -21,6 +21,11 @@ type ParseOptions struct {
 	MaxBytes  int64  // size cap checked before opening; 0: DefaultMaxBytes
 	County    string // if set, the form must be this county's
 	Period    string // if set, the form must be for this period
+	// FormVersions gives the template versions a period's forms were dispatched with (the
+	// store's record). A form of an earlier version than TemplateVersion (not before
+	// OldestTemplateVersion) is read by its own version's rules when its period was
+	// dispatched with that version; otherwise it is out of date (Meta.Stale). nil: none.
+	FormVersions func(period string) []string
 }
 
 // Stats counts what a form held, for the receipt.
@@ -29,6 +34,15 @@ type Stats struct {
 	Indicators int // county-level indicators filled
 	Villages   int // village rows
 	Filled     int // input cells filled, all sheets
+
+	Template string // the form's template version (signed metadata)
+	// NoEvidence names the tasks reported 已完成 without 佐证说明, joined by 、 ("一、1
+	// 发展优势特色产业、…"), NoEvidenceCount how many: accepted, counted as
+	// scoring.done_without_evidence, and named in the receipt. (Stats stays comparable.)
+	NoEvidence      string
+	NoEvidenceCount int
+	// DoneWithoutEvidence is the progress they count for (scoring.done_without_evidence).
+	DoneWithoutEvidence float64
 }
 
 // Limits of what Parse reads.
@@ -38,6 +52,7 @@ const (
 	maxRows           = 5000 // rows read per sheet
 	maxCols           = 256  // columns read per row
 	maxText           = 2000 // characters of a text cell
+	maxWords          = 200  // characters of 存在问题 and 下步打算 (since template version 3)
 	maxProblems       = 300  // problems listed; the rest are counted
 )
 
@@ -104,14 +119,67 @@ func parseExcelize(data []byte, filename string, o ParseOptions) (*seeds.Filing,
 
 // parseBook reads and checks the form in a workbook.
 func parseBook(b book, o ParseOptions) (*seeds.Filing, *Meta, Stats, error) {
-	p := &parser{b: b, o: o}
+	return parseBookAs(b, o, false)
+}
+
+// errNotStale is CarryOver's answer for a form that is not (only) out of date.
+var errNotStale = errors.New("templates.CarryOver: not an out-of-date form of sound metadata")
+
+// CarryOver reads what can be carried over from an out-of-date form (Parse gave Meta.Stale):
+// the tasks, indicators and village values it holds, by its own version's layout,
+// whatever their problems (a value that does not read is left out). The filing prefills
+// the current form (Options.Prefill, Options.CarriedFrom). It returns an error when the
+// form is not an out-of-date form with sound metadata.
+func CarryOver(data []byte, filename string, o ParseOptions) (filing *seeds.Filing, err error) {
+	if o.Checklist == nil || o.Roster == nil || len(o.Secret) == 0 {
+		return nil, errors.New("templates.CarryOver: checklist, roster and secret are required")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			filing, err = nil, fmt.Errorf("templates.CarryOver: %s: unreadable", filename)
+		}
+	}()
+	max := o.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	if ps, _ := sniffZip(data, filename, max); ps != nil {
+		return nil, ps
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipSizeLimit, UnzipXMLSizeLimit: unzipXMLSizeLimit})
+	if err != nil {
+		return nil, fmt.Errorf("templates.CarryOver: %w", err)
+	}
+	defer f.Close()
+	filing, _, _, err = parseBookAs(xlsxBook{f}, o, true)
+	return filing, err
+}
+
+// parseBookAs is parseBook; lenient reads whatever it can of a form whose metadata is
+// sound, by its own version's layout, and returns it whatever the problems (CarryOver).
+func parseBookAs(b book, o ParseOptions, lenient bool) (*seeds.Filing, *Meta, Stats, error) {
+	p := &parser{b: b, o: o, lenient: lenient}
 	m, ps := p.meta()
-	if len(ps) > 0 {
+	switch {
+	case m != nil && m.Stale && !lenient:
+		return nil, m, Stats{}, ps // out of date: the metadata is sound, the layout old
+	case lenient && (m == nil || !m.Stale):
+		return nil, nil, Stats{}, errNotStale
+	case len(ps) > 0 && !lenient:
 		return nil, nil, Stats{}, ps
 	}
+	p.form = formNumber(m.TemplateVersion)
 	p.county = o.Roster.County(m.County)
 	p.filing = &seeds.Filing{County: m.County, Period: m.Period, Version: m.ChecklistVersion, Indicators: map[string]seeds.Number{}}
+	if p.form != formNumber(TemplateVersion) {
+		p.filing.Form = p.form // an earlier version's form, scored by its rules
+	}
+	p.stats.Template = m.TemplateVersion
+	p.stats.DoneWithoutEvidence = o.Checklist.Scoring.DoneWithoutEvidence
 	p.sheets()
+	if lenient {
+		return p.filing, m, p.stats, nil
+	}
 	if len(p.probs) > 0 {
 		if len(p.probs) > maxProblems {
 			n := len(p.probs) - maxProblems
@@ -124,12 +192,14 @@ func parseBook(b book, o ParseOptions) (*seeds.Filing, *Meta, Stats, error) {
 }
 
 type parser struct {
-	b      book
-	o      ParseOptions
-	county *seeds.County
-	filing *seeds.Filing
-	stats  Stats
-	probs  Problems
+	b       book
+	o       ParseOptions
+	form    int  // the form's template version
+	lenient bool // CarryOver: read what can be read
+	county  *seeds.County
+	filing  *seeds.Filing
+	stats   Stats
+	probs   Problems
 }
 
 func (p *parser) add(sheet, cell, format string, a ...any) {
@@ -164,8 +234,11 @@ func (p *parser) meta() (*Meta, Problems) {
 		return nil, fileProblem("表格的校验信息不符：表格被改动过，或不是系统下发的表格。%s", redo)
 	}
 	var ps Problems
+	stale := false
 	if m.TemplateVersion != TemplateVersion {
-		ps = append(ps, Problem{Message: fmt.Sprintf("这是已过期的旧版表格（第 %s 版，缺少“完成进度（%%）”“佐证说明”等现行栏目），请改用本期下发邮件所附的第 %s 版表格填报。", m.TemplateVersion, TemplateVersion)})
+		v := formNumber(m.TemplateVersion)
+		stale = !(v >= formNumber(OldestTemplateVersion) && v < formNumber(TemplateVersion) && p.o.FormVersions != nil &&
+			slices.Contains(p.o.FormVersions(m.Period), m.TemplateVersion))
 	}
 	if m.ChecklistVersion != p.o.Checklist.Version {
 		ps = append(ps, Problem{Message: fmt.Sprintf("表格对应的任务清单版本为 %s，现行版本为 %s。请使用最新下发的表格填报。", m.ChecklistVersion, p.o.Checklist.Version)})
@@ -187,6 +260,17 @@ func (p *parser) meta() (*Meta, Problems) {
 	}
 	if p.o.Period != "" && m.Period != p.o.Period {
 		ps = append(ps, Problem{Message: fmt.Sprintf("这是%s的表格，本次应报送%s的表格。请使用本期下发的表格填报。", PeriodLabel(m.Period), PeriodLabel(p.o.Period))})
+	}
+	if stale {
+		msg := fmt.Sprintf("这是已过期的第 %s 版表格，%s须使用现行的第 %s 版表格%s填报，请改用第 %s 版表格重新填报。",
+			m.TemplateVersion, PeriodLabel(m.Period), TemplateVersion, newColumnsText(p.o.Checklist, m.TemplateVersion), TemplateVersion)
+		if len(ps) == 0 {
+			// Only out of date: one sentence, not the old form's every difference; the
+			// reply attaches the current form prefilled from it (CarryOver).
+			m.Stale = true
+			return m, Problems{{Message: msg}}
+		}
+		ps = append(Problems{{Message: msg}}, ps...)
 	}
 	return m, ps
 }
@@ -393,6 +477,25 @@ func (p *parser) percent(tr *seeds.TaskReport, task *seeds.Task, ref, raw string
 	tr.Percent, tr.PercentSet = v, true
 }
 
+// words checks the county's own words on a task (since template version 3): a task not
+// 已完成 needs 存在问题 and 下步打算; each is at most maxWords characters.
+func (p *parser) words(t *table, row int, task *seeds.Task, tr *seeds.TaskReport) {
+	s := SheetTasks
+	for _, w := range []struct{ hdr, v string }{{HdrProblems, tr.Problems}, {HdrNextSteps, tr.NextSteps}} {
+		ref := t.cell(w.hdr, row)
+		if ref == "" {
+			continue // the column is missing: reported once with the header
+		}
+		n := utf8.RuneCountInString(w.v)
+		switch {
+		case n == 0 && tr.Status != seeds.StatusDone:
+			p.add(s, ref, "任务“%s %s”未完成（%s），请填写%s。", task.ID, task.Title, tr.Status, w.hdr)
+		case n > maxWords && n <= maxText:
+			p.add(s, ref, "任务“%s %s”的%s过长（%d 字），请精简到 %d 字以内。", task.ID, task.Title, w.hdr, n, maxWords)
+		}
+	}
+}
+
 func (p *parser) tasks() error {
 	s := SheetTasks
 	seen := map[string]int{}
@@ -437,6 +540,16 @@ func (p *parser) tasks() error {
 		tr.Progress = p.text(s, t.cell(HdrProgress, row), inputs[1])
 		tr.Problems = p.text(s, t.cell(HdrProblems, row), inputs[2])
 		tr.NextSteps = p.text(s, t.cell(HdrNextSteps, row), inputs[3])
+		if err == nil && p.form >= 3 {
+			p.words(t, row, task, &tr)
+		}
+		if tr.Status == seeds.StatusDone && tr.Evidence == "" {
+			if p.stats.NoEvidenceCount > 0 {
+				p.stats.NoEvidence += "、"
+			}
+			p.stats.NoEvidence += id + " " + task.Title
+			p.stats.NoEvidenceCount++
+		}
 		for _, v := range inputs[1:] {
 			if strings.TrimSpace(v) != "" {
 				p.stats.Filled++
@@ -499,13 +612,13 @@ func (p *parser) percentCell(sheet, ref string) bool {
 
 func (p *parser) indicators() error {
 	s := SheetIndicators
-	inds := p.o.Checklist.Indicators(seeds.LevelCounty)
+	inds := p.o.Checklist.IndicatorsFor(seeds.LevelCounty, p.form)
 	seen := map[string]int{}
 	err := p.readTable(s, HdrIndName, []string{HdrIndName, HdrIndValue, HdrIndNote}, func(t *table, row int, cells []string) {
 		var ind *seeds.Indicator
 		code, name := normalize(t.get(cells, HdrIndID)), normalize(t.get(cells, HdrIndName))
 		if code != "" {
-			if ind = p.o.Checklist.Indicator(code); ind == nil || ind.Level != seeds.LevelCounty {
+			if ind = p.o.Checklist.Indicator(code); ind == nil || !slices.Contains(inds, ind) {
 				p.add(s, t.cell(HdrIndID, row), "指标代码“%s”不在任务清单中。请不要修改指标代码列。", code)
 				return
 			}
@@ -563,7 +676,7 @@ func (p *parser) indicators() error {
 
 func (p *parser) villages() error {
 	s := SheetVillages
-	inds := p.o.Checklist.Indicators(seeds.LevelVillage)
+	inds := p.o.Checklist.IndicatorsFor(seeds.LevelVillage, p.form)
 	roster := map[string]bool{}
 	for _, v := range p.county.Villages {
 		roster[seeds.VillageKey(v.Town, v.Name)] = true

@@ -132,6 +132,10 @@ func TestParseRejects(t *testing.T) {
 		{"other county", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.County = other.Code }, "form.xlsx", "应报送" + other.Name + "的表格"},
 		{"other period", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Period = "2019-09" }, "form.xlsx", "这是2019年8月的表格，本次应报送2019年9月的表格"},
 		{"tampered county", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B3", other.Code) }), nil, "form.xlsx", "校验信息不符"},
+		// The template version is signed: changing it alone breaks the signature.
+		{"tampered template version", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B1", "2") }), func(po *ParseOptions) {
+			po.FormVersions = func(string) []string { return []string{"2", "3"} }
+		}, "form.xlsx", "校验信息不符"},
 		{"tampered signature", modify(func(f *excelize.File) { setCell(t, f, SheetMeta, "B5", strings.Repeat("0", 64)) }), nil, "form.xlsx", "校验信息不符"},
 		{"other secret", func(*testing.T) []byte { return good }, func(po *ParseOptions) { po.Secret = []byte("x") }, "form.xlsx", "校验信息不符"},
 		{"meta deleted", modify(func(f *excelize.File) { f.DeleteSheet(SheetMeta) }), nil, "form.xlsx", "找不到校验信息"},
@@ -143,10 +147,17 @@ func TestParseRejects(t *testing.T) {
 		{"sheet missing", modify(func(f *excelize.File) { f.DeleteSheet(SheetIndicators) }), nil, "form.xlsx", "缺少工作表“量化指标”"},
 		{"column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "I1", "问题") }), nil, "form.xlsx", "重点任务!A1：缺少“存在问题”列"},
 		{"percent column renamed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "F1", "进度") }), nil, "form.xlsx", "重点任务!A1：缺少“完成进度（%）”列"},
-		{"old template version", modify(func(f *excelize.File) {
+		{"template version 1", modify(func(f *excelize.File) {
 			setCell(t, f, SheetMeta, "B1", "1")
 			setCell(t, f, SheetMeta, "B5", Meta{TemplateVersion: "1", ChecklistVersion: o.Checklist.Version, County: o.County.Code, Period: o.Period}.Sign(testSecret))
-		}), nil, "form.xlsx", "这是已过期的旧版表格（第 1 版，缺少“完成进度（%）”“佐证说明”等现行栏目），请改用本期下发邮件所附的第 2 版表格填报。"},
+		}), func(po *ParseOptions) { po.FormVersions = func(string) []string { return []string{"1", "2", "3"} } }, "form.xlsx",
+			"这是已过期的第 1 版表格，2019年8月须使用现行的第 3 版表格（“完成进度（%）”“佐证说明”“其中高中以上学历（人）”"},
+		{"template version 2 in a period of version 3", func(t *testing.T) []byte {
+			o2 := o
+			o2.TemplateVersion = "2"
+			return build(t, o2)
+		}, func(po *ParseOptions) { po.FormVersions = func(string) []string { return []string{"3"} } }, "form.xlsx",
+			"这是已过期的第 2 版表格，2019年8月须使用现行的第 3 版表格（“其中高中以上学历（人）”“第一书记项目资金（万元）”“其中用于发展村级集体经济（万元）”）填报，请改用第 3 版表格重新填报。"},
 		{"not started with progress", modify(func(f *excelize.File) {
 			setCell(t, f, SheetTasks, "E5", "未启动")
 			setCell(t, f, SheetTasks, "F5", 30)
@@ -172,12 +183,32 @@ func TestParseRejects(t *testing.T) {
 		{"status wrong", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "E5", "差不多") }), nil, "form.xlsx", "重点任务!E5：“差不多”不是有效的进展状态"},
 		{"task id changed", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "A2", "一、99") }), nil, "form.xlsx", "重点任务!A2：任务编号“一、99”不在任务清单中"},
 		{"task row deleted", modify(func(f *excelize.File) { f.RemoveRow(SheetTasks, 2) }), nil, "form.xlsx", "重点任务：缺少任务“一、1 发展优势特色产业”这一行"},
-		{"indicator empty", modify(func(f *excelize.File) { setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_total")), "") }), nil, "form.xlsx",
-			fmt.Sprintf("量化指标!E%d：指标“第一书记项目资金”未填写", indRow("fund_total"))},
-		{"indicator le", modify(func(f *excelize.File) {
-			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_total")), 100)
-			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("fund_collective")), 150)
-		}), nil, "form.xlsx", fmt.Sprintf("量化指标!E%d：“其中用于村级集体经济”（150万元）不能大于“第一书记项目资金”（100万元）", indRow("fund_collective"))},
+		{"indicator empty", modify(func(f *excelize.File) { setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("manure_rate")), "") }), nil, "form.xlsx",
+			fmt.Sprintf("量化指标!E%d：指标“%s”未填写", indRow("manure_rate"), o.Checklist.Indicator("manure_rate").Name)},
+		{"fund le", modify(func(f *excelize.File) {
+			setCell(t, f, vs, col("fund_sec")+"2", 10)
+			setCell(t, f, vs, col("fund_sec_collective")+"2", 15)
+		}), nil, "form.xlsx", vs + "!" + col("fund_sec_collective") + "2：" + v0.Name + "“其中用于发展村级集体经济”（15万元）不能大于“第一书记项目资金”（10万元）"},
+		{"high school le", modify(func(f *excelize.File) {
+			setCell(t, f, vs, col("reserve")+"2", 2)
+			setCell(t, f, vs, col("reserve_hs")+"2", 3)
+		}), nil, "form.xlsx", vs + "!" + col("reserve_hs") + "2：" + v0.Name + "“其中高中以上学历”（3人）不能大于“书记后备力量”（2人）"},
+		{"fund column missing", modify(func(f *excelize.File) { f.RemoveCol(vs, col("fund_sec")) }), nil, "form.xlsx", "缺少“第一书记项目资金（万元）”列"},
+		// The counties' words: a task not 已完成 needs 存在问题 and 下步打算, at most 200 字 each.
+		{"problems missing", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "推进中")
+			setCell(t, f, SheetTasks, "F5", 40)
+			setCell(t, f, SheetTasks, "I5", "")
+		}), nil, "form.xlsx", "重点任务!I5：任务“一、4 推动农村土地规模化经营”未完成（推进中），请填写存在问题。"},
+		{"next steps missing", modify(func(f *excelize.File) {
+			setCell(t, f, SheetTasks, "E5", "未启动")
+			setCell(t, f, SheetTasks, "F5", 0)
+			setCell(t, f, SheetTasks, "J5", " ")
+		}), nil, "form.xlsx", "重点任务!J5：任务“一、4 推动农村土地规模化经营”未完成（未启动），请填写下步打算。"},
+		{"problems too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "I5", strings.Repeat("长", maxWords+1)) }), nil, "form.xlsx",
+			"重点任务!I5：任务“一、4 推动农村土地规模化经营”的存在问题过长（201 字），请精简到 200 字以内。"},
+		{"next steps too long", modify(func(f *excelize.File) { setCell(t, f, SheetTasks, "J2", strings.Repeat("长", 250)) }), nil, "form.xlsx",
+			"重点任务!J2：任务“一、1 发展优势特色产业”的下步打算过长（250 字），请精简到 200 字以内。"},
 		{"percent out of range", modify(func(f *excelize.File) {
 			setCell(t, f, SheetIndicators, fmt.Sprintf("E%d", indRow("manure_rate")), "120%")
 		}), nil, "form.xlsx", "超出合理范围（0 到 100）"},
@@ -264,8 +295,9 @@ func TestParseForgiving(t *testing.T) {
 		{SheetVillages, cell(vcol["sewage_station"], 2), true, "sewage_station", 0, 1},
 		{SheetVillages, cell(vcol["theme_days"], 2), "8次", "theme_days", 0, 8},
 		{SheetIndicators, cell(5, irow["manure_rate"]), "85%", "manure_rate", -1, 85},
-		{SheetIndicators, cell(5, irow["fund_total"]), "1,000万元", "fund_total", -1, 1000},
-		{SheetIndicators, cell(5, irow["fund_collective"]), "７００", "fund_collective", -1, 700},
+		{SheetVillages, cell(vcol["fund_sec"], 2), "1,000万元", "fund_sec", 0, 1000},
+		{SheetVillages, cell(vcol["fund_sec_collective"], 2), "７００", "fund_sec_collective", 0, 700},
+		{SheetVillages, cell(vcol["reserve_hs"], 2), "2名", "reserve_hs", 0, 2},
 	}
 	data := edit(t, fill(t, build(t, o), fl), func(f *excelize.File) {
 		for _, c := range cases {

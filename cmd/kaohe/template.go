@@ -83,6 +83,8 @@ type CheckCmd struct {
 	File   string `arg:"" type:"existingfile" help:"The filled form (.xlsx)."`
 	County string `help:"Expected county code."`
 	Period string `help:"Expected period, YYYY-MM."`
+	// The intake reads the store's record (dispatch and reminders); check is offline.
+	FormVersions []string `name:"form-versions" help:"Template versions the form's period was sent with (e.g. 2,3): a form of such an earlier version is read by its own version's rules, as the mail intake does. Default: the current version only."`
 }
 
 // Run checks the form: a summary and exit 0 when it is acceptable, one line per
@@ -105,7 +107,7 @@ func (c *CheckCmd) Run(g *Globals) error {
 	}
 	fl, meta, st, err := templates.Parse(data, filepath.Base(c.File), templates.ParseOptions{
 		Checklist: cl, Roster: ro, Secret: cfg.Forms.Secret, County: c.County, Period: c.Period,
-		MaxBytes: int64(cfg.Forms.MaxAttachmentMB) << 20,
+		MaxBytes: int64(cfg.Forms.MaxAttachmentMB) << 20, FormVersions: func(string) []string { return c.FormVersions },
 	})
 	var ps templates.Problems
 	if errors.As(err, &ps) {

@@ -69,7 +69,15 @@ func NewStencil(o StencilOptions, county func(code string, n int) *seeds.County)
 	if err != nil {
 		return nil, err
 	}
-	filled, err := templates.FillForm(form, o.Filing(c))
+	sf := o.Filing(c)
+	// The stencil carries the county's words on every task: a generated form changes only
+	// statuses and numbers, and a task not 已完成 needs its 存在问题 and 下步打算.
+	for i := range sf.Tasks {
+		if t := &sf.Tasks[i]; t.Problems == "" || t.NextSteps == "" {
+			t.Problems, t.NextSteps = "暂无突出问题", "按计划推进"
+		}
+	}
+	filled, err := templates.FillForm(form, sf)
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,16 @@ func (e *evaluator) claim(rep *seeds.TaskReport, exp float64, files []string) (c
 func (e *evaluator) ruleSet(f *seeds.Filing, t *seeds.Task, rules []seeds.Rule) (credit, share float64, excluded string, outs []partOut) {
 	var got float64
 	for i := range rules {
-		o := e.rule(f, t, &rules[i])
+		skip, missing := formRule(rules, &rules[i], f.Form)
+		if skip {
+			continue
+		}
+		var o partOut
+		if missing {
+			o = notCollected(&rules[i], f.Form)
+		} else {
+			o = e.rule(f, t, &rules[i])
+		}
 		outs = append(outs, o)
 		if o.excluded != "" {
 			if excluded == "" || o.excluded == notDue {

@@ -23,7 +23,7 @@ func perfectFiling(code, period string, villages int) *seeds.Filing {
 		f.Indicators[ind.ID] = seeds.Number{Value: ind.Max, Set: true}
 	}
 	for i := range villages {
-		v := seeds.VillageReport{Town: "镇", Village: "村" + string(rune('A'+i)), Values: map[string]seeds.Number{}}
+		v := seeds.VillageReport{Town: "镇", Village: "村" + string(rune('A'+i)), Secretary: "书记" + string(rune('A'+i)), Values: map[string]seeds.Number{}}
 		for _, ind := range checklist.Indicators(seeds.LevelVillage) {
 			val := ind.Max
 			if ind.Type == seeds.TypeBool {

@@ -49,17 +49,30 @@ func TestScoringDoc(t *testing.T) {
 	ts, _ = newEval(9).task(qf, checklist.Task("四、8"))
 	expect("2.3 quantity", ts, 0.8667, 1.73, 2, Yellow)
 
-	// §2.4 Ratio: 52 of 80万元; 0/0 不适用.
-	_, r := ruleOf(t, "五、7", 0)
-	o := newEval(11).rule(&seeds.Filing{Indicators: map[string]seeds.Number{
+	// §2.4 Per 第一书记: 5 villages; 村1 40/50, 村2 30/50 (60%), 村3 0/0, 村4 20/20, 村5 no
+	// 第一书记. Concerned 村1, 村2, 村4; 2 of 3 at ≥70%: credit 0.6667, 村2 named.
+	pf := multiFiling(5, func(i int) map[string]float64 {
+		return map[string]float64{"fund_sec": []float64{50, 50, 0, 20, 30}[i], "fund_sec_collective": []float64{40, 30, 0, 20, 0}[i]}
+	})
+	pf.Villages[4].Secretary = ""
+	tk, r := ruleOf(t, "五、7", 1)
+	o := newEval(11).rule(pf, tk, r)
+	if !near(o.part.Credit, 0.6667) || o.village.Concerned != 3 || !strings.Contains(o.part.Explanation, "镇村2（书记2，60%）") {
+		t.Errorf("2.4 per 第一书记: %v (%s)", o.part.Credit, o.part.Explanation)
+	}
+	for i := range pf.Villages {
+		pf.Villages[i].Values["fund_sec"] = seeds.Number{Value: 0, Set: true}
+		pf.Villages[i].Values["fund_sec_collective"] = seeds.Number{Value: 0, Set: true}
+	}
+	if o = newEval(11).rule(pf, tk, r); o.excluded != notApplicable {
+		t.Errorf("2.4 0/0 everywhere: %q", o.excluded)
+	}
+	// A form of template version 2: the county totals, 52 of 80万元.
+	_, r = ruleOf(t, "五、7", 0)
+	o = newEval(11).rule(&seeds.Filing{Form: 2, Indicators: map[string]seeds.Number{
 		"fund_total": {Value: 80, Set: true}, "fund_collective": {Value: 52, Set: true}}}, nil, r)
 	if !near(o.part.Credit, 0.9286) || o.part.Actual != 0.65 {
 		t.Errorf("2.4 ratio: %v %v", o.part.Credit, o.part.Actual)
-	}
-	o = newEval(11).rule(&seeds.Filing{Indicators: map[string]seeds.Number{
-		"fund_total": {Value: 0, Set: true}, "fund_collective": {Value: 0, Set: true}}}, nil, r)
-	if o.excluded != notApplicable {
-		t.Errorf("2.4 0/0: %q", o.excluded)
 	}
 
 	// §2.5 The printed threshold: 四、8 in July expects 100 × 7/12 = 58.333… → ≥58.33%.
@@ -69,25 +82,26 @@ func TestScoringDoc(t *testing.T) {
 		t.Errorf("2.5 threshold: %s", ts.Explanation)
 	}
 	// Village values: 五、7 rule 2 in June is >1.8万元 (3 × 6/10); 1.805 prints 1.81.
-	tk, r := ruleOf(t, "五、7", 1)
+	tk, r = ruleOf(t, "五、7", 2)
 	o = newEval(6).rule(villageFiling("income", 1.805, 1.8049, 1.8), tk, r)
 	if o.village.Meeting != 1 || !strings.Contains(o.part.Explanation, ">1.8万元") {
 		t.Errorf("2.5 village threshold: %d meeting, %s", o.village.Meeting, o.part.Explanation)
 	}
-	tk, r = ruleOf(t, "五、7", 2)
+	tk, r = ruleOf(t, "五、7", 3)
 	o = newEval(11).rule(villageFiling("income", cat(repeat(6, 26), repeat(4, 10))...), tk, r)
 	if !near(o.part.Credit, 0.9028) {
 		t.Errorf("2.5 share: %v", o.part.Credit)
 	}
 
 	// §2.6 A whole task: 五、7 in November.
+	// 第一书记 funds: 28 villages at 8/10, 4 at 5/10, 4 with none (0/0).
 	wf := multiFiling(36, func(i int) map[string]float64 {
-		return map[string]float64{"income": []float64{6, 4, 2}[min(2, i/26+i/34)]}
+		fund := []float64{10, 10, 0}[min(2, i/28+i/32)]
+		return map[string]float64{"income": []float64{6, 4, 2}[min(2, i/26+i/34)],
+			"fund_sec": fund, "fund_sec_collective": fund * []float64{0.8, 0.5}[min(1, i/28)]}
 	})
-	wf.Indicators["fund_total"] = seeds.Number{Value: 80, Set: true}
-	wf.Indicators["fund_collective"] = seeds.Number{Value: 52, Set: true}
 	ts, _ = newEval(11).task(wf, checklist.Task("五、7"))
-	expect("2.6 五、7", ts, 0.9251, 5.55, 6, Green)
+	expect("2.6 五、7", ts, 0.909, 5.45, 6, Green)
 
 	// §3 Not yet due: 五、4 in September, 主题党日 in 36 of 40 villages.
 	ts, _ = newEval(9).task(multiFiling(40, func(i int) map[string]float64 {

@@ -298,10 +298,20 @@ func TestSyntheticRealistic(t *testing.T) {
 	if statuses[seeds.StatusInProgress]+statuses[seeds.StatusDone] < 36 {
 		t.Errorf("statuses %v", statuses)
 	}
-	if n := f.Indicators["fund_collective"].Value; n > f.Indicators["fund_total"].Value || n <= 0 {
-		t.Errorf("funds %v of %v", n, f.Indicators["fund_total"].Value)
+	funded := 0
+	for _, v := range f.Villages {
+		n, d := v.Values["fund_sec_collective"].Value, v.Values["fund_sec"].Value
+		if n > d {
+			t.Errorf("%s: funds %v of %v", v.Village, n, d)
+		}
+		if n > 0 {
+			funded++
+		}
 	}
-	if c := f.Villages[0].Values["income"].Cell; c != "村级台账!P4" {
+	if funded*2 < len(f.Villages) {
+		t.Errorf("only %d of %d villages with 第一书记 funds", funded, len(f.Villages))
+	}
+	if c := f.Villages[0].Values["income"].Cell; c != "村级台账!S4" {
 		t.Errorf("income cell %q", c)
 	}
 	// Better quality gives better totals, on average.

@@ -161,8 +161,136 @@ func (e *evaluator) rule(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut 
 		return e.quantity(f, r)
 	case seeds.KindRatio:
 		return e.ratio(f, r)
+	case seeds.KindVillageRatio:
+		return e.villageRatio(f, t, r)
 	}
 	return e.villages(f, t, r)
+}
+
+// formRule says how a rule of rules stands for a filing of template version v (0: the
+// current form): skip when it is not of that version's rules at all (superseded by a
+// later form, or stood in for by the earlier version's form of the rule, FormUntil ≥ v);
+// notCollected when the version's form did not ask for its data (FormSince > v, and no
+// rule stands in): the rule is then 不适用 and the task is rescaled over the others.
+func formRule(rules []seeds.Rule, r *seeds.Rule, v int) (skip, notCollected bool) {
+	if v == 0 {
+		return r.FormUntil != 0, false
+	}
+	if r.FormUntil != 0 && v > r.FormUntil {
+		return true, false
+	}
+	if r.FormSince == 0 || v >= r.FormSince {
+		return false, false
+	}
+	for i := range rules {
+		if o := &rules[i]; o != r && o.FormUntil != 0 && o.FormUntil >= v && seeds.InForm(o.FormSince, o.FormUntil, v) {
+			return true, false
+		}
+	}
+	return false, true
+}
+
+// notCollected is the outcome of a rule the filing's form version did not ask for.
+func notCollected(r *seeds.Rule, v int) partOut {
+	o := partOut{excluded: notApplicable, reported: "未采集", expected: "不适用",
+		part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight, Required: round4(r.Threshold), Excluded: notApplicable}}
+	o.part.Explanation = fmt.Sprintf("%s：第%d版表格未设此项，本期不计分（不适用）", r.Label, v)
+	return o
+}
+
+// villageRatio scores, per village with a 第一书记, one village-level number divided by
+// another (not pro-rated): every such village must meet the threshold, so the credit is
+// the share that does. A village whose two numbers are both 0 (0/0: no fund) is not
+// concerned; when no village is, the rule is 不适用. A positive numerator over a zero
+// denominator (which the form rejects) counts as a ratio of 1; a village left empty is
+// concerned and falls short. The explanation names the 第一书记 below the threshold.
+func (e *evaluator) villageRatio(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut {
+	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: 1}
+	var first, last string
+	var below []string
+	zero := 0
+	for i := range f.Villages {
+		v := &f.Villages[i]
+		n, nok := v.Values[r.Indicator]
+		d, dok := v.Values[r.Denominator]
+		if dok && d.Cell != "" && first == "" {
+			first = d.Cell
+		}
+		if nok && n.Cell != "" {
+			last = n.Cell
+		}
+		sec := v.Secretary
+		if sec == "" && e.roster != nil {
+			if rv := e.roster.Village(v.Town, v.Village); rv != nil {
+				sec = rv.Secretary
+			}
+		}
+		if sec == "" {
+			continue // no 第一书记, no 第一书记 fund
+		}
+		vv := *v
+		vv.Secretary = sec
+		var what string
+		switch {
+		case !nok || !n.Set || !dok || !d.Set:
+			sum.Missing++
+			what = "未填"
+		case n.Value <= 0 && d.Value <= 0:
+			zero++
+			continue
+		default:
+			actual := 1.0
+			if d.Value > 0 {
+				actual = roundHalfUp(n.Value/d.Value, 10000) // the share as printed is the share compared
+			}
+			if seeds.Compare(actual, r.Op, r.Threshold) {
+				sum.Concerned++
+				sum.Meeting++
+				continue
+			}
+			what = pct2(actual)
+		}
+		sum.Concerned++
+		e.shortfall(sum, &vv, what)
+		below = append(below, v.Town+v.Village+"（"+sec+"，"+what+"）")
+	}
+	cells := cellRange(first, last)
+	share := 1.0
+	if sum.Concerned > 0 {
+		share = float64(sum.Meeting) / float64(sum.Concerned)
+	}
+	sum.Share = round4(share)
+	o := partOut{village: sum, part: RulePart{Label: r.Label, Kind: r.Kind, Weight: r.Weight,
+		Actual: round4(share), Required: 1, Cells: cells}}
+	o.expected = "每名第一书记" + cond(r.Op, r.Threshold*100, "%")
+	o.reported = fmt.Sprintf("%d/%d名第一书记", sum.Meeting, sum.Concerned)
+	switch {
+	case len(f.Villages) == 0:
+		o.reported = "未填报"
+		o.part.Explanation = r.Label + "：未填报村级台账，得分率0%"
+		return o
+	case sum.Concerned == 0:
+		o.excluded, o.part.Excluded = notApplicable, notApplicable
+		o.reported, o.expected = "不适用", "不适用"
+		o.part.Explanation = fmt.Sprintf("%s：各村%s均为0（0/0），不适用，本期不计分%s", r.Label, e.name(r.Denominator), paren(cells))
+		return o
+	}
+	o.part.Credit = share
+	var extra string
+	if zero > 0 {
+		extra = fmt.Sprintf("，另有%d个村资金为0（0/0）不计", zero)
+	}
+	if len(below) > 0 {
+		const most = 3
+		list := strings.Join(below[:min(most, len(below))], "、")
+		if len(below) > most {
+			list += fmt.Sprintf("等%d个村", len(below))
+		}
+		extra += "；未达到的：" + list
+	}
+	o.part.Explanation = fmt.Sprintf("%s占%s（%d/%d名第一书记%s），目标100%%，得分率%s%s",
+		r.Label, pct1(share), sum.Meeting, sum.Concerned, extra, pct1(share), paren(cells))
+	return o
 }
 
 // quantity scores a county-level number against its (pro-rata) target.
@@ -283,19 +411,7 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	}
 	states := make([]byte, len(f.Villages))
 	var first, last string
-	short := func(v *seeds.VillageReport, what string) {
-		// Villages come grouped by town: look from the last town back.
-		i := len(sum.Short) - 1
-		for i >= 0 && sum.Short[i].Town != v.Town {
-			i--
-		}
-		if i < 0 {
-			i = len(sum.Short)
-			sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
-		}
-		sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"（"+what+"）")
-		sum.Short[i].Secretaries = append(sum.Short[i].Secretaries, v.Secretary)
-	}
+	short := func(v *seeds.VillageReport, what string) { e.shortfall(sum, v, what) }
 	for i := range f.Villages {
 		v := &f.Villages[i]
 		n, ok := v.Values[r.Indicator]
@@ -391,6 +507,21 @@ func (e *evaluator) villages(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) part
 	o.part.Explanation = fmt.Sprintf("%s占%s（%d/%d个村%s），%s，得分率%s%s", r.Label, pct1(share),
 		sum.Meeting, sum.Concerned, extra, target, pct1(o.part.Credit), paren(cells))
 	return o
+}
+
+// shortfall lists a village that falls short of a rule, under its 乡镇, with its 第一书记.
+func (e *evaluator) shortfall(sum *VillageRuleSummary, v *seeds.VillageReport, what string) {
+	// Villages come grouped by town: look from the last town back.
+	i := len(sum.Short) - 1
+	for i >= 0 && sum.Short[i].Town != v.Town {
+		i--
+	}
+	if i < 0 {
+		i = len(sum.Short)
+		sum.Short = append(sum.Short, TownShortfall{Town: v.Town})
+	}
+	sum.Short[i].Villages = append(sum.Short[i].Villages, v.Village+"（"+what+"）")
+	sum.Short[i].Secretaries = append(sum.Short[i].Secretaries, v.Secretary)
 }
 
 // concerned reports whether a village is concerned by a where-condition, and whether

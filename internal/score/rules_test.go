@@ -248,23 +248,23 @@ func TestVillageRules(t *testing.T) {
 	}
 	cases := []tc{
 		// village_share: income >= 5 in 80% of villages, due 11, threshold pro-rated.
-		{"share on target", "五、7", 2, 11, cat(repeat(5, 8), repeat(1, 2)), 1, 8, 10},
-		{"share just under", "五、7", 2, 11, cat(repeat(5, 7), []float64{4.99}, repeat(1, 2)), 0.875, 7, 10},
-		{"share zero", "五、7", 2, 11, repeat(0, 10), 0, 0, 10},
-		{"share over", "五、7", 2, 12, repeat(20, 10), 1, 10, 10},
-		{"share missing", "五、7", 2, 11, cat(repeat(5, 7), []float64{miss}, repeat(1, 2)), 0.875, 7, 10},
+		{"share on target", "五、7", 3, 11, cat(repeat(5, 8), repeat(1, 2)), 1, 8, 10},
+		{"share just under", "五、7", 3, 11, cat(repeat(5, 7), []float64{4.99}, repeat(1, 2)), 0.875, 7, 10},
+		{"share zero", "五、7", 3, 11, repeat(0, 10), 0, 0, 10},
+		{"share over", "五、7", 3, 12, repeat(20, 10), 1, 10, 10},
+		{"share missing", "五、7", 3, 11, cat(repeat(5, 7), []float64{miss}, repeat(1, 2)), 0.875, 7, 10},
 		// January: 5 × 1/10 (due 10: 11月份前) = 0.5; values are compared at 0.01, half up.
-		{"share January on 序时", "五、7", 2, 1, cat(repeat(0.5, 8), repeat(0.49, 2)), 1, 8, 10},
-		{"share January value precision", "五、7", 2, 1, repeat(0.495, 10), 1, 10, 10},
-		{"share January under", "五、7", 2, 1, repeat(0.44, 10), 0, 0, 10},
-		{"share after due", "五、7", 2, 12, cat(repeat(4.99, 10)), 0, 0, 10},
+		{"share January on 序时", "五、7", 3, 1, cat(repeat(0.5, 8), repeat(0.49, 2)), 1, 8, 10},
+		{"share January value precision", "五、7", 3, 1, repeat(0.495, 10), 1, 10, 10},
+		{"share January under", "五、7", 3, 1, repeat(0.44, 10), 0, 0, 10},
+		{"share after due", "五、7", 3, 12, cat(repeat(4.99, 10)), 0, 0, 10},
 		// compliance, numeric, pro-rata: income > 3 (突破3万元) in every village.
-		{"compliance on target", "五、7", 1, 11, repeat(3.01, 10), 1, 10, 10},
-		{"compliance 3 is not 突破3", "五、7", 1, 11, repeat(3, 10), 0, 0, 10},
-		{"compliance one short", "五、7", 1, 11, cat(repeat(3.01, 9), []float64{3}), 0.9, 9, 10},
-		{"compliance June", "五、7", 1, 6, repeat(1.81, 10), 1, 10, 10},
+		{"compliance on target", "五、7", 2, 11, repeat(3.01, 10), 1, 10, 10},
+		{"compliance 3 is not 突破3", "五、7", 2, 11, repeat(3, 10), 0, 0, 10},
+		{"compliance one short", "五、7", 2, 11, cat(repeat(3.01, 9), []float64{3}), 0.9, 9, 10},
+		{"compliance June", "五、7", 2, 6, repeat(1.81, 10), 1, 10, 10},
 		// June: 3 × 6/10 = 1.8, printed >1.8: 1.805 prints as 1.81 and passes, 1.8049 as 1.80 and does not.
-		{"compliance June rounding", "五、7", 1, 6, []float64{1.805, 1.8049, 1.81, 1.8}, 0.5, 2, 4},
+		{"compliance June rounding", "五、7", 2, 6, []float64{1.805, 1.8049, 1.81, 1.8}, 0.5, 2, 4},
 		// compliance, bool, standing.
 		{"bool all", "五、3", 0, 1, repeat(1, 10), 1, 10, 10},
 		{"bool one 否", "五、3", 0, 1, cat(repeat(1, 9), []float64{0}), 0.9, 9, 10},
@@ -345,7 +345,7 @@ func TestVillageWhere(t *testing.T) {
 }
 
 func TestVillageExplanation(t *testing.T) {
-	tk, r := ruleOf(t, "五、7", 2)
+	tk, r := ruleOf(t, "五、7", 3)
 	vals := cat(repeat(6, 26), repeat(4, 10))
 	o := newEval(11).rule(villageFiling("income", vals...), tk, r)
 	want := "集体经济收入达到5万元以上的村占72.2%（26/36个村），目标80%，得分率90.3%（村级台账!P4:P39）"
@@ -374,7 +374,7 @@ func TestVillageExplanation(t *testing.T) {
 func multiFiling(n int, set func(i int) map[string]float64) *seeds.Filing {
 	f := &seeds.Filing{Indicators: map[string]seeds.Number{}}
 	for i := range n {
-		v := seeds.VillageReport{Town: "镇", Village: fmt.Sprintf("村%d", i+1), Row: 4 + i, Values: map[string]seeds.Number{}}
+		v := seeds.VillageReport{Town: "镇", Village: fmt.Sprintf("村%d", i+1), Secretary: fmt.Sprintf("书记%d", i+1), Row: 4 + i, Values: map[string]seeds.Number{}}
 		for id, x := range set(i) {
 			v.Values[id] = seeds.Number{Value: x, Set: true}
 		}
@@ -400,20 +400,20 @@ func TestWorkedExamples(t *testing.T) {
 	}{
 		{"四、8", 9, &seeds.Filing{Indicators: map[string]seeds.Number{"manure_rate": {Value: 65, Set: true}}}, 1.73, Yellow},
 		{"五、2", 1, multiFiling(36, func(i int) map[string]float64 {
-			return map[string]float64{"reserve": 2 - b2i(i >= 33), "reserve40": 1}
-		}), 3.83, Green},
+			return map[string]float64{"reserve": 2 - b2i(i >= 33), "reserve_hs": 2 - b2i(i >= 30), "reserve40": 1}
+		}), 3.76, Green}, // 4 × (0.4 × 33/36 + 0.3 × 30/33 + 0.3): 高中以上 among the 33 with 2 candidates
 		{"五、4", 9, multiFiling(40, func(i int) map[string]float64 {
 			return map[string]float64{"theme_days": 9 - b2i(i >= 36), "life_meetings": 0, "member_reviews": 0}
 		}), 1.8, Green}, // of 2: 组织生活会 and 民主评议 are not due before December
 		{"五、7", 11, func() *seeds.Filing {
-			f := multiFiling(36, func(i int) map[string]float64 {
-				// 26 villages ≥5万元, 8 between 3 and 5, 2 below 3.
-				return map[string]float64{"income": []float64{6, 4, 2}[int(b2i(i >= 26)+b2i(i >= 34))]}
+			return multiFiling(36, func(i int) map[string]float64 {
+				// 26 villages ≥5万元, 8 between 3 and 5, 2 below 3; 第一书记 funds: 28 at
+				// 80%, 4 at 50%, 4 with none (0/0).
+				fund := []float64{10, 10, 0}[int(b2i(i >= 28)+b2i(i >= 32))]
+				return map[string]float64{"income": []float64{6, 4, 2}[int(b2i(i >= 26)+b2i(i >= 34))],
+					"fund_sec": fund, "fund_sec_collective": fund * []float64{0.8, 0.5}[int(b2i(i >= 28))]}
 			})
-			f.Indicators["fund_total"] = seeds.Number{Value: 80, Set: true}
-			f.Indicators["fund_collective"] = seeds.Number{Value: 52, Set: true}
-			return f
-		}(), 5.55, Green},
+		}(), 5.45, Green},
 	} {
 		ts, _ := newEval(tc.m).task(tc.f, checklist.Task(tc.task))
 		if ts.Score != tc.score || ts.Light != tc.light {

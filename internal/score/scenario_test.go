@@ -31,7 +31,7 @@ func scenFiling(period string, n int, st seeds.Status, pct float64, evidence boo
 		f.Indicators[ind.ID] = seeds.Number{Value: cv[ind.ID], Set: true}
 	}
 	for i := range n {
-		v := seeds.VillageReport{Town: "镇", Village: fmt.Sprint("村", i+1), Values: map[string]seeds.Number{}}
+		v := seeds.VillageReport{Town: "镇", Village: fmt.Sprint("村", i+1), Secretary: fmt.Sprint("书记", i+1), Values: map[string]seeds.Number{}}
 		for _, ind := range checklist.Indicators(seeds.LevelVillage) {
 			v.Values[ind.ID] = seeds.Number{Value: vv(i, ind.ID), Set: true}
 		}
@@ -47,7 +47,7 @@ func goodData(_ int, id string) float64 {
 	switch id {
 	case "sewage_volume":
 		return 10
-	case "reserve":
+	case "reserve", "reserve_hs":
 		return 3
 	case "theme_days":
 		return 12
@@ -59,7 +59,7 @@ func goodData(_ int, id string) float64 {
 	return 1
 }
 
-var goodCounty = map[string]float64{"manure_rate": 100, "fund_total": 100, "fund_collective": 80}
+var goodCounty = map[string]float64{"manure_rate": 100}
 
 // assessOne scores one county filing received at recv (zero: on time).
 func assessOne(t *testing.T, period string, f *seeds.Filing, recv time.Time) CountyResult {
@@ -164,9 +164,10 @@ func Test未到期不计分(t *testing.T) {
 	if ts := taskOf(cr, "五、4"); ts.Possible != 2 {
 		t.Errorf("五、4 possible %v", ts.Possible)
 	}
-	// 0/0 fund, 四、1 without a village above 50 m³/d and 四、10's 中心村 rule without a
-	// roster are 不适用 too: possible = 100 − 2 − 2 − 1.8 − 3 − 0.9.
-	if cr.Possible != 90.3 {
+	// 0/0 fund, 四、1 without a village above 50 m³/d, 四、10's 中心村 rule without a
+	// roster and 五、2's 高中以上 without a village of 2 candidates are 不适用 too:
+	// possible = 100 − 2 − 2 − 1.8 − 3 − 0.9 − 1.2.
+	if cr.Possible != 89.1 {
 		t.Errorf("possible %v", cr.Possible)
 	}
 	// Everything met: Raw is rescaled to 100.
@@ -196,16 +197,112 @@ func Test污水处理站无涉及村不得满分(t *testing.T) {
 	}
 }
 
-// 0/0 is 不适用, not the same as 100万 with nothing to 集体经济.
+// 0/0 is 不适用, not the same as 100万 with nothing to 集体经济: per 第一书记 (village).
 func Test资金零比零不适用(t *testing.T) {
-	zero := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100}), time.Time{})
-	none := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100, "fund_total": 100}), time.Time{})
+	funds := func(total, collective float64) func(int, string) float64 {
+		return func(i int, id string) float64 {
+			switch id {
+			case "fund_sec":
+				return total
+			case "fund_sec_collective":
+				return collective
+			}
+			return goodData(i, id)
+		}
+	}
+	zero := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, funds(0, 0), goodCounty), time.Time{})
+	none := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, funds(100, 0), goodCounty), time.Time{})
 	z, n := taskOf(zero, "五、7"), taskOf(none, "五、7")
-	if z.Parts[0].Excluded != notApplicable || z.Score != z.Possible || z.Possible != 4.2 {
+	if z.Parts[0].Excluded != notApplicable || z.Score != z.Possible || z.Possible != 4.2 || !strings.Contains(z.Parts[0].Explanation, "0/0") {
 		t.Errorf("0/0: %+v", z)
 	}
 	if n.Parts[0].Credit != 0 || n.Score != 4.2 || n.Possible != 6 || zero.Total <= none.Total {
 		t.Errorf("100/0: %v of %v; totals %v vs %v", n.Score, n.Possible, zero.Total, none.Total)
+	}
+}
+
+// The 70% rule is checked per 第一书记, not over the county total: a county whose total
+// is 75% (three villages at 100/100, one at 0/100) still has a 第一书记 below 70%, named
+// with his village; a village with 0/0 or without a 第一书记 is not counted.
+func Test第一书记资金逐人核算(t *testing.T) {
+	vv := func(i int, id string) float64 {
+		switch id {
+		case "fund_sec":
+			return []float64{100, 100, 100, 100, 0}[i]
+		case "fund_sec_collective":
+			return []float64{100, 100, 100, 0, 0}[i]
+		}
+		return goodData(i, id)
+	}
+	f := scenFiling("2019-12", 5, seeds.StatusDone, 100, true, vv, goodCounty)
+	f.Villages[2].Secretary = "" // no 第一书记: not counted even with funds
+	cr := assessOne(t, "2019-12", f, time.Time{})
+	p := taskOf(cr, "五、7").Parts[0]
+	// Concerned: 村1, 村2, 村4 (村3 has no 第一书记, 村5 is 0/0); 村4 is at 0%.
+	if p.Kind != seeds.KindVillageRatio || !near(p.Credit, 2.0/3) || p.Excluded != "" {
+		t.Errorf("credit %v (%s)", p.Credit, p.Explanation)
+	}
+	for _, want := range []string{"2/3名第一书记", "镇村4（书记4，0%）", "另有1个村资金为0（0/0）不计"} {
+		if !strings.Contains(p.Explanation, want) {
+			t.Errorf("explanation lacks %q: %s", want, p.Explanation)
+		}
+	}
+	var short []string
+	for _, v := range cr.Villages {
+		if v.Task == "五、7" && v.Label == p.Label {
+			for _, ts := range v.Short {
+				short = append(short, ts.Villages...)
+				short = append(short, ts.Secretaries...)
+			}
+		}
+	}
+	if strings.Join(short, ",") != "村4（0%）,书记4" {
+		t.Errorf("shortfall %v", short)
+	}
+	// Over the county total this would have been 300/400 = 75% ≥ 70%: full marks.
+	old := *f
+	old.Form = 2
+	old.Indicators = map[string]seeds.Number{"manure_rate": {Value: 100, Set: true},
+		"fund_total": {Value: 400, Set: true}, "fund_collective": {Value: 300, Set: true}}
+	if p := taskOf(assessOne(t, "2019-12", &old, time.Time{}), "五、7").Parts[0]; p.Kind != seeds.KindRatio || p.Credit != 1 {
+		t.Errorf("a form of version 2 is scored on the county total: %+v", p)
+	}
+}
+
+// 高中以上: the 2 reserve candidates each village must have are of 高中以上 文化程度 (五、2,
+// 清单原文); a form of template version 2 has no such column, and the rule is 不适用 for it.
+func Test后备力量高中以上(t *testing.T) {
+	vv := func(hs float64) func(int, string) float64 {
+		return func(i int, id string) float64 {
+			if id == "reserve_hs" {
+				return []float64{hs, 2, 3, 2}[i]
+			}
+			return goodData(i, id)
+		}
+	}
+	cr := assessOne(t, "2019-06", scenFiling("2019-06", 4, seeds.StatusDone, 100, true, vv(1), goodCounty), time.Time{})
+	ts := taskOf(cr, "五、2")
+	var p RulePart
+	for _, x := range ts.Parts {
+		if strings.Contains(x.Label, "高中以上") {
+			p = x
+		}
+	}
+	r := checklist.Task("五、2").Rules[1]
+	if r.Indicator != "reserve_hs" || r.Origin != seeds.OriginSeed || !strings.Contains(checklist.Task("五、2").Target, "高中以上") {
+		t.Errorf("rule %+v", r)
+	}
+	if p.Credit != 0.75 || ts.Score != 3.7 || ts.Light != Green { // 4 × (0.4 + 0.3 × 0.75 + 0.3) = 3.7
+		t.Errorf("one village with 1 of 高中以上: %v, %v (%s)", p.Credit, ts.Score, ts.Explanation)
+	}
+	f := scenFiling("2019-06", 4, seeds.StatusDone, 100, true, vv(1), goodCounty)
+	f.Form = 2
+	for i := range f.Villages {
+		delete(f.Villages[i].Values, "reserve_hs")
+	}
+	ts = taskOf(assessOne(t, "2019-06", f, time.Time{}), "五、2")
+	if ts.Parts[1].Excluded != notApplicable || ts.Possible != 2.8 || ts.Score != 2.8 || !strings.Contains(ts.Parts[1].Explanation, "第2版表格未设此项") {
+		t.Errorf("version 2: %+v", ts)
 	}
 }
 
@@ -228,12 +325,19 @@ func Test数字可以复核(t *testing.T) {
 	}
 	// A pro-rated quantity: 四、8 in July expects 58.333… printed ≥58.33%; 58.33 meets it.
 	q := assessOne(t, "2019-07", scenFiling("2019-07", 1, seeds.StatusDone, 100, true, goodData,
-		map[string]float64{"manure_rate": 58.33, "fund_total": 100, "fund_collective": 80}), time.Time{})
+		map[string]float64{"manure_rate": 58.33}), time.Time{})
 	if ts := taskOf(q, "四、8"); ts.Credit != 1 || !strings.Contains(ts.Explanation, "≥58.33%") {
 		t.Errorf("58.33 in July: %v (%s)", ts.Credit, ts.Explanation)
 	}
-	cr := assessOne(t, "2019-12", scenFiling("2019-12", 3, seeds.StatusDone, 100, true, goodData,
-		map[string]float64{"manure_rate": 100, "fund_total": 100, "fund_collective": 69.99}), time.Time{})
+	cr := assessOne(t, "2019-12", scenFiling("2019-12", 3, seeds.StatusDone, 100, true, func(i int, id string) float64 {
+		switch id {
+		case "fund_sec":
+			return 100
+		case "fund_sec_collective":
+			return 69.99
+		}
+		return goodData(i, id)
+	}, goodCounty), time.Time{})
 	if p := taskOf(cr, "五、7").Parts[0]; strings.Contains(p.Explanation, "100.0%") || !strings.Contains(p.Explanation, "69.99%") {
 		t.Errorf("69.99/100: %s", p.Explanation)
 	}
@@ -386,8 +490,8 @@ func Test清单原文的时限(t *testing.T) {
 	if ts := taskOf(dec20, "四、3"); ts.Credit != 0.25 {
 		t.Errorf("四、3 December 2020: %v (%s)", ts.Credit, ts.Explanation)
 	}
-	if tk := checklist.Task("五、7"); tk.Due != 10 || tk.Rules[1].Op != ">" || tk.Rules[1].Due != 10 {
-		t.Errorf("五、7: due %d, rule %s due %d", tk.Due, tk.Rules[1].Op, tk.Rules[1].Due)
+	if tk := checklist.Task("五、7"); tk.Due != 10 || tk.Rules[2].Op != ">" || tk.Rules[2].Due != 10 {
+		t.Errorf("五、7: due %d, rule %s due %d", tk.Due, tk.Rules[2].Op, tk.Rules[2].Due)
 	}
 	in2020 := assessOne(t, "2020-06", scenFiling("2020-06", 3, seeds.StatusNotStarted, 0, false, goodData, goodCounty), time.Time{})
 	if ts := taskOf(in2020, "三、11"); ts.Excluded != notApplicable || ts.Possible != 0 {

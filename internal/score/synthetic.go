@@ -2,6 +2,7 @@ package score
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -82,7 +83,7 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 	}
 
 	// value draws one number for an indicator.
-	value := func(ind *seeds.Indicator) float64 {
+	value := func(r *rand.Rand, ind *seeds.Indicator) float64 {
 		u := uses[ind.ID]
 		var v float64
 		switch {
@@ -91,7 +92,7 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 				return 1
 			}
 			return 0
-		case u.rule != nil && u.rule.Kind == seeds.KindRatio:
+		case u.rule != nil && (u.rule.Kind == seeds.KindRatio || u.rule.Kind == seeds.KindVillageRatio):
 			return 0 // filled from the denominator below
 		case u.rule != nil:
 			rl := u.rule
@@ -115,13 +116,23 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 	}
 
 	for i, ind := range c.Indicators(seeds.LevelCounty) {
-		f.Indicators[ind.ID] = seeds.Number{Value: value(ind), Set: true, Note: "台账佐证",
+		f.Indicators[ind.ID] = seeds.Number{Value: value(r, ind), Set: true, Note: "台账佐证",
 			Cell: fmt.Sprintf("量化指标!D%d", synCountyRow+i)}
+	}
+	// Indicators of earlier forms only (五、7's county fund totals, until version 2): drawn
+	// and dropped, so that the values of the others stay what they were before.
+	for _, ind := range c.IndicatorsFor(seeds.LevelCounty, 2) {
+		if ind.FormUntil != 0 {
+			value(r, ind)
+		}
 	}
 	// Ratio numerators: a share of the denominator around the rule's threshold.
 	for _, t := range c.Tasks() {
 		for _, rl := range t.Rules {
-			if rl.Kind != seeds.KindRatio {
+			if rl.Kind != seeds.KindRatio || rl.FormUntil != 0 {
+				if rl.Kind == seeds.KindRatio {
+					r.NormFloat64() // as above: an earlier form's rule
+				}
 				continue
 			}
 			n, d := f.Indicators[rl.Indicator], f.Indicators[rl.Denominator]
@@ -133,14 +144,51 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 	clampLE(c, seeds.LevelCounty, f.Indicators)
 
 	vinds := c.Indicators(seeds.LevelVillage)
+	// Indicators newer than the first form draw from a stream of their own, so that a new
+	// column does not reshuffle the values of the others.
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\n%s\n%v", county.Code, period, quality)
+	rn := rand.New(rand.NewPCG(h.Sum64(), 0x6b61_6f68_6533))
 	for i, v := range county.Villages {
 		row := synVillageRow + i
 		vr := seeds.VillageReport{Town: v.Town, Village: v.Name, Secretary: v.Secretary, Row: row,
 			Values: make(map[string]seeds.Number, len(vinds))}
 		for j, ind := range vinds {
-			vr.Values[ind.ID] = seeds.Number{Value: value(ind), Set: true, Cell: synCell("村级台账", 3+j, row)}
+			rr := r
+			if ind.FormSince > 0 {
+				rr = rn
+			}
+			vr.Values[ind.ID] = seeds.Number{Value: value(rr, ind), Set: true, Cell: synCell("村级台账", 3+j, row)}
+		}
+		// Per-village ratios (第一书记 funds): a share of the denominator around the
+		// threshold; about one village in five has no fund at all (0/0).
+		for _, t := range c.Tasks() {
+			for _, rl := range t.Rules {
+				if rl.Kind != seeds.KindVillageRatio {
+					continue
+				}
+				n, d := vr.Values[rl.Indicator], vr.Values[rl.Denominator]
+				if rn.Float64() < 0.2 {
+					d.Value = 0
+				}
+				share := math.Min(1, rl.Threshold*(1.1+0.3*quality)*math.Exp(rn.NormFloat64()*0.1))
+				n.Value = round2(d.Value * share)
+				vr.Values[rl.Indicator], vr.Values[rl.Denominator] = n, d
+			}
 		}
 		clampLE(c, seeds.LevelVillage, vr.Values)
+		// A part of a whole (其中…) is mostly most of it: reserve candidates of 高中以上
+		// 文化程度 are most of the candidates, the more so in a better county.
+		for _, ind := range vinds {
+			if ind.LE == "" || ind.Type != seeds.TypeInteger {
+				continue
+			}
+			n, b := vr.Values[ind.ID], vr.Values[ind.LE]
+			if share := math.Round(b.Value * (0.8 + 0.2*quality)); n.Value < share {
+				n.Value = share
+				vr.Values[ind.ID] = n
+			}
+		}
 		f.Villages = append(f.Villages, vr)
 	}
 
@@ -196,6 +244,13 @@ func Synthetic(c *seeds.Checklist, county *seeds.County, period string, r *rand.
 			tr.Status, tr.Percent, tr.Evidence = seeds.StatusNotStarted, 0, ""
 		default:
 			tr.Status, tr.Percent, tr.Evidence = seeds.StatusInProgress, math.Min(99, p), ""
+		}
+	}
+	// A task not done carries the county's words (the form requires them).
+	for i := range f.Tasks {
+		if tr := &f.Tasks[i]; tr.Status != seeds.StatusDone && tr.Problems == "" {
+			k := (i + len(county.Code) + int(county.Code[len(county.Code)-1])) % len(synProblems)
+			tr.Problems, tr.NextSteps = synProblems[k][0], synProblems[k][1]
 		}
 	}
 	return f

@@ -16,7 +16,10 @@ import (
 //   - '{' (or JSON white space): JSON, as written before filing encoding 1 existed;
 //     still read, never written.
 //   - filingBinary1: a compact binary encoding, below; still read, never written.
-//   - filingBinary2: encoding 1 with the task's 完成进度 and 佐证说明 (template version 2).
+//   - filingBinary2: encoding 1 with the task's 完成进度 and 佐证说明 (template version 2);
+//     still read (as a filing of a version 2 form), never written.
+//   - filingBinary3: encoding 2 with the template version of the form (Filing.Form, a
+//     varint after the checklist version; template version 3).
 //
 // Binary encoding 1, after the version byte: every string is a uvarint byte length and
 // the bytes; every integer a varint; a float64 its 8 IEEE-754 bytes, little endian; a
@@ -24,7 +27,7 @@ import (
 // nil and empty survive a round trip); map entries in key order, so the encoding of a
 // filing is deterministic.
 //
-//	filing:  county period version  tasks(len+1, task…)  indicators(len+1, (key number)…)  villages(len+1, village…)
+//	filing:  county period version  [encoding 3 only:] form(varint)  tasks(len+1, task…)  indicators(len+1, (key number)…)  villages(len+1, village…)
 //	task:    task status progress problems next_steps cell
 //	         [encoding 2 only:] percent(float64) percent_set(bool) percent_cell evidence
 //	number:  value set note cell
@@ -35,6 +38,7 @@ import (
 const (
 	filingBinary1 = 0x01
 	filingBinary2 = 0x02
+	filingBinary3 = 0x03
 )
 
 // errFilingCodec is wrapped by every decoding error.
@@ -47,10 +51,11 @@ func encodeFiling(f *seeds.Filing) []byte {
 		n += 48 + len(v.Values)*40 // key, 8-byte value, set, note, cell (~F12)
 	}
 	e := fenc{b: make([]byte, 0, n)}
-	e.b = append(e.b, filingBinary2)
+	e.b = append(e.b, filingBinary3)
 	e.str(f.County)
 	e.str(f.Period)
 	e.str(f.Version)
+	e.b = binary.AppendVarint(e.b, int64(f.Form))
 	if e.len(len(f.Tasks), f.Tasks == nil) {
 		for _, t := range f.Tasks {
 			e.str(t.Task)
@@ -135,9 +140,14 @@ func decodeFilingBytes(b []byte) (*seeds.Filing, error) {
 			return nil, err
 		}
 		return f, nil
-	case filingBinary1, filingBinary2:
-		d := fdec{s: string(b[1:]), v2: b[0] == filingBinary2}
+	case filingBinary1, filingBinary2, filingBinary3:
+		d := fdec{s: string(b[1:]), v2: b[0] >= filingBinary2, v3: b[0] == filingBinary3}
 		f := d.filing()
+		if !d.v3 && f != nil {
+			// Written before the form's version was recorded: encoding 1 from forms of
+			// template version 1, encoding 2 from version 2.
+			f.Form = int(b[0])
+		}
 		if d.err == nil && d.i != len(d.s) {
 			d.fail("%d trailing bytes", len(d.s)-d.i)
 		}
@@ -150,7 +160,8 @@ func decodeFilingBytes(b []byte) (*seeds.Filing, error) {
 }
 
 type fdec struct {
-	v2  bool // encoding 2: tasks carry percent and evidence
+	v2  bool // encoding 2 or 3: tasks carry percent and evidence
+	v3  bool // encoding 3: the form's template version follows the checklist version
 	s   string
 	i   int
 	err error
@@ -231,6 +242,9 @@ func (d *fdec) int() int {
 
 func (d *fdec) filing() *seeds.Filing {
 	f := &seeds.Filing{County: d.str(), Period: d.str(), Version: d.str()}
+	if d.v3 {
+		f.Form = d.int()
+	}
 	if n := d.len(6); n >= 0 {
 		f.Tasks = make([]seeds.TaskReport, n)
 		for i := range f.Tasks {

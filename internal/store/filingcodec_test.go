@@ -48,7 +48,7 @@ func randFiling(r *rand.Rand) *seeds.Filing {
 		}
 		return m
 	}
-	f := &seeds.Filing{County: str(), Period: str(), Version: str(), Indicators: numbers()}
+	f := &seeds.Filing{County: str(), Period: str(), Version: str(), Form: r.IntN(5), Indicators: numbers()}
 	if r.IntN(5) != 0 {
 		f.Tasks = make([]seeds.TaskReport, r.IntN(45))
 		for i := range f.Tasks {
@@ -72,7 +72,7 @@ func TestFilingCodecRoundTrip(t *testing.T) {
 	for i := range 2000 {
 		f := randFiling(r)
 		b := encodeFiling(f)
-		if b[0] != filingBinary2 {
+		if b[0] != filingBinary3 {
 			t.Fatalf("version byte %#x", b[0])
 		}
 		got, err := decodeFilingBytes(b)
@@ -114,7 +114,7 @@ func TestFilingCodecCorrupt(t *testing.T) {
 	}
 	tests := map[string][]byte{
 		"empty":    {},
-		"version":  append([]byte{0x03}, b[1:]...),
+		"version":  append([]byte{0x04}, b[1:]...),
 		"trailing": append(append([]byte{}, b...), 0),
 		"huge len": {filingBinary1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
 		"overlong": {filingBinary1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
@@ -134,7 +134,7 @@ func FuzzDecodeFiling(f *testing.F) {
 	f.Add(encodeFiling(testFiling("370811", "2026-11", 3, 2)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fl, err := decodeFilingBytes(b)
-		if err != nil || len(b) == 0 || b[0] != filingBinary2 {
+		if err != nil || len(b) == 0 || b[0] != filingBinary3 {
 			return
 		}
 		if again := encodeFiling(fl); string(again) != string(b) {
@@ -201,7 +201,7 @@ func TestFilingCodecVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := seeds.TaskReport{Task: "一、1", Status: seeds.StatusInProgress, Progress: "按计划推进", Cell: "重点任务!E2"}
-	if f.County != "370811" || len(f.Tasks) != 1 || f.Tasks[0] != want {
+	if f.County != "370811" || len(f.Tasks) != 1 || f.Tasks[0] != want || f.Form != 1 {
 		t.Errorf("decoded %+v", f)
 	}
 	// The same bytes read as encoding 2 are truncated, not misread.
@@ -209,4 +209,30 @@ func TestFilingCodecVersion1(t *testing.T) {
 	if _, err := decodeFilingBytes(e.b); !errors.Is(err, errFilingCodec) {
 		t.Errorf("encoding 2 of version-1 bytes: %v", err)
 	}
+}
+
+// TestFilingCodecVersion2: a filing stored in encoding 2 (before the form's template
+// version was recorded) reads as a filing of a template version 2 form.
+func TestFilingCodecVersion2(t *testing.T) {
+	f := testFiling("370811", "2026-11", 3, 2)
+	f.Form = 0
+	b := encodeFiling(f)
+	// Encoding 2 is encoding 3 without the form's version (one varint byte for 0).
+	at := 1 + len(encodeString(f.County)) + len(encodeString(f.Period)) + len(encodeString(f.Version))
+	old := append([]byte{filingBinary2}, b[1:at]...)
+	old = append(old, b[at+1:]...)
+	got, err := decodeFilingBytes(old)
+	if err != nil || got.Form != 2 {
+		t.Fatalf("encoding 2: form %v, %v", got, err)
+	}
+	got.Form = 0
+	if !reflect.DeepEqual(got, f) {
+		t.Errorf("encoding 2 differs:\n got %+v\nwant %+v", got, f)
+	}
+}
+
+func encodeString(s string) []byte {
+	e := fenc{}
+	e.str(s)
+	return e.b
 }
