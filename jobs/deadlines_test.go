@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"github.com/jining/kaohe/internal/config"
@@ -67,6 +68,9 @@ func TestQuarterDeadlines(t *testing.T) {
 			for i := range f.Tasks {
 				if f.Tasks[i].Task == task.ID {
 					f.Tasks[i].Status, f.Tasks[i].Percent = seeds.StatusNotStarted, 0
+					// a task not done needs the county's words (template version 3)
+					f.Tasks[i].Problems = cmp.Or(f.Tasks[i].Problems, "资金尚未落实")
+					f.Tasks[i].NextSteps = cmp.Or(f.Tasks[i].NextSteps, "下月启动")
 				}
 			}
 		}

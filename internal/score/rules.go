@@ -205,12 +205,17 @@ func notCollected(r *seeds.Rule, v int) partOut {
 // denominator (which the form rejects) counts as a ratio of 1; a village left empty is
 // concerned and falls short. The explanation names the 第一书记 below the threshold.
 func (e *evaluator) villageRatio(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) partOut {
-	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: 1}
+	// Values are each village's share in percent, against the test “≥70%”.
+	sum := &VillageRuleSummary{Task: t.ID, Label: r.Label, Required: 1, Unit: "%",
+		Test: cond(r.Op, r.Threshold*100, "%"), Values: make([]float32, len(f.Villages))}
+	states := make([]byte, len(f.Villages))
+	defer func() { sum.States = string(states) }()
 	var first, last string
 	var below []string
 	zero := 0
 	for i := range f.Villages {
 		v := &f.Villages[i]
+		states[i] = VillageNotConcerned
 		n, nok := v.Values[r.Indicator]
 		d, dok := v.Values[r.Denominator]
 		if dok && d.Cell != "" && first == "" {
@@ -234,6 +239,7 @@ func (e *evaluator) villageRatio(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) 
 		switch {
 		case !nok || !n.Set || !dok || !d.Set:
 			sum.Missing++
+			states[i] = VillageEmpty
 			what = "未填"
 		case n.Value <= 0 && d.Value <= 0:
 			zero++
@@ -243,11 +249,14 @@ func (e *evaluator) villageRatio(f *seeds.Filing, t *seeds.Task, r *seeds.Rule) 
 			if d.Value > 0 {
 				actual = roundHalfUp(n.Value/d.Value, 10000) // the share as printed is the share compared
 			}
+			sum.Values[i] = float32(actual * 100)
 			if seeds.Compare(actual, r.Op, r.Threshold) {
 				sum.Concerned++
 				sum.Meeting++
+				states[i] = VillageMeets
 				continue
 			}
+			states[i] = VillageShort
 			what = pct2(actual)
 		}
 		sum.Concerned++
