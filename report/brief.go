@@ -383,8 +383,10 @@ func briefBlocks(res *score.Result, history []*score.Result) []Block {
 
 // briefOpts says how much the brief lists: names before “等N个单位” (late, missing,
 // rejected; 存疑; each quote's units), risers and fallers, systemic tasks and quotes each.
+// noRates leaves out the city's rates (they stay in their 附件).
 type briefOpts struct {
 	names, doubtNames, quoteNames, movers, tasks, quotes int
+	noRates                                              bool
 }
 
 // briefCuts lists the briefs to try, richest first, each a little shorter than the one
@@ -396,6 +398,7 @@ func briefCuts(nsys int) []briefOpts {
 	step(func(o *briefOpts) { o.quotes = 1 })
 	step(func(o *briefOpts) { o.doubtNames = 0 })
 	step(func(o *briefOpts) { o.quoteNames = 1 })
+	step(func(o *briefOpts) { o.noRates = true })
 	for o.tasks > 1 {
 		step(func(o *briefOpts) { o.tasks-- })
 	}
@@ -437,6 +440,9 @@ func briefWith(res *score.Result, history []*score.Result, o briefOpts) []Block 
 		s += fmt.Sprintf("；报表被退回后未重新报送%d个（%s）", len(cp.RejList), namesUpTo(cp.RejList, o.names))
 	}
 	s += "。"
+	if !o.noRates {
+		s += ratesText(res, history)
+	}
 	if st, ok := res.Stats["total"]; ok && len(ranked) > 0 {
 		s += fmt.Sprintf("平均得分%s分", f2(st.Mean))
 		if pm, pp, ok := previousMean(res, history); ok {
@@ -472,6 +478,7 @@ func briefWith(res *score.Result, history []*score.Result, o briefOpts) []Block 
 	if n := checkedUnits(res); n > 0 {
 		s += fmt.Sprintf("考核办抽查核查和加减分涉及%d个单位（附件6）。", n)
 	}
+	s += escalationText(res)
 	text(s)
 
 	if len(ranked) > 0 {
@@ -681,7 +688,6 @@ func SummaryBrief(res *score.Result, history []*score.Result, office string) str
 			b.WriteString("　　" + bl.Text + "\n")
 		}
 	}
-	b.WriteString("　　" + escalationLine(res, history) + "\n")
 	b.WriteString("　　" + closingText + "\n\n")
 	b.WriteString(attachmentList(summaryAttachments(res, len(res.Counties) > 0)) + "\n\n")
 	if office != "" {

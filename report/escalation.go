@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,28 +91,33 @@ func dueText(t time.Time) string {
 
 func pct(v float64) string { return f1(v*100) + "%" }
 
-// escalationLine is the brief's one line on rates and 督办单.
-func escalationLine(res *score.Result, history []*score.Result) string {
+// ratesText is the brief's sentence on the city's rates over the recent periods.
+func ratesText(res *score.Result, history []*score.Result) string {
 	_, city := score.Rates(res, history, ratePeriods)
-	s := fmt.Sprintf("报送和督办情况：近%d期全市报送率%s、按时报送率%s", len(periodsOf(res, history)), pct(city.SubmitRate()), pct(city.OnTimeRate()))
-	if n := len(res.Escalations); n > 0 {
-		levels := map[string]int{}
-		var order []string
-		for _, e := range res.Escalations {
-			if levels[e.Level] == 0 {
-				order = append(order, e.Level)
-			}
-			levels[e.Level]++
-		}
-		parts := make([]string, len(order))
-		for i, l := range order {
-			parts[i] = fmt.Sprintf("%s%d份", l, levels[l])
-		}
-		s += fmt.Sprintf("；本期对连续红灯的任务发出督办单%d份（%s）", n, strings.Join(parts, "、"))
-	} else {
-		s += "；本期无需发出督办单"
+	return fmt.Sprintf("近%d期全市报送率%s，按时报送率%s。", len(periodsOf(res, history)), pct(city.SubmitRate()), pct(city.OnTimeRate()))
+}
+
+// escalationText is the brief's sentence on the period's 督办单, "" when there are none;
+// both are detailed in the 附件 escalationAttach.
+func escalationText(res *score.Result) string {
+	n := len(res.Escalations)
+	if n == 0 {
+		return ""
 	}
-	return s + "，详见附件“" + escalationAttach + "”。"
+	levels := map[string]int{}
+	var order []string
+	for _, e := range res.Escalations {
+		if levels[e.Level] == 0 {
+			order = append(order, e.Level)
+		}
+		levels[e.Level]++
+	}
+	parts := make([]string, len(order))
+	for i, l := range order {
+		parts[i] = fmt.Sprintf("%s%d份", l, levels[l])
+	}
+	return fmt.Sprintf("对连续红灯的任务发出督办单%d份（%s），见附件%d。", n, strings.Join(parts, "、"),
+		slices.Index(summaryAttachments(res, false), escalationAttach)+1)
 }
 
 // periodsOf are the periods the rates are over.

@@ -47,13 +47,13 @@ func TestEscalationAndCorrection(t *testing.T) {
 	s := SummaryModel(res, fixtureHistory())
 	var all strings.Builder
 	s.eachString(func(x string) { all.WriteString(x + "\n") })
-	for _, want := range []string{"发出督办单1份（督办1份）", "详见附件“督办事项和报送情况”", "按时报送率", "连续按时", "全市"} {
+	for _, want := range []string{"发出督办单1份（督办1份）", "，见附件", "按时报送率", "连续按时", "全市"} {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("summary lacks %q", want)
 		}
 	}
 	brief := SummaryBrief(res, fixtureHistory(), "济宁市委组织部")
-	if !strings.Contains(brief, "发出督办单1份") || !strings.Contains(brief, escalationAttach) {
+	if !strings.Contains(brief, "发出督办单1份") || !strings.Contains(brief, "按时报送率") {
 		t.Errorf("brief text lacks the 督办 line:\n%s", brief)
 	}
 

@@ -606,7 +606,6 @@ func (x Context) SummaryModel(res *score.Result, history []*score.Result) *Model
 	}
 	add := func(b Block) { m.Blocks = append(m.Blocks, b) }
 	m.Blocks = append(m.Blocks, briefBlocks(res, history)...)
-	add(Block{Kind: BlockText, Text: escalationLine(res, history)})
 	// The closing request ends the body: it goes over with the 附件说明 and the 落款 when
 	// they do not fit under the brief, so the brief stays on page 1.
 	add(Block{Kind: BlockText, Text: closingText})
