@@ -39,16 +39,6 @@ func (d *Deps) Cutoff(ctx context.Context, county, period string) (cut time.Time
 	return lock, ext, nil
 }
 
-// locked reports whether a form of county's for period received at t comes after the
-// cutoff: stored, but not scored.
-func (d *Deps) locked(ctx context.Context, county, period string, t time.Time) (bool, error) {
-	cut, _, err := d.Cutoff(ctx, county, period)
-	if err != nil || cut.IsZero() {
-		return false, err
-	}
-	return t.After(cut), nil
-}
-
 // ErrExtension is wrapped by the refusals of Extend the office can fix.
 var ErrExtension = errors.New("extension refused")
 
