@@ -26,6 +26,9 @@ const (
 	MailRemind   = "remind"   // no accepted form yet, deadline near
 	MailReport   = "report"   // a county's assessment report
 	MailSummary  = "summary"  // the summary for leaders
+	// MailReviewReturn is the office's 退回 of an accepted form after review, with its
+	// reasons and the cells it names (kaohe review return).
+	MailReviewReturn = "review_return"
 )
 
 // MailData is what the mail templates may use; each template uses a part of it.
@@ -61,7 +64,20 @@ type MailData struct {
 	Missing      int
 	Top          []string
 	WithSummary  bool // the report mail also carries the summary 通报 (report.summary_to)
+
+	// The office's review (issue 14).
+	Review      bool     // receipt: the form waits for the office's review (review.required)
+	Changes     []string // receipt of a resubmission: "工作表!单元格：旧 → 新", at most 30
+	MoreChanges int      // receipt: changes beyond those listed
+	Unchanged   []string // receipt: cells the office returned that this version leaves as they were
+	Sender      string   // receipt of a form from an address not on the roster, accepted by the office
+	Reasons     []string // review return: the office's reasons
+	Cells       []string // review return: "工作表!单元格：说明"
+	By          string   // review return: who returned it
 }
+
+// PrevVersion is the version a resubmission replaces.
+func (d MailData) PrevVersion() int { return d.Version - 1 }
 
 // OrgName is whom the mail addresses: Org, else 中共<CountyName>委组织部.
 func (d MailData) OrgName() string {

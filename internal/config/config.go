@@ -34,6 +34,7 @@ type Config struct {
 	SMTP      SMTP     `toml:"smtp"`
 	Report    Report   `toml:"report"`
 	Schedule  Schedule `toml:"schedule"`
+	Review    Review   `toml:"review"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
@@ -137,6 +138,14 @@ type Schedule struct {
 	Deliver           string `toml:"deliver"`
 	Retries           int    `toml:"retries"`
 	RetryDelaySeconds int    `toml:"retry_delay_seconds"`
+}
+
+// Review is the office's review of accepted forms (kaohe review).
+type Review struct {
+	// Required: an accepted form is 待审核 until the office approves it (kaohe review
+	// approve), and only approved forms are assessed. false: a form that passes
+	// validation is final, as before.
+	Required bool `toml:"required"`
 }
 
 // DemoSecret signs forms when no secret is configured. Fine for the demo, not for real use:
