@@ -824,8 +824,8 @@ func (d *Deps) reviewForAssess(ctx context.Context, period string, all []store.S
 
 // ReviewStatus is what `kaohe status` (and a console) shows of the review of a period.
 type ReviewStatus struct {
-	Required bool                         // review.required
-	Last     map[int64]store.ReviewAction // the latest action of each submission
+	Required bool                          // review.required
+	Last     map[int64]store.ReviewAction  // the latest action of each submission
 	Sources  map[string][]store.SourceItem // the pending 待确认来源 items, by county
 }
 
