@@ -583,7 +583,7 @@ func (d *Deps) versionChanges(ctx context.Context, id int64) (changed, unchanged
 	if err != nil {
 		return nil, nil, err
 	}
-	ch := DiffFilings(prev.Filing, cur.Filing)
+	ch := DiffFilings(d.Checklist, prev.Filing, cur.Filing)
 	acts, err := d.Store.ReviewActions(ctx, prev.Period, prev.County)
 	if err != nil {
 		return nil, nil, err
@@ -622,9 +622,22 @@ func (c Change) String() string { return c.Cell + "：" + c.Old + " → " + c.Ne
 // DiffFilings returns the cells whose value differs between two filings of a county: the
 // 进展状态 and 完成进度 of each task, each county-level indicator and each village's
 // values, in the order of the sheets (tasks, indicators, villages) and then by cell.
-func DiffFilings(prev, cur *seeds.Filing) []Change {
+// Values are shown as the form shows them (是/否 for yes-no indicators of cl).
+func DiffFilings(cl *seeds.Checklist, prev, cur *seeds.Filing) []Change {
 	if prev == nil || cur == nil {
 		return nil
+	}
+	numText := func(id string, n seeds.Number) string {
+		switch {
+		case !n.Set:
+			return "空"
+		case cl != nil && cl.Indicator(id) != nil && cl.Indicator(id).Type == seeds.TypeBool:
+			if n.Value >= 0.5 {
+				return "是"
+			}
+			return "否"
+		}
+		return strconv.FormatFloat(n.Value, 'f', -1, 64)
 	}
 	var out []Change
 	add := func(cell, o, n string) {
@@ -640,11 +653,11 @@ func DiffFilings(prev, cur *seeds.Filing) []Change {
 		o := old[t.Task]
 		add(t.Cell, statusText(o.Status), statusText(t.Status))
 		if t.PercentSet || o.PercentSet {
-			add(t.PercentCell, numText(seeds.Number{Value: o.Percent, Set: o.PercentSet}), numText(seeds.Number{Value: t.Percent, Set: t.PercentSet}))
+			add(t.PercentCell, numText("", seeds.Number{Value: o.Percent, Set: o.PercentSet}), numText("", seeds.Number{Value: t.Percent, Set: t.PercentSet}))
 		}
 	}
 	for _, k := range sortedIDs(cur.Indicators) {
-		add(cur.Indicators[k].Cell, numText(prev.Indicators[k]), numText(cur.Indicators[k]))
+		add(cur.Indicators[k].Cell, numText(k, prev.Indicators[k]), numText(k, cur.Indicators[k]))
 	}
 	pv := map[string]map[string]seeds.Number{}
 	for _, v := range prev.Villages {
@@ -653,7 +666,7 @@ func DiffFilings(prev, cur *seeds.Filing) []Change {
 	for _, v := range cur.Villages {
 		ov := pv[seeds.VillageKey(v.Town, v.Village)]
 		for _, k := range sortedIDs(v.Values) {
-			add(v.Values[k].Cell, numText(ov[k]), numText(v.Values[k]))
+			add(v.Values[k].Cell, numText(k, ov[k]), numText(k, v.Values[k]))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return cellLess(out[i].Cell, out[j].Cell) })
@@ -693,12 +706,6 @@ func statusText(s seeds.Status) string {
 	return s.String()
 }
 
-func numText(n seeds.Number) string {
-	if !n.Set {
-		return "空"
-	}
-	return strconv.FormatFloat(n.Value, 'f', -1, 64)
-}
 
 // CopiedTask is a task not complete whose row a county sent back exactly as in last
 // month's accepted form (照抄上月): the same 进展状态, 完成进度 and 进展情况.
