@@ -706,7 +706,6 @@ func statusText(s seeds.Status) string {
 	return s.String()
 }
 
-
 // CopiedTask is a task not complete whose row a county sent back exactly as in last
 // month's accepted form (照抄上月): the same 进展状态, 完成进度 and 进展情况.
 type CopiedTask struct {

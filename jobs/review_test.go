@@ -3,7 +3,7 @@ package jobs
 import (
 	"bytes"
 	"errors"
-		"strings"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
