@@ -414,6 +414,7 @@ func (d *Deps) queueSources(ctx context.Context, m *store.Message, p *mail.Parse
 		if !existed {
 			counts["source_pending"]++
 		}
+		counts["unknown_sender"]++
 		d.Logger.Info("signed form from an address not on the roster: queued for the office (kaohe review list)",
 			"message", m.ID, "item", id, "from", p.From, "county", f.meta.County, "period", f.meta.Period)
 	}

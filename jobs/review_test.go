@@ -331,7 +331,7 @@ func TestReviewUnknownSender(t *testing.T) {
 	h.deliverRaw(h.mailFrom("other@stranger.kaohe.test", "表", xlsx("表.xlsx", h.form(yanzhou)[:200])))
 	h.deliverRaw(h.mailFrom("someone@stranger.kaohe.test", "兖州区表格", xlsx("兖州区.xlsx", h.filled(yanzhou, 0.5, 3))))
 	c := h.collectLogged()
-	if c["source_pending"] != 2 || c["unknown_sender"] != 2 || c["accepted"] != 0 {
+	if c["source_pending"] != 2 || c["unknown_sender"] != 4 || c["accepted"] != 0 {
 		t.Fatalf("collect = %v", c)
 	}
 	if d := h.deliver(); d["sent"] != 0 {
