@@ -74,4 +74,3 @@ func demoReturn(ctx context.Context, d *jobs.Deps, cfg *config.Config, sink *mai
 
 // resubmitAt is when returnCounty's corrected form arrives: a day after the return.
 func resubmitAt(now time.Time) time.Time { return now.Add(24 * time.Hour) }
-
