@@ -3,6 +3,8 @@ package jobs
 import (
 	"bytes"
 	"errors"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -233,9 +235,16 @@ func TestReviewReturnResubmitApprove(t *testing.T) {
 	if items, _ := h.d.ReviewList(h.ctx, h.period); len(items) != 0 {
 		t.Errorf("review list after approval = %+v", items)
 	}
-	a, _, err = h.d.Assess(h.ctx, h.period, AssessOptions{})
+	a, _, err = h.d.Assess(h.ctx, h.period, AssessOptions{Render: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The county's report says it, in its PDF (checked by pdftotext when installed).
+	if pt, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.Command(pt, filepath.Join(h.d.Config.Report.OutDir, h.period, rencheng+".pdf"), "-").Output()
+		if txt := strings.Join(strings.Fields(string(out)), ""); err != nil || !strings.Contains(txt, "审核情况：本期计分采用第3版进展表，经考核办李四于") {
+			t.Errorf("the report does not say who approved which version (%v):\n%.600s", err, txt)
+		}
 	}
 	cr = countyResult(t, a, rencheng)
 	if !cr.Submitted || cr.Version != 3 || !strings.Contains(cr.Review, "第3版") || !strings.Contains(cr.Review, "李四") {

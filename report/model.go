@@ -790,6 +790,6 @@ func reviewBlocks(c *score.CountyResult, add func(Block)) {
 		add(Block{Kind: BlockText, Text: "审核情况：" + c.Review})
 	}
 	if len(c.Copied) > 0 {
-		add(Block{Kind: BlockText, Text: fmt.Sprintf("照抄上月：%s，共%d项任务未完成，进展状态、完成进度和进展情况与上月报送的完全相同，请如实更新进展。", strings.Join(c.Copied, "、"), len(c.Copied))})
+		add(Block{Kind: BlockText, Text: fmt.Sprintf("照抄上月：%s，共%d项未完成的任务，进展状态、完成进度和进展情况与上月报送的完全相同，请如实更新进展。", strings.Join(c.Copied, "；"), len(c.Copied))})
 	}
 }

@@ -227,7 +227,7 @@ func reviewLines(ctx context.Context, w io.Writer, a *app, rs *jobs.ReviewStatus
 		for i, c := range copied {
 			ids[i] = c.Task
 		}
-		fmt.Fprintf(w, "    照抄上月：%d项未完成任务与上月报送的完全相同（%s）\n", len(copied), strings.Join(ids, "、"))
+		fmt.Fprintf(w, "    照抄上月：%d项未完成任务与上月报送的完全相同（%s）\n", len(copied), strings.Join(ids, "；"))
 	}
 	return nil
 }
