@@ -270,6 +270,11 @@ func (d *Deps) ReviewReturn(ctx context.Context, r ReturnRequest) (store.ReviewA
 		return act, err
 	}
 	if a, ok := last[sub.ID]; ok && a.Action == store.ReviewReturn {
+		// Its 【退回】 is queued under the action's key: queueing it again changes nothing,
+		// and queues it if a crash came between recording the return and queueing it.
+		if err := d.queueReturn(ctx, c, sub, a); err != nil {
+			return act, err
+		}
 		return act, reviewRefused("%s %s version %d was returned already by %s on %s: wait for the county's resubmission", c.Name, r.Period, sub.Version, a.By, a.At.In(d.Config.Location).Format("2006-01-02 15:04"))
 	}
 	err = d.reviewRun(ctx, r.Period, fmt.Sprintf("return %s v%d by %s: %s", c.Code, sub.Version, by, oneLine(reasons, cells)), func(ctx context.Context) (Counts, error) {
