@@ -93,9 +93,9 @@ func (c *ReviewApproveCmd) Run(g *Globals) error {
 type ReviewReturnCmd struct {
 	County string   `help:"County code or name." required:""`
 	Period string   `help:"Period, YYYY-MM." required:""`
-	Reason []string `help:"A reason, as the county will read it (repeatable)."`
-	Cell   []string `help:"A cell to correct, SHEET!CELL (e.g. 村级台账!P12); repeatable, each followed by its --note."`
-	Note   []string `help:"The note of the --cell before it (default: the first --reason)."`
+	Reason []string `help:"A reason, as the county will read it (repeatable)." sep:"none"`
+	Cell   []string `help:"A cell to correct, SHEET!CELL (e.g. 村级台账!P12); repeatable, each followed by its --note." sep:"none"`
+	Note   []string `help:"The note of the --cell before it (default: the first --reason)." sep:"none"`
 	By     string   `help:"Who returns it (default: config office.operator, else $USER)."`
 }
 

@@ -79,9 +79,9 @@ func TestReviewCLI(t *testing.T) {
 	run(1, "review", "return", "--county", code, "--period", "2026-06", "--cell", "村级台账P2", "--note", "x")
 	run(1, "review", "return", "--county", code, "--period", "2026-06")
 	run(1, "review", "approve", "--county", code, "--period", "2026-05", "--by", "李四")
-	out := run(0, "review", "return", "--county", "任城区", "--period", "2026-06", "--reason", "数据与台账不符",
+	out := run(0, "review", "return", "--county", "任城区", "--period", "2026-06", "--reason", "数据与台账不符, see the ledger",
 		"--cell", "村级台账!P2", "--note", "请核实", "--by", "张三")
-	if !strings.Contains(out, "returned 370811 任城区 2026-06") || !strings.Contains(out, "by 张三") {
+	if !strings.Contains(out, "returned 370811 任城区 2026-06 (action 1, 1 cells)") || !strings.Contains(out, "by 张三") {
 		t.Errorf("review return:\n%s", out)
 	}
 	if out := run(0, "outbox"); !strings.Contains(out, "review_return") || !strings.Contains(out, "经审核需要修改") {
@@ -100,7 +100,7 @@ func TestReviewCLI(t *testing.T) {
 	if c := assessed("2026-06"); !c.Submitted || !strings.Contains(c.Review, "李四") {
 		t.Errorf("assessed after approval: submitted %v, review %q", c.Submitted, c.Review)
 	}
-	if out := run(0, "runs"); !strings.Contains(out, "return 370811 v1 by 张三") || !strings.Contains(out, "approve 370811 v1 by 李四") {
+	if out := run(0, "runs"); !strings.Contains(out, "return 370811 v1 by 张三: 数据与台账不符, see the ledger; 村级台账!P2 请核实") || !strings.Contains(out, "approve 370811 v1 by 李四") {
 		t.Errorf("runs:\n%s", out)
 	}
 	// The next month, the same rows again: 照抄上月.
