@@ -92,6 +92,10 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 	if err != nil {
 		return nil, nil, err
 	}
+	review, err := d.reviewForAssess(ctx, period, all) // review.required: approved forms only (review.go)
+	if err != nil {
+		return nil, nil, err
+	}
 	// Score the accepted forms one at a time as the store reads them, so only one
 	// filing is in memory at a time; then the counties without one.
 	asr, err := score.NewAssessor(d.Checklist, period, history)
@@ -103,6 +107,9 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 		if c := d.Roster.County(code); c != nil {
 			s.Type = c.UnitType()
 			s.Roster = c
+		}
+		if r := review[code]; r != nil {
+			s.Review = r.text
 		}
 		if x := t[code]; x != nil {
 			s.Rejected = x.rejected
@@ -140,6 +147,25 @@ func (d *Deps) Assess(ctx context.Context, period string, o AssessOptions) (*Ass
 				return nil
 			}
 			s := sub(c.Code, c.Name)
+			if review != nil {
+				r := review[c.Code]
+				if r == nil || r.use == 0 {
+					return nil // no approved form: scored as not submitted
+				}
+				if r.use != a.ID { // an earlier version was approved, the latest not yet
+					var err error
+					if a, err = d.Store.Submission(gctx, r.use); err != nil {
+						return err
+					}
+				}
+			}
+			copied, err := d.CopiedForward(gctx, c.Code, period, a.Filing) // 照抄上月 (review.go)
+			if err != nil {
+				return err
+			}
+			for _, ct := range copied {
+				s.Copied = append(s.Copied, ct.Task+ct.Title)
+			}
 			detachStrings(a.Filing)
 			s.Filing, s.Received, s.Version = a.Filing, a.Received.In(d.Config.Location), a.Version
 			select {

@@ -149,18 +149,25 @@ func (d *Deps) CollectFrom(ctx context.Context, mb Mailbox) (Counts, error) {
 	if err != nil {
 		return counts, err
 	}
+	// The addresses the office added to a county (kaohe review accept-source --add-sender),
+	// read once a pass, so an address added while the watcher runs counts from the next.
+	extra, err := d.Store.CountySenders(ctx)
+	if err != nil {
+		return counts, err
+	}
 	for _, m := range left {
 		raw, err := d.Store.RawMessage(ctx, m.ID)
 		if err != nil {
 			return counts, err
 		}
 		m.Raw = raw
-		if err := d.process(ctx, &m, d.prepare(&m), counts); err != nil {
+		if err := d.process(ctx, &m, d.prepare(&m, extra), counts); err != nil {
 			return counts, err
 		}
 		counts["recovered"]++
 	}
 	pl := d.newPipeline(mb, counts)
+	pl.extra = extra
 	one := func(ctx context.Context, f mail.Fetched) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -197,6 +204,7 @@ type pipeline struct {
 	g      errgroup.Group
 	queue  []*inflight
 	n      int
+	extra  map[string]string // CountySenders: address → county code
 }
 
 // inflight is a message stored raw whose processing is not finished.
@@ -242,7 +250,7 @@ func (pl *pipeline) add(ctx context.Context, f mail.Fetched) error {
 		it.done = make(chan struct{})
 		pl.g.Go(func() error {
 			defer close(it.done)
-			it.pre = d.prepare(m)
+			it.pre = d.prepare(m, pl.extra)
 			return nil
 		})
 	}
@@ -289,7 +297,7 @@ func (pl *pipeline) finishOldest(ctx context.Context) error {
 		switch {
 		case stored.State == store.MessageNew:
 			stored.Raw = f.Raw
-			if err := d.process(ctx, stored, d.prepare(stored), counts); err != nil {
+			if err := d.process(ctx, stored, d.prepare(stored, pl.extra), counts); err != nil {
 				return err
 			}
 			if err := d.crash(stepState); err != nil {
@@ -352,6 +360,9 @@ type prepared struct {
 	// evidence are the files beside the form (佐证材料), checked; kept with the first
 	// accepted form.
 	evidence []evidenceFile
+	// sources are the forms with a valid signature in a mail from an address on no
+	// county's list: they go to the office's review queue (review.go).
+	sources []sourceForm
 }
 
 // parsedForm is templates.Parse's answer for one form attachment.
@@ -365,8 +376,9 @@ type parsedForm struct {
 }
 
 // prepare parses m and validates its forms. It writes nothing and never fails: what went
-// wrong is in the result, for process to act on in order.
-func (d *Deps) prepare(m *store.Message) *prepared {
+// wrong is in the result, for process to act on in order. extra maps the addresses the
+// office added (store.CountySenders) to their county.
+func (d *Deps) prepare(m *store.Message, extra map[string]string) *prepared {
 	pre := &prepared{}
 	max := int64(d.Config.Forms.MaxAttachmentMB) << 20
 	pre.p, pre.err = mail.ParseMessage(m.Raw, max)
@@ -374,7 +386,11 @@ func (d *Deps) prepare(m *store.Message) *prepared {
 		return pre
 	}
 	pre.county = d.Roster.CountyBySender(pre.p.From)
+	if code, ok := extra[strings.ToLower(strings.TrimSpace(pre.p.From))]; ok && pre.county == nil {
+		pre.county = d.Roster.County(code)
+	}
 	if pre.county == nil {
+		pre.sources = d.signedForms(pre.p)
 		return pre
 	}
 	for _, a := range pre.p.Attachments {
@@ -432,6 +448,10 @@ func (d *Deps) process(ctx context.Context, m *store.Message, pre *prepared, cou
 		}
 	}
 	county := pre.county
+	if county == nil && len(pre.sources) > 0 {
+		// A signed form from an address on no county's list: the office decides (review.go).
+		return d.queueSources(ctx, m, p, pre.sources, counts)
+	}
 	if county == nil {
 		// No reply to strangers (no backscatter); the message stays in the store.
 		log.Warn("message from an address that is no county's: kept, not answered", "from", p.From, "subject", p.Subject)
@@ -625,7 +645,7 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	data := base
 	data.Period, data.Deadline, data.Version = period, deadline, stored.Version
 	data.Stats = stats
-	if dup && stats == (templates.Stats{}) && stored.Filing != nil {
+	if dup && stats.Tasks == 0 && stats.Indicators == 0 && stats.Villages == 0 && stored.Filing != nil {
 		data.Stats = templates.Stats{Tasks: len(stored.Filing.Tasks), Indicators: len(stored.Filing.Indicators), Villages: len(stored.Filing.Villages)}
 	}
 	data.LateDays = daysLate(stored.Received.In(d.Config.Location), deadline)
@@ -654,6 +674,9 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 		d.Logger.Info("form after the period's lock: stored, not scored", "county", county.Code, "period", period, "locked", cut)
 		counts["locked"]++
 		return true, d.reply(ctx, m, p, county, k, templates.MailOverdue, period, subject, body, nil)
+	}
+	if err := d.reviewReceipt(ctx, stored, &data); err != nil { // review.go: 待审核, changed cells
+		return false, err
 	}
 	subject, body, err := templates.RenderMail(templates.MailReceipt, data)
 	if err != nil {
@@ -687,7 +710,7 @@ func (d *Deps) reply(ctx context.Context, m *store.Message, p *mail.Parsed, coun
 	_, _, err := d.enqueue(ctx, &store.Outgoing{
 		Key:  fmt.Sprintf("reply:%d:%d", m.ID, k),
 		Kind: kind, County: county.Code, Period: period,
-		To: []string{p.From}, Subject: subject, Body: body, Attachments: atts,
+		To: replyTo(ctx, p.From), Subject: subject, Body: body, Attachments: atts,
 		InReplyTo: p.MessageID,
 	})
 	if err != nil {

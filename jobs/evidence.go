@@ -222,15 +222,15 @@ func (d *Deps) periodEvidence(ctx context.Context, period string) (map[string]ma
 // an evidence file linked to them this period (linked: task id → file names): scoring
 // does not count them 缺佐证 either.
 func dropEvidenced(st *templates.Stats, linked map[string][]string) {
-	if len(linked) == 0 || st.NoEvidence == "" {
+	if len(linked) == 0 || len(st.NoEvidenceTasks) == 0 {
 		return
 	}
 	var keep []string
-	for _, e := range strings.Split(st.NoEvidence, "、") {
+	for _, e := range st.NoEvidenceTasks {
 		id, _, _ := strings.Cut(e, " ")
 		if len(linked[id]) == 0 {
 			keep = append(keep, e)
 		}
 	}
-	st.NoEvidence, st.NoEvidenceCount = strings.Join(keep, "、"), len(keep)
+	st.NoEvidenceTasks, st.NoEvidence, st.NoEvidenceCount = keep, strings.Join(keep, "、"), len(keep)
 }

@@ -340,6 +340,9 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 			msg += fmt.Sprintf("本期曾收到报表%d份，均因填报问题被退回，未予受理。", c.Rejected)
 		}
 		add(Block{Kind: BlockText, Text: msg})
+		if c.Review != "" { // review.required: forms received but none approved
+			add(Block{Kind: BlockText, Text: "审核情况：" + c.Review})
+		}
 		if len(c.Problems) > 0 {
 			heading("二、最近一次退回的问题")
 			for i, p := range c.Problems {
@@ -399,6 +402,8 @@ func (x Context) CountyModel(res *score.Result, code string, history []*score.Re
 		{"位次", x.rankText(res, c)},
 		{"较上期", change},
 	}})
+
+	reviewBlocks(c, add) // the office's review and 照抄上月 (issue 14)
 
 	heading("一、分领域得分")
 	var bars []Bar
@@ -865,4 +870,16 @@ func evidenceCounts(tasks []score.TaskScore) string {
 		}
 	}
 	return strings.Join(parts, "、")
+}
+
+// reviewBlocks adds, under the facts of a county's report, the office's review of its
+// forms (review.required) and the tasks not complete it sent back exactly as last month
+// (照抄上月), each a line when there is something to say.
+func reviewBlocks(c *score.CountyResult, add func(Block)) {
+	if c.Review != "" {
+		add(Block{Kind: BlockText, Text: "审核情况：" + c.Review})
+	}
+	if len(c.Copied) > 0 {
+		add(Block{Kind: BlockText, Text: fmt.Sprintf("照抄上月：%s，共%d项未完成的任务，进展状态、完成进度和进展情况与上月报送的完全相同，请如实更新进展。", strings.Join(c.Copied, "；"), len(c.Copied))})
+	}
 }

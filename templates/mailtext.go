@@ -29,6 +29,9 @@ const (
 	MailOverdue  = "overdue"  // 【逾期】: a form after the period was locked, stored but not scored
 	MailExtend   = "extend"   // 【延期】: the office opened a locked period for the county
 	MailEscalate = "escalate" // 督办单: a task red month after month (提醒, 督办, 通报)
+	// MailReviewReturn is the office's 退回 of an accepted form after review, with its
+	// reasons and the cells it names (kaohe review return).
+	MailReviewReturn = "review_return"
 )
 
 // MailData is what the mail templates may use; each template uses a part of it.
@@ -77,6 +80,16 @@ type MailData struct {
 	Task   string    // task number and title (escalate): 四、3 农村饮水安全
 	Months int       // consecutive periods red (escalate)
 	Due    time.Time // by when the county must answer (escalate)
+
+	// The office's review (issue 14).
+	Review      bool     // receipt: the form waits for the office's review (review.required)
+	Changes     []string // receipt of a resubmission: "工作表!单元格：旧 → 新", at most 30
+	MoreChanges int      // receipt: changes beyond those listed
+	Unchanged   []string // receipt: cells the office returned that this version leaves as they were
+	Sender      string   // receipt of a form from an address not on the roster, accepted by the office
+	Reasons     []string // review return: the office's reasons
+	Cells       []string // review return: "工作表!单元格：说明"
+	By          string   // review return: who returned it
 }
 
 // LockedText, UntilText and DueText are those times in Chinese: 2026年12月28日18时.
@@ -99,6 +112,9 @@ func timeText(t time.Time) string {
 	}
 	return s
 }
+
+// PrevVersion is the version a resubmission replaces.
+func (d MailData) PrevVersion() int { return d.Version - 1 }
 
 // OrgName is whom the mail addresses: Org, else 中共<CountyName>委组织部.
 func (d MailData) OrgName() string {

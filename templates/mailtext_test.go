@@ -22,17 +22,19 @@ func TestRenderMail(t *testing.T) {
 		Attachments: []string{"说明.docx"}, Subject: "十一月报表", DaysLeft: 3, Rejected: true, Prefilled: true,
 	}
 	want := map[string][]string{
-		MailDispatch: {"【请填报】任城区", "2026年11月25日18时", "预填", "四、报送方式", "kaohe@jining.kaohe.test"},
-		MailReceipt:  {"【回执】", "（迟报2天，第2版）", "替代", "42项任务", "38个村", "迟报", "迟报1至3天扣0.5分"},
-		MailReject:   {"【退回】", "2个问题", "1. 村级台账!E5：请填写数字", "2. 重点任务!E7", "标成红色"},
-		MailNoForm:   {"【提示】任城区2026年11月", "中共任城区委组织部：", "没有找到2026年11月乡村振兴重点工作进展表", "说明.docx", "十一月报表", "2026年11月25日18时", "0537-2345678"},
-		MailRemind:   {"【提醒】", "还有3天", "未通过校验"},
-		MailReport:   {"总分91.25分", "等次“优秀”", "13个单位中居第2名，比上期上升1位"},
-		MailSummary:  {"应报14个单位", "邹城市、任城区、曲阜市"},
-		MailOverdue:  {"【逾期】任城区2026年11月", "2026年11月30日18时锁定", "不计入考核", "0537-2345678", "《任城区.xlsx》"},
-		MailExtend:   {"【延期】任城区2026年11月进展表报送期限延至2026年12月2日18时30分", "系统故障", "第2版", "迟报1至3天扣0.5分"},
-		MailEscalate: {"【督办】任城区2026年11月“四、3 农村饮水安全”连续3个月红灯", "2026年12月25日18时前"},
+		MailDispatch:     {"【请填报】任城区", "2026年11月25日18时", "预填", "四、报送方式", "kaohe@jining.kaohe.test"},
+		MailReceipt:      {"【回执】", "（迟报2天，第2版）", "替代", "42项任务", "38个村", "迟报", "迟报1至3天扣0.5分"},
+		MailReject:       {"【退回】", "2个问题", "1. 村级台账!E5：请填写数字", "2. 重点任务!E7", "标成红色"},
+		MailNoForm:       {"【提示】任城区2026年11月", "中共任城区委组织部：", "没有找到2026年11月乡村振兴重点工作进展表", "说明.docx", "十一月报表", "2026年11月25日18时", "0537-2345678"},
+		MailRemind:       {"【提醒】", "还有3天", "未通过校验"},
+		MailReport:       {"总分91.25分", "等次“优秀”", "13个单位中居第2名，比上期上升1位"},
+		MailSummary:      {"应报14个单位", "邹城市、任城区、曲阜市"},
+		MailOverdue:      {"【逾期】任城区2026年11月", "2026年11月30日18时锁定", "不计入考核", "0537-2345678", "《任城区.xlsx》"},
+		MailExtend:       {"【延期】任城区2026年11月进展表报送期限延至2026年12月2日18时30分", "系统故障", "第2版", "迟报1至3天扣0.5分"},
+		MailEscalate:     {"【督办】任城区2026年11月“四、3 农村饮水安全”连续3个月红灯", "2026年12月25日18时前"},
+		MailReviewReturn: {"【退回】任城区2026年11月进展表经审核需要修改", "（第2版）", "退回理由：\n1. 两处数据与统计不符", "需要修改的单元格：\n1. 村级台账!P12：与镇统计站数据不符\n2. 村级台账!Q12：请按年末口径填写", "标成红色"},
 	}
+	d.Reasons, d.Cells = []string{"两处数据与统计不符"}, []string{"村级台账!P12：与镇统计站数据不符", "村级台账!Q12：请按年末口径填写"}
 	d.Locked = time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
 	d.Until, d.Reason = time.Date(2026, 12, 2, 18, 30, 0, 0, loc), "县里邮件系统故障"
 	d.Level, d.Task, d.Months, d.Due = "督办", "四、3 农村饮水安全", 3, time.Date(2026, 12, 25, 18, 0, 0, 0, loc)
@@ -91,6 +93,22 @@ func TestRenderMail(t *testing.T) {
 		if strings.Contains(body, no) {
 			t.Errorf("report to a non-submitter describes a report it did not get (%q):\n%s", no, body)
 		}
+	}
+	// The receipt of a resubmission under review: what changed, what the office returned
+	// and is unchanged, 待审核; and one from an address the office confirmed.
+	d.Review, d.Changes, d.MoreChanges, d.Unchanged, d.Sender = true, []string{"村级台账!P12：1 → 2", "重点任务!F3：推进中 → 已完成"}, 4, []string{"村级台账!Q12"}, "clerk@163.com"
+	_, body, err = RenderMail(MailReceipt, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"与第1版相比，修改了以下单元格：\n  村级台账!P12：1 → 2\n  重点任务!F3：推进中 → 已完成\n  另有4处修改。\n\n请注意：考核办退回时指出的以下单元格本次没有修改：村级台账!Q12。\n\n读取情况",
+		"须经考核办审核", "未登记的邮箱 clerk@163.com"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("receipt under review: missing %q in:\n%s", w, body)
+		}
+	}
+	for _, p := range lang.Check(body) {
+		t.Errorf("receipt under review: %s", p)
 	}
 	if _, _, err := RenderMail("nope", d); err == nil {
 		t.Error("unknown kind: want error")

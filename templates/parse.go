@@ -41,6 +41,8 @@ type Stats struct {
 	// scoring.done_without_evidence, and named in the receipt. (Stats stays comparable.)
 	NoEvidence      string
 	NoEvidenceCount int
+	// NoEvidenceTasks are those tasks one by one: "一、1 发展优势特色产业".
+	NoEvidenceTasks []string
 	// DoneWithoutEvidence is the progress they count for (scoring.done_without_evidence).
 	DoneWithoutEvidence float64
 }
@@ -549,6 +551,7 @@ func (p *parser) tasks() error {
 			}
 			p.stats.NoEvidence += id + " " + task.Title
 			p.stats.NoEvidenceCount++
+			p.stats.NoEvidenceTasks = append(p.stats.NoEvidenceTasks, id+" "+task.Title)
 		}
 		for _, v := range inputs[1:] {
 			if strings.TrimSpace(v) != "" {

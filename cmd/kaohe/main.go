@@ -58,6 +58,7 @@ type CLI struct {
 	Adjust       AdjustCmd       `cmd:"" help:"Record, list and revoke the office's 加分/减分 items and 抽查核查 results."`
 	Verify       VerifyCmd       `cmd:"" help:"Write the 核查表 of an 抽查核查 for a sample of villages, and record the filled one."`
 	Extend       ExtendCmd       `cmd:"" help:"Open a locked period for one county until a given time (who, when, why recorded)."`
+	Review       ReviewCmd       `cmd:"" help:"The office's review: list, approve or return forms; accept or discard forms from addresses not on the roster."`
 	Deliver      DeliverCmd      `cmd:"" help:"Send the mail waiting in the outbox."`
 	VerifyReport VerifyReportCmd `cmd:"" name:"verify-report" help:"Tell whether a PDF is a report kaohe issued, by rendering it again from the store."`
 	Status       StatusCmd       `cmd:"" help:"Who sent what for a period: on time, late, missing, rejected."`

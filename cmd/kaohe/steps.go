@@ -321,6 +321,10 @@ func (c *StatusCmd) Run(g *Globals) error {
 		for _, s := range subs {
 			by[s.County] = append(by[s.County], s)
 		}
+		rs, err := a.ReviewStatusOf(ctx, p) // the office's review (review.go)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(g.stdout, "%s: deadline %s\n\n", p, deadline.Format("2006-01-02 15:04 MST"))
 		var missing, rejected, done int
 		for _, county := range a.Roster.Counties {
@@ -366,10 +370,14 @@ func (c *StatusCmd) Run(g *Globals) error {
 				if s.Superseded {
 					line += "（已被替代）"
 				}
+				line += reviewState(a, rs, s)
 				fmt.Fprintln(g.stdout, line)
 				for _, pr := range s.Problems {
 					fmt.Fprintln(g.stdout, "        "+pr)
 				}
+			}
+			if err := reviewLines(ctx, g.stdout, a, rs, county.Code, p, acc); err != nil {
+				return err
 			}
 		}
 		fmt.Fprintf(g.stdout, "\n应报 %d，已报 %d，被退回未重报 %d，未报送 %d\n", len(a.Roster.Counties), done, rejected, missing)

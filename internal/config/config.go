@@ -37,6 +37,7 @@ type Config struct {
 	Web       Web       `toml:"web"`
 	// Escalation is the 督办 ladder for a task red month after month (deadlines.go).
 	Escalation Escalation `toml:"escalation"`
+	Review     Review     `toml:"review"`
 
 	// Location is Office.Timezone loaded; set by Load.
 	Location *time.Location `toml:"-"`
@@ -185,6 +186,14 @@ type Web struct {
 
 // TLS reports whether the console serves HTTPS itself.
 func (w Web) TLS() bool { return w.TLSCert != "" && w.TLSKey != "" }
+
+// Review is the office's review of accepted forms (kaohe review).
+type Review struct {
+	// Required: an accepted form is 待审核 until the office approves it (kaohe review
+	// approve), and only approved forms are assessed. false: a form that passes
+	// validation is final, as before.
+	Required bool `toml:"required"`
+}
 
 // DemoSecret signs forms when no secret is configured. Fine for the demo, not for real use:
 // Load warns about it through Warnings.

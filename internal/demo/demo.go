@@ -1,7 +1,8 @@
 // Package demo runs kaohe's whole monthly job on this machine alone: it starts an
 // embedded IMAP server and SMTP sink on 127.0.0.1, dispatches the demo roster's forms,
 // has synthetic counties fill and return them by mail (one late, one sending a broken form
-// and then a corrected one, one never answering), collects and answers them, assesses,
+// and then a corrected one, one never answering, one whose accepted form the office
+// returns after review and which resubmits it corrected), collects and answers them, assesses,
 // renders the reports and delivers them. Everything the sink receives is written as .eml.
 package demo
 
@@ -247,7 +248,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	sortByTime(first)
 	sortByTime(second)
-	for round, batch := range [][]outgoing{first, second} {
+	batches := [][]outgoing{first, second}
+	for round, batch := range batches {
 		if round == 1 {
 			// On the deadline the late county asks for time: the office extends it (kaohe extend).
 			clock.Advance(max(0, deadline.Add(time.Hour).Sub(clock.Now())))
@@ -271,6 +273,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		if err := deliver(); err != nil {
 			return nil, err
+		}
+		if round == 0 { // the office returns one accepted form after review; it comes back corrected (review.go)
+			raw, err := demoReturn(ctx, d, cfg, sink, period, deliver) // logged as job "review"
+			if err != nil {
+				return nil, fmt.Errorf("review return: %w", err)
+			}
+			batches[1] = append(batches[1], outgoing{resubmitAt(clock.Now()), raw})
+			sortByTime(batches[1])
 		}
 	}
 

@@ -66,7 +66,8 @@ func TestDemo(t *testing.T) {
 	reports := map[string]int{}  // county code → report mails to it
 	rejected := map[string]int{} // county code → rejections
 	receipts := map[string]int{} // county code → receipts
-	summaries := 0
+	summaries, returned := 0, 0
+	var returnReceipt string
 	for _, f := range emls {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -124,10 +125,18 @@ func TestDemo(t *testing.T) {
 				}
 			} else {
 				receipts[c.Code]++
-				if c.Code == evidCounty && !strings.Contains(p.Text, "《四、3-水质检测报告.pdf》（PDF，1KB）已保存，作为任务四、3的佐证材料。") {
+				if c.Code == evidCounty && !strings.Contains(p.Subject, "第2版") && !strings.Contains(p.Text, "《四、3-水质检测报告.pdf》（PDF，1KB）已保存，作为任务四、3的佐证材料。") {
 					t.Errorf("%s's receipt does not list its evidence file:\n%s", c.Name, p.Text)
 				}
+				if c.Code == returnCounty && strings.Contains(p.Subject, "第2版）") {
+					returnReceipt = p.Text
+				}
 			}
+		case "review_return":
+			if !strings.Contains(to, "qufu") || !strings.Contains(p.Subject, "经审核") || !strings.Contains(p.Text, "退回理由") || len(p.Attachments) != 1 {
+				t.Errorf("review return to %s: %q, %d attachments", to, p.Subject, len(p.Attachments))
+			}
+			returned++
 		}
 	}
 	for _, c := range roster.Counties {
@@ -140,6 +149,11 @@ func TestDemo(t *testing.T) {
 	}
 	if rejected[brokenCounty] != 1 || receipts[brokenCounty] != 1 {
 		t.Errorf("broken county: %d rejections, %d receipts; want 1 and 1", rejected[brokenCounty], receipts[brokenCounty])
+	}
+	// The office's review return (review.go): one 【退回】 to 曲阜市 with its marked
+	// workbook, and a second receipt that lists the corrected cell.
+	if returned != 1 || receipts[returnCounty] != 2 || !strings.Contains(returnReceipt, "与第1版相比，修改了以下单元格：") || !strings.Contains(returnReceipt, "  村级台账!") {
+		t.Errorf("review return: %d returns, %d receipts to %s; second receipt:\n%s", returned, receipts[returnCounty], returnCounty, returnReceipt)
 	}
 	if receipts[silentCounty] != 0 {
 		t.Errorf("the silent county got a receipt")

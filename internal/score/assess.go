@@ -45,7 +45,7 @@ func Assess(c *seeds.Checklist, period string, subs []Submission, history []*Res
 // areas, Raw = Earned × 100 / Possible rounded (Earned itself when everything is due),
 // and Total = Raw − Deduction.
 func (e *evaluator) county(s Submission) CountyResult {
-	cr := CountyResult{Code: s.County, Name: s.Name, Rejected: s.Rejected}
+	cr := CountyResult{Code: s.County, Name: s.Name, Rejected: s.Rejected, Review: s.Review, Copied: s.Copied}
 	if s.Type != "" && s.Type != seeds.UnitCounty {
 		cr.Type = s.Type
 	}

@@ -40,6 +40,11 @@ type Submission struct {
 	// EvidenceFiles are the evidence files (佐证材料) the county sent for the period, by
 	// task id: a task reported 已完成 with one is not 缺佐证, even with no 佐证说明.
 	EvidenceFiles map[string][]string
+	// Review is the office's review of the county's forms in words, printed in the report
+	// (jobs/review.go): which version was approved, when and by whom, or 未审核.
+	Review string
+	// Copied names the tasks not complete sent back exactly as last month (照抄上月).
+	Copied []string
 }
 
 // Result is the assessment of one period.
@@ -149,6 +154,11 @@ type CountyResult struct {
 	// Raw − Deduction + Bonus), every record with what it did, and why the grade was lowered.
 	Bonus  float64 `json:"bonus,omitempty"`
 	Checks []Check `json:"checks,omitempty"`
+
+	// The office's review (Submission.Review) and the tasks sent back as last month
+	// (Submission.Copied), passed through for the report.
+	Review string   `json:"review,omitempty"`
+	Copied []string `json:"copied,omitempty"`
 }
 
 // Deduction is one deduction with its reason.

@@ -54,12 +54,13 @@ const (
 
 // KindPriority is the priority of a mail by its key and kind: a key "reply:…" (every
 // answer to a county's mail, whatever its kind) or a receipt/reject/noform kind is a
-// reply, and so is an office notice a county acts on (extend: 【延期】); report, summary
+// reply, and so is an office notice a county acts on (extend: 【延期】, review_return:
+// the office's 【退回】); report, summary
 // and escalate (督办单) are reports; dispatch is the form; the rest are reminders.
 func KindPriority(key, kind string) int {
 	switch {
 	case strings.HasPrefix(key, "reply:"), kind == "receipt", kind == "reject", kind == "noform",
-		kind == "extend":
+		kind == "extend", kind == "review_return":
 		return PriorityReply
 	case kind == "report", kind == "summary", kind == "escalate":
 		return PriorityReport
