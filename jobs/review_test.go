@@ -187,7 +187,7 @@ func TestReviewReturnResubmitApprove(t *testing.T) {
 		t.Fatalf("collect v2 = %v", c)
 	}
 	h.deliver()
-	r2 := h.latestMail(addr, "（第2版）")
+	r2 := h.latestMail(addr, "第2版）")
 	oldA := cellText(t, v1, cellA)
 	for _, w := range []string{"与第1版相比，修改了以下单元格", cellA + "：" + oldA + " → " + newA, "没有修改：" + cellB, "须经考核办审核"} {
 		if !strings.Contains(r2.Text, w) {
@@ -220,7 +220,7 @@ func TestReviewReturnResubmitApprove(t *testing.T) {
 		t.Fatalf("collect v3 = %v", c)
 	}
 	h.deliver()
-	r3 := h.latestMail(addr, "（第3版）")
+	r3 := h.latestMail(addr, "第3版）")
 	if !strings.Contains(r3.Text, cellB+"："+cellText(t, v1, cellB)+" → "+newB) || strings.Contains(r3.Text, "没有修改") {
 		t.Errorf("receipt of v3:\n%s", r3.Text)
 	}
@@ -389,7 +389,7 @@ func TestReviewUnknownSender(t *testing.T) {
 		t.Fatalf("collect from the added address = %v", c)
 	}
 	h.deliver()
-	r := h.latestMail(clerk, "（第2版）")
+	r := h.latestMail(clerk, "第2版）")
 	if n := strings.Count(r.Text, " → "); n != MaxChangesListed || !strings.Contains(r.Text, "另有") || !strings.Contains(r.Text, "处修改。") {
 		t.Errorf("receipt lists %d changes; want %d and 另有N处修改:\n%s", n, MaxChangesListed, r.Text)
 	}

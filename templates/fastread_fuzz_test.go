@@ -173,7 +173,7 @@ func compareReaders(t *testing.T, data []byte, po ParseOptions) {
 		t.Fatalf("filings differ:\nfast     %.1500s\nexcelize %.1500s\nproblems: fast %v; excelize %v",
 			fmt.Sprintf("%+v", fast.filing), fmt.Sprintf("%+v", slow.filing), fast.err, slow.err)
 	}
-	if !reflect.DeepEqual(fast.meta, slow.meta) || fast.stats != slow.stats {
+	if !reflect.DeepEqual(fast.meta, slow.meta) || !reflect.DeepEqual(fast.stats, slow.stats) {
 		t.Fatalf("meta/stats differ: fast %+v %+v, excelize %+v %+v", fast.meta, fast.stats, slow.meta, slow.stats)
 	}
 	if errString(fast.err) != errString(slow.err) {

@@ -39,7 +39,7 @@ func bothReaders(t *testing.T, name string, data []byte, po ParseOptions) bool {
 	if !reflect.DeepEqual(ff, ef) {
 		t.Errorf("%s: filings differ:\nfast     %+v\nexcelize %+v", name, ff, ef)
 	}
-	if !reflect.DeepEqual(fm, em) || fs != es {
+	if !reflect.DeepEqual(fm, em) || !reflect.DeepEqual(fs, es) {
 		t.Errorf("%s: meta/stats differ: fast %+v %+v, excelize %+v %+v", name, fm, fs, em, es)
 	}
 	if errString(ferr) != errString(eerr) {
