@@ -466,8 +466,21 @@ func TestJuneScenarioTable(t *testing.T) {
 	none := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, goodCounty), time.Time{})
 	ts := taskOf(none, "四、1")
 	t.Logf("| 四、1 自报无村>50（无考核办认定） | %v/%v %s |", ts.Score, ts.Possible, ts.Excluded)
-	z := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100}), time.Time{})
-	n := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, goodData, map[string]float64{"manure_rate": 100, "fund_total": 100}), time.Time{})
+	// 五、7 per 第一书记: no fund in any village (0/0), or 100万元 in every village with
+	// nothing to 集体经济.
+	funds := func(total float64) func(int, string) float64 {
+		return func(i int, id string) float64 {
+			switch id {
+			case "fund_sec":
+				return total
+			case "fund_sec_collective":
+				return 0
+			}
+			return goodData(i, id)
+		}
+	}
+	z := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, funds(0), goodCounty), time.Time{})
+	n := assessOne(t, "2019-06", scenFiling("2019-06", 36, seeds.StatusDone, 100, true, funds(100), goodCounty), time.Time{})
 	t.Logf("| 五、7 资金0/0 | %v/%v 总分%.2f | 100万/0 | %v/%v 总分%.2f |", taskOf(z, "五、7").Score, taskOf(z, "五、7").Possible, z.Total,
 		taskOf(n, "五、7").Score, taskOf(n, "五、7").Possible, n.Total)
 }
