@@ -403,6 +403,11 @@ func (r *Renderer) renderDoc(m *Model) ([]byte, *layoutStats, error) {
 				union[c] = true
 			}
 		}
+		if len(union) == 0 {
+			// A face the document prints nothing in (楷体 in a county report) is not
+			// embedded: its subset would still be ~5 KB of tables and .notdef.
+			continue
+		}
 		if miss := gr.f.font.missing(union); len(miss) > 0 {
 			return nil, nil, missingError(fmt.Sprintf("report %s %s", m.Kind, m.Subtitle), miss)
 		}
@@ -421,6 +426,11 @@ func (r *Renderer) renderDoc(m *Model) ([]byte, *layoutStats, error) {
 		for _, id := range gr.ids {
 			d.family[id] = family
 			d.runes[id] = union
+		}
+	}
+	for id := range nFaces {
+		if d.family[id] == "" { // not embedded, prints nothing: selecting it selects the text face
+			d.family[id] = d.family[d.tf]
 		}
 	}
 	if err := pdf.Error(); err != nil {

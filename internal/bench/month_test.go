@@ -85,6 +85,9 @@ func TestFortyCountyMonth(t *testing.T) {
 		for _, p := range problems {
 			t.Errorf("%s: %s", name, p)
 		}
+		if budget := map[bool]int{true: report.SummaryBudget, false: report.CountyBudget}[name == "summary.pdf"]; len(pdf) >= budget {
+			t.Errorf("%s: %d bytes, budget %d", name, len(pdf), budget)
+		}
 		checkPages(t, pdftotext, name, filepath.Join(pdfDir, name))
 	}
 	digests := make([]report.Digest, len(result.Counties))

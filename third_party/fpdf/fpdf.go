@@ -4726,6 +4726,11 @@ func (f *Fpdf) generateCIDFontMap(font *fontDefType, LastRune int) {
 		if numb, OK := font.usedRunes[cid]; cid > 255 && (!OK || numb == 0) {
 			continue
 		}
+		// kaohe: a width equal to the /DW written above (MissingWidth, when not 0) is
+		// left out of /W: a CJK font's default width is that of every ideograph.
+		if dw := font.Desc.MissingWidth; dw != 0 && width == dw {
+			continue
+		}
 
 		if cid == prevCid+1 {
 			if width == prevWidth {
