@@ -53,6 +53,8 @@ func (s *Server) routes() {
 	s.handle(m, "GET /review", anyone, s.review)
 	s.handle(m, "POST /review/approve", actor, s.reviewApprove)
 	s.handle(m, "POST /review/return", actor, s.reviewReturn)
+	s.handle(m, "POST /review/accept-source", actor, s.reviewAcceptSource)
+	s.handle(m, "POST /review/discard", actor, s.reviewDiscard)
 	s.handle(m, "GET /adjust", anyone, s.adjust)
 	s.handle(m, "POST /adjust/add", actor, s.adjustAdd)
 	s.handle(m, "POST /adjust/revoke", actor, s.adjustRevoke)
@@ -66,6 +68,7 @@ func (s *Server) routes() {
 	s.handle(m, "POST /users/disable", admin, s.userDisable)
 	s.handle(m, "GET /download/attachment/{id}/{seq}", anyone, s.downloadAttachment)
 	s.handle(m, "GET /download/message/{id}", actor, s.downloadMessage)
+	s.handle(m, "GET /download/evidence/{id}", anyone, s.downloadEvidence)
 	s.mux = m
 }
 
@@ -493,6 +496,7 @@ type inMail struct {
 
 type unitData struct {
 	County   *seeds.County
+	Evidence []store.Evidence
 	State    string
 	Versions []version
 	In       []inMail
@@ -593,6 +597,9 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request, sess *session) err
 	if d.Records, err = s.d.Store.Adjustments(ctx, p, c.Code, true); err != nil {
 		return err
 	}
+	if d.Evidence, err = s.d.Store.EvidenceOf(ctx, c.Code, p); err != nil {
+		return err
+	}
 	return s.renderOK(w, r, sess, "unit", page{Title: c.Name, Nav: "overview", Period: p, Body: d})
 }
 
@@ -642,10 +649,12 @@ func orDash(s string) string {
 // --- review ---
 
 type reviewData struct {
-	On     bool
-	Items  []ReviewItem
-	CanAct bool
-	Cells  []int
+	On       bool
+	Required bool // review.required: accepted forms wait for the office
+	Forms    []ReviewItem
+	Sources  []ReviewItem // 待确认来源
+	CanAct   bool
+	Cells    []int
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -653,10 +662,18 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) e
 	if err != nil {
 		return s.done(w, r, sess, "/review", "", err)
 	}
-	d := reviewData{On: s.rev != nil, CanAct: sess.CanAct(), Cells: []int{1, 2, 3}}
+	d := reviewData{On: s.rev != nil, Required: s.d.Config.Review.Required, CanAct: sess.CanAct(), Cells: []int{1, 2, 3}}
 	if s.rev != nil {
-		if d.Items, err = s.rev.List(r.Context(), p); err != nil {
+		items, err := s.rev.List(r.Context(), p)
+		if err != nil {
 			return err
+		}
+		for _, it := range items {
+			if it.Source != 0 {
+				d.Sources = append(d.Sources, it)
+			} else {
+				d.Forms = append(d.Forms, it)
+			}
 		}
 	}
 	return s.renderOK(w, r, sess, "review", page{Title: "审核", Nav: "review", Period: p, Body: d})
@@ -684,7 +701,7 @@ func (s *Server) reviewApprove(w http.ResponseWriter, r *http.Request, sess *ses
 	if err == nil {
 		err = s.rev.Approve(r.Context(), c.Code, p, sess.User.Name)
 		if err != nil && !isProblem(err) {
-			err = problem("未通过：" + err.Error())
+			return err // internal: logged
 		}
 	}
 	if err != nil {
@@ -716,17 +733,61 @@ func (s *Server) reviewReturn(w http.ResponseWriter, r *http.Request, sess *sess
 			req.Cells = append(req.Cells, CellNote{Cell: cell, Note: note})
 		}
 	}
-	if req.Reason == "" {
-		return s.done(w, r, sess, back, "", problem("退回需要填写理由。"))
-	}
 	if err := s.rev.Return(r.Context(), req); err != nil {
 		if !isProblem(err) {
-			err = problem("未退回：" + err.Error())
+			return err // internal: logged
 		}
 		return s.done(w, r, sess, back, "", err)
 	}
 	s.audit(r.Context(), sess, "review.return", fmt.Sprintf("%s %s %s（%d处单元格）", c.Code, p, req.Reason, len(req.Cells)))
 	return s.done(w, r, sess, back, fmt.Sprintf("已退回%s%s的报表，退回通知已排入发件箱。", c.Name, templates.PeriodLabel(p)), nil)
+}
+
+// sourceItem reads the 待确认来源 item id of a review form.
+func (s *Server) sourceItem(r *http.Request) (int64, string, error) {
+	p, _ := s.period(r)
+	back := "/review?period=" + url.QueryEscape(p)
+	if s.rev == nil {
+		return 0, back, problem("审核功能未启用。")
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	if err != nil {
+		return 0, back, problem("待确认来源的编号不对。")
+	}
+	return id, back, nil
+}
+
+func (s *Server) reviewAcceptSource(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, back, err := s.sourceItem(r)
+	if err != nil {
+		return s.done(w, r, sess, back, "", err)
+	}
+	add := r.PostFormValue("add_sender") == "1"
+	msg, err := s.rev.AcceptSource(r.Context(), id, add, sess.User.Name)
+	if err != nil {
+		if !isProblem(err) {
+			return err
+		}
+		return s.done(w, r, sess, back, "", err)
+	}
+	s.audit(r.Context(), sess, "review.accept-source", fmt.Sprintf("%d add-sender=%v", id, add))
+	return s.done(w, r, sess, back, msg, nil)
+}
+
+func (s *Server) reviewDiscard(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, back, err := s.sourceItem(r)
+	if err != nil {
+		return s.done(w, r, sess, back, "", err)
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if err := s.rev.DiscardSource(r.Context(), id, reason, sess.User.Name); err != nil {
+		if !isProblem(err) {
+			return err
+		}
+		return s.done(w, r, sess, back, "", err)
+	}
+	s.audit(r.Context(), sess, "review.discard", fmt.Sprintf("%d %s", id, reason))
+	return s.done(w, r, sess, back, fmt.Sprintf("已舍弃第%d项（%s），不回复发件人。", id, reason), nil)
 }
 
 // --- checks and adjustments ---
@@ -1064,6 +1125,23 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, sess
 		return err
 	}
 	sendFile(w, a.Name, a.ContentType, a.Data)
+	return nil
+}
+
+func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.refuse(w, r, sess, http.StatusNotFound, "没有这个文件。")
+		return nil
+	}
+	e, err := s.d.Store.EvidenceFile(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.refuse(w, r, sess, http.StatusNotFound, "没有这个文件。")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	sendFile(w, e.Filename, e.ContentType, e.Data)
 	return nil
 }
 
