@@ -115,7 +115,9 @@ var refusals = []struct {
 		return "单元格“" + m[1] + "”：“" + m[2] + "”不是单元格名称。"
 	}},
 	{regexp.MustCompile(`^cell (\S+) needs a note`), func(m []string) string { return "单元格" + m[1] + "需要写明问题，或填写退回理由。" }},
-	{regexp.MustCompile(`^a return needs a reason`), func([]string) string { return "退回需要填写理由，或写明有问题的单元格及其问题。" }},
+	{regexp.MustCompile(`^a return needs a reason`), func([]string) string {
+		return "退回需要填写理由，或写明有问题的单元格及其问题。"
+	}},
 	{regexp.MustCompile(`^there is no item (\d+) in the review queue`), func(m []string) string { return "审核队列中没有第" + m[1] + "项。" }},
 	{regexp.MustCompile(`^item (\d+) was (\S+) already by (.+) on (.+)$`), func(m []string) string {
 		st := map[string]string{store.SourceAccepted: "确认来源并受理", store.SourceDiscarded: "舍弃"}[m[2]]
