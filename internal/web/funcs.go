@@ -41,10 +41,12 @@ func funcs(loc *time.Location) template.FuncMap {
 // Chinese names of mail kinds, jobs and audited actions; an unknown key shows as it is.
 var (
 	kindNames = map[string]string{templates.MailDispatch: "下发报表", templates.MailReceipt: "回执", templates.MailReject: "退回",
-		templates.MailNoForm: "未附报表", templates.MailRemind: "提醒", templates.MailReport: "考核报告", templates.MailSummary: "汇总通报"}
-	jobNames    = map[string]string{"dispatch": "下发", "collect": "收取", "remind": "提醒", "assess": "评估", "deliver": "投递"}
+		templates.MailNoForm: "未附报表", templates.MailRemind: "提醒", templates.MailReport: "考核报告", templates.MailSummary: "汇总通报",
+		templates.MailOverdue: "逾期", templates.MailExtend: "延期", templates.MailEscalate: "督办", templates.MailReviewReturn: "审核退回"}
+	jobNames    = map[string]string{"dispatch": "下发", "collect": "收取", "remind": "提醒", "assess": "评估", "deliver": "投递", "review": "审核"}
 	actionNames = map[string]string{"login": "登录", "adjust.add": "记录加减分", "adjust.revoke": "撤销记录", "verify.sample": "下载核查表",
-		"verify.import": "导入核查结果", "outbox.resend": "重新发送", "review.approve": "审核通过", "review.return": "退回",
+		"verify.import": "导入核查结果", "outbox.resend": "重新发送", "review.approve": "审核通过", "review.return": "审核退回",
+		"review.accept-source": "确认来源", "review.discard": "舍弃来源",
 		"user.add": "添加用户", "user.disable": "停用用户", "user.enable": "启用用户", "message.download": "下载来信原件"}
 )
 

@@ -495,18 +495,19 @@ type inMail struct {
 }
 
 type unitData struct {
-	County   *seeds.County
-	Evidence []store.Evidence
-	State    string
-	Versions []version
-	In       []inMail
-	Out      []outMail
-	Reports  []download
-	Score    *score.CountyResult
-	Of       int
-	Records  []store.Adjustment
-	CanAct   bool
-	Assessed time.Time
+	County     *seeds.County
+	Evidence   []store.Evidence
+	EvidenceOf map[int64]int // the version of each submission, for the evidence it came with
+	State      string
+	Versions   []version
+	In         []inMail
+	Out        []outMail
+	Reports    []download
+	Score      *score.CountyResult
+	Of         int
+	Records    []store.Adjustment
+	CanAct     bool
+	Assessed   time.Time
 }
 
 type outMail struct {
@@ -599,6 +600,10 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request, sess *session) err
 	}
 	if d.Evidence, err = s.d.Store.EvidenceOf(ctx, c.Code, p); err != nil {
 		return err
+	}
+	d.EvidenceOf = map[int64]int{}
+	for _, x := range subs {
+		d.EvidenceOf[x.ID] = x.Version
 	}
 	return s.renderOK(w, r, sess, "unit", page{Title: c.Name, Nav: "overview", Period: p, Body: d})
 }
@@ -1011,7 +1016,8 @@ func (s *Server) outboxResend(w http.ResponseWriter, r *http.Request, sess *sess
 type runRow struct {
 	store.Run
 	Duration string
-	Cause    string
+	Cause    string // 补跑, 预览
+	What     string // another cause, as the run log has it
 	Counts   string
 }
 
@@ -1030,6 +1036,9 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, sess *session) err
 	var d runsData
 	for _, x := range runs {
 		row := runRow{Run: x, Cause: causeNames[x.Cause]}
+		if row.Cause == "" {
+			row.What = x.Cause // e.g. what a review run did, to whom, by whom
+		}
 		if !x.Finished.IsZero() {
 			row.Duration = x.Finished.Sub(x.Started).Round(time.Millisecond).String()
 		}

@@ -31,7 +31,7 @@ func (j jobsReviewer) List(ctx context.Context, period string) ([]ReviewItem, er
 		switch {
 		case it.Kind == jobs.ItemSource && it.Source != nil:
 			r.Source, r.Sender = it.Source.ID, it.Source.Sender
-			r.Detail = fmt.Sprintf("第%d项，来自未登记的邮箱%s，主题“%s”", it.Source.ID, it.Source.Sender, it.Source.Subject)
+			r.Detail = fmt.Sprintf("主题“%s”", it.Source.Subject)
 		case it.Version > 1:
 			r.Detail = fmt.Sprintf("重报：较上一版改动%d处", it.Changes)
 			if len(it.Unchanged) > 0 {

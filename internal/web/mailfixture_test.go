@@ -40,7 +40,7 @@ type mailFixture struct {
 	// the county whose form is returned and resubmitted; one whose form waits; the county of
 	// the form from an unknown address, and that address
 	back, waits, source, stranger string
-	evidence                     []byte // the PDF mailed beside back's form
+	evidence                      []byte // the PDF mailed beside back's form
 }
 
 func newMailFixture(t *testing.T) *mailFixture {
