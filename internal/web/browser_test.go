@@ -220,7 +220,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("unit after", chromedp.Navigate(base+"/unit/"+f.back+"?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#score")))
-	if s := text("main"); !strings.Contains(s, "第2版") || !strings.Contains(s, "较上一版改动") || !strings.Contains(s, "【退回】") {
+	if s := text("main"); !strings.Contains(s, "第2版") || !strings.Contains(s, "较上一版改动") || !strings.Contains(s, "【退回】") ||
+		!strings.Contains(s, "已退回（"+reviewerName) || !strings.Contains(s, "已审核（"+reviewerName) || !strings.Contains(s, "请核实后重报") {
 		t.Errorf("unit page after the review: %.300q", s)
 	}
 	shot("03b-unit-reviewed")

@@ -485,6 +485,9 @@ func countyResult(res *score.Result, code string) *score.CountyResult {
 
 type version struct {
 	store.Submission
+	Review    string // the office's review: 待审核, 已审核 or 已退回, by whom and when
+	ReviewBad bool   // returned
+	Returned  string // the reasons and cells of a return
 	Changes []string // cells changed against the previous accepted version
 	More    int      // changes beyond those listed
 }
@@ -545,9 +548,30 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request, sess *session) err
 	}
 	d := unitData{County: c, CanAct: sess.CanAct()}
 	d.State, _, _ = state(subs, deadline)
+	rs, err := s.d.ReviewStatusOf(ctx, p)
+	if err != nil {
+		return err
+	}
 	var prev map[string]cellValue
 	for _, x := range subs {
 		v := version{Submission: x}
+		if x.Status == store.Accepted {
+			if a, ok := rs.Last[x.ID]; ok {
+				at := a.At.In(s.d.Config.Location).Format("01-02 15:04")
+				if a.Action == store.ReviewReturn {
+					v.Review, v.ReviewBad = fmt.Sprintf("已退回（%s %s）", a.By, at), true
+					parts := strings.Split(a.Reason, "\n")
+					for _, c := range a.Cells {
+						parts = append(parts, c.Sheet+"!"+c.Cell+"："+c.Note)
+					}
+					v.Returned = strings.Join(parts, "；")
+				} else {
+					v.Review = fmt.Sprintf("已审核（%s %s）", a.By, at)
+				}
+			} else if rs.Required && !x.Superseded {
+				v.Review = "待审核"
+			}
+		}
 		if x.Status == store.Accepted {
 			cur, err := s.values(ctx, x.ID)
 			if err != nil {
