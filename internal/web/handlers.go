@@ -485,11 +485,11 @@ func countyResult(res *score.Result, code string) *score.CountyResult {
 
 type version struct {
 	store.Submission
-	Review    string // the office's review: 待审核, 已审核 or 已退回, by whom and when
-	ReviewBad bool   // returned
-	Returned  string // the reasons and cells of a return
-	Changes []string // cells changed against the previous accepted version
-	More    int      // changes beyond those listed
+	Review    string   // the office's review: 待审核, 已审核 or 已退回, by whom and when
+	ReviewBad bool     // returned
+	Returned  string   // the reasons and cells of a return
+	Changes   []string // cells changed against the previous accepted version
+	More      int      // changes beyond those listed
 }
 
 type inMail struct {
