@@ -211,6 +211,9 @@ func TestBrowser(t *testing.T) {
 	if s := text("#flash"); !strings.Contains(s, "已确认第") || !strings.Contains(s, f.stranger) {
 		t.Errorf("accept source: %q", s)
 	}
+	if s := text("#review-done"); !strings.Contains(s, "退回") || !strings.Contains(s, "审核通过") || !strings.Contains(s, "请核实后重报") {
+		t.Errorf("review record: %q", s)
+	}
 	shot("04d-review-source-accepted")
 	// Assess (queueing the reports and the summary) for the downloads below.
 	if _, err := f.d.RunLogged(ctxb, "assess", testPeriod, func(ctx context.Context) (jobs.Counts, error) {

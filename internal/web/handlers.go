@@ -682,6 +682,7 @@ type reviewData struct {
 	Required bool // review.required: accepted forms wait for the office
 	Forms    []ReviewItem
 	Sources  []ReviewItem // 待确认来源
+	Done     []reviewDone // the period's review actions, newest first
 	CanAct   bool
 	Cells    []int
 }
@@ -704,8 +705,55 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) e
 				d.Forms = append(d.Forms, it)
 			}
 		}
+		if d.Done, err = s.reviewDone(r.Context(), p); err != nil {
+			return err
+		}
 	}
 	return s.renderOK(w, r, sess, "review", page{Title: "审核", Nav: "review", Period: p, Body: d})
+}
+
+// reviewDone is one action of the office's review, as the page lists it.
+type reviewDone struct {
+	store.ReviewAction
+	Name    string
+	Version int
+	What    string // 审核通过, 退回
+	Detail  string // a return's reasons and cells
+}
+
+// reviewDone returns the review actions of period, newest first (the record the review
+// keeps; nothing is decided here).
+func (s *Server) reviewDone(ctx context.Context, p string) ([]reviewDone, error) {
+	acts, err := s.d.Store.ReviewActions(ctx, p, "")
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.d.Store.Submissions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ver := map[int64]int{}
+	for _, x := range subs {
+		ver[x.ID] = x.Version
+	}
+	var out []reviewDone
+	for i := len(acts) - 1; i >= 0; i-- {
+		a := acts[i]
+		d := reviewDone{ReviewAction: a, Name: a.County, Version: ver[a.Submission], What: "审核通过"}
+		if c := s.d.Roster.County(a.County); c != nil {
+			d.Name = c.Name
+		}
+		if a.Action == store.ReviewReturn {
+			d.What = "退回"
+			parts := strings.Split(a.Reason, "\n")
+			for _, c := range a.Cells {
+				parts = append(parts, c.Sheet+"!"+c.Cell+"："+c.Note)
+			}
+			d.Detail = strings.Join(parts, "；")
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // reviewTarget reads and checks county and period of a review form.
