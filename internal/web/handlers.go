@@ -1222,9 +1222,16 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request, sess *
 	} else if err != nil {
 		return err
 	}
-	sendFile(w, e.Filename, e.ContentType, e.Data)
+	sendFile(w, e.Filename, evidenceTypes[e.ContentType], e.Data) // another kind: application/octet-stream
 	return nil
 }
+
+// evidenceTypes are the media types of the evidence kinds the intake keeps.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+var evidenceTypes = map[string]string{templates.EvidencePDF: "application/pdf", templates.EvidenceJPG: "image/jpeg",
+	templates.EvidencePNG: "image/png", templates.EvidenceDOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	templates.EvidenceXLSX: xlsxType}
 
 func (s *Server) downloadMessage(w http.ResponseWriter, r *http.Request, sess *session) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -23,8 +23,6 @@ import (
 	"github.com/jining/kaohe/templates"
 )
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 // mailFixture is the console with the REAL review (JobsReviewer) over a store fed by the
 // real collect path: the embedded IMAP server and SMTP sink on 127.0.0.1, review.required,
 // and forms mailed in by counties (one with an evidence file) and one signed form from an

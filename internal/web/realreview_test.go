@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,8 +32,15 @@ func TestRealReviewHTTP(t *testing.T) {
 			t.Errorf("unit page lacks %q", want)
 		}
 	}
-	if code, got := vc.get("/download/evidence/" + strconv.FormatInt(ev[0].ID, 10)); code != 200 || got != string(f.evidence) {
-		t.Errorf("viewer's evidence download: %d %q", code, got)
+	resp, err := vc.c.Get(f.http.URL + "/download/evidence/" + strconv.FormatInt(ev[0].ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(got) != string(f.evidence) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("viewer's evidence download: %d %s %q", resp.StatusCode, resp.Header, got)
 	}
 	for _, p := range []string{"/download/evidence/999", "/download/evidence/..%2Fkaohe.db", "/download/evidence/-1"} {
 		if code, got := vc.get(p); code != 404 || !strings.Contains(got, "没有这个文件") {
