@@ -123,7 +123,10 @@ func TestBrowser(t *testing.T) {
 	if s := text("#counts"); !strings.Contains(s, "14\n应报") && !strings.Contains(s, "14应报") && !strings.Contains(s, "14 应报") {
 		t.Errorf("counts: %q", s)
 	}
-	if s := text("#units"); !strings.Contains(s, "已报送") || !strings.Contains(s, "未报送") {
+	if s := text("#counts"); !strings.Contains(s, "2\n待审核") && !strings.Contains(s, "2待审核") || !strings.Contains(s, "1\n待确认来源") && !strings.Contains(s, "1待确认来源") {
+		t.Errorf("counts: %q", s)
+	}
+	if s := text("#units"); !strings.Contains(s, "已报送") || !strings.Contains(s, "未报送") || !strings.Contains(s, "待确认来源") {
 		t.Errorf("unit list: %q", s)
 	}
 	if s := text("#who"); !strings.Contains(s, reviewerName) {

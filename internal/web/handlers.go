@@ -271,6 +271,7 @@ type unitRow struct {
 	Version          int
 	Received         time.Time
 	Pending          bool
+	Source           bool // a 待确认来源 form names it
 	LastMail         string
 	LastMailAt       time.Time
 	Total            string
@@ -282,7 +283,8 @@ type overviewData struct {
 	Deadline                                   time.Time
 	Expected, Submitted, OnTime, Late, Missing int
 	Rejected                                   int
-	Pending                                    int
+	Pending                                    int // forms waiting for review
+	Sources                                    int // 待确认来源 forms
 	ReviewOn                                   bool
 	Units                                      []unitRow
 	Summary                                    []download
@@ -348,7 +350,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 	if err != nil {
 		return err
 	}
-	pending := map[string]bool{}
+	pending, sources := map[string]bool{}, map[string]bool{}
 	d := overviewData{Deadline: deadline, Expected: len(s.d.Roster.Counties), ReviewOn: s.rev != nil}
 	if s.rev != nil {
 		items, err := s.rev.List(ctx, p)
@@ -356,9 +358,14 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 			return err
 		}
 		for _, it := range items {
+			if it.Source != 0 {
+				d.Sources++
+				sources[it.County] = true
+				continue
+			}
 			pending[it.County] = true
+			d.Pending++
 		}
-		d.Pending = len(items)
 	}
 	res, assessed, err := s.result(ctx, p)
 	if err != nil {
@@ -367,7 +374,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 	d.Assessed = assessed
 	for _, c := range s.d.Roster.Counties {
 		label, class, acc := state(by[c.Code], deadline)
-		u := unitRow{Code: c.Code, Name: c.Name, Type: c.Type, State: label, StateClass: class, Pending: pending[c.Code]}
+		u := unitRow{Code: c.Code, Name: c.Name, Type: c.Type, State: label, StateClass: class, Pending: pending[c.Code], Source: sources[c.Code]}
 		switch label {
 		case "迟报":
 			d.Submitted++
