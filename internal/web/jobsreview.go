@@ -131,6 +131,7 @@ var refusals = []struct {
 	}},
 	{regexp.MustCompile(`^discarding needs a reason`), func([]string) string { return "舍弃需要填写理由。" }},
 	{regexp.MustCompile(`^period`), func([]string) string { return "期次的格式不对，应为YYYY-MM，如2026-11。" }},
+	{regexp.MustCompile(`^who \S+( it)? is not known`), func([]string) string { return "不知道操作人是谁，请重新登录后再操作。" }},
 }
 
 // chinese returns a refusal of the review (jobs.ErrReview) as a problem in Chinese; other
