@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jining/kaohe/jobs"
 	"github.com/jining/kaohe/templates"
 )
 
@@ -35,8 +36,25 @@ func funcs(loc *time.Location) template.FuncMap {
 		"action":      func(a string) string { return orKey(actionNames, a) },
 		"add":         func(a, b int) int { return a + b },
 		"f2":          func(f float64) string { return fmt.Sprintf("%.2f", f) },
+		"outcome":     outcome,
 	}
 }
+
+// outcome says in Chinese what the intake did with a mail (its stored outcome, e.g.
+// "accepted", "source_pending: a@b", "source accepted by 王芳: accepted"); an unknown one
+// shows as it is.
+func outcome(o string) string {
+	if by, st, ok := strings.Cut(strings.TrimPrefix(o, "source accepted by "), ": "); ok && strings.HasPrefix(o, "source accepted by ") {
+		return "经" + by + "确认来源后" + orKey(outcomeNames, st) // st: the submission's status, accepted or rejected
+	}
+	if k, _, ok := strings.Cut(o, ": "); ok && k == jobs.OutcomeSourcePending {
+		return outcomeNames[k]
+	}
+	return orKey(outcomeNames, o)
+}
+
+var outcomeNames = map[string]string{jobs.OutcomeAccepted: "受理", jobs.OutcomeRejected: "有问题，已退回", jobs.OutcomeNoForm: "未附报表",
+	jobs.OutcomeUnknownSender: "未登记邮箱，未回复", jobs.OutcomeUnreadable: "无法读取", jobs.OutcomeSourcePending: "待确认来源"}
 
 // Chinese names of mail kinds, jobs and audited actions; an unknown key shows as it is.
 var (

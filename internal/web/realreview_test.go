@@ -96,6 +96,13 @@ func TestRealReviewHTTP(t *testing.T) {
 	if len(f.mailsTo(t, f.stranger, "【回执】")) != 1 || len(f.mailsTo(t, f.d.Roster.County(f.source).Emails[0], "【回执】")) != 1 {
 		t.Error("the receipt of the accepted source did not reach the sender and the county")
 	}
+	// The source's mail on the county's page, what became of it in Chinese.
+	if _, got := rc.get("/unit/" + f.source + "?period=" + f.period); !strings.Contains(got, "经"+reviewerName+"确认来源后受理") {
+		t.Error("the accepted source's mail is not on the county's page with its outcome in Chinese")
+	}
+	if _, got := rc.get("/unit/" + f.back + "?period=" + f.period); !strings.Contains(got, "<td>受理") {
+		t.Error("an accepted mail's outcome not in Chinese")
+	}
 	// A viewer cannot decide one.
 	if _, got := vc.post("/review/discard", url.Values{"csrf": {csrfOf(t, vc)}, "period": {f.period}, "id": {id}, "reason": {"x"}}); !strings.Contains(got, "查看账号") {
 		t.Error("a viewer's discard not refused")
