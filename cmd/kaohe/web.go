@@ -45,8 +45,8 @@ func (c *WebCmd) Run(g *Globals) error {
 }
 
 // reviewerFor is the office review the console offers on its 审核 page; nil: the page
-// says the review is not enabled. (Wire the review of issue 14 here.)
-var reviewerFor = func(a *app) web.Reviewer { return nil }
+// says the review is not enabled. It is the review `kaohe review` runs (jobs.Deps.Review*).
+var reviewerFor = func(a *app) web.Reviewer { return web.JobsReviewer(a.Deps) }
 
 // console opens the listener and builds the console on a: a user error when the address
 // is refused or taken.

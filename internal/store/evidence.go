@@ -128,3 +128,29 @@ func (s *Store) EvidenceData(ctx context.Context, id int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// EvidenceFile returns one evidence file with its content, by its id.
+//
+// Errors: ErrNotFound; database errors.
+func (s *Store) EvidenceFile(ctx context.Context, id int64) (*Evidence, error) {
+	var e Evidence
+	var tj string
+	var created int64
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id, submission, COALESCE(message, 0), county, period, filename, content_type, size, sha256, tasks, created, data
+			FROM evidence WHERE id = ?`, id).Scan(&e.ID, &e.Submission, &e.Message, &e.County, &e.Period, &e.Filename, &e.ContentType,
+			&e.Size, &e.SHA256, &tj, &created, &e.Data)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("evidence %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(tj), &e.Tasks); err != nil {
+		return nil, fmt.Errorf("evidence %d tasks: %w", id, err)
+	}
+	e.Created = fromMS(created)
+	return &e, nil
+}

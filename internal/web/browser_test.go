@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,10 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jining/kaohe/internal/store"
+	"github.com/jining/kaohe/jobs"
 )
 
 var screens = flag.Bool("screens", false, "write the browser test's screenshots to testdata/screens (else to a temporary directory)")
@@ -40,7 +43,7 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skip("no chromium on this machine (apt-get install chromium): the browser test is skipped")
 	}
-	f := newFixture(t, nil)
+	f := newMailFixture(t)
 	shots := t.TempDir()
 	if *screens {
 		shots = filepath.Join("testdata", "screens")
@@ -108,15 +111,22 @@ func TestBrowser(t *testing.T) {
 		run("logout", chromedp.Click(chromedp.CSS("header .who button")), chromedp.WaitVisible(chromedp.CSS("#login")))
 	}
 
+	ctxb := context.Background()
+	backC, waitC := f.d.Roster.County(f.back), f.d.Roster.County(f.waits)
+	backAddr := backC.Emails[0]
+
 	// Log in; the month at a glance.
 	run("open", chromedp.WaitVisible(chromedp.CSS("#login")))
 	shot("01-login")
 	login(reviewerName, reviewerPW)
-	run("overview", chromedp.WaitVisible(chromedp.CSS("#counts")))
+	run("overview", chromedp.WaitVisible(chromedp.CSS("#counts")), chromedp.Navigate(base+"/?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#counts")))
 	if s := text("#counts"); !strings.Contains(s, "14\n应报") && !strings.Contains(s, "14应报") && !strings.Contains(s, "14 应报") {
 		t.Errorf("counts: %q", s)
 	}
-	if s := text("#units"); !strings.Contains(s, "迟报") || !strings.Contains(s, "未报送") || !strings.Contains(s, "被退回") {
+	if s := text("#counts"); !strings.Contains(s, "2\n待审核") && !strings.Contains(s, "2待审核") || !strings.Contains(s, "1\n待确认来源") && !strings.Contains(s, "1待确认来源") {
+		t.Errorf("counts: %q", s)
+	}
+	if s := text("#units"); !strings.Contains(s, "已报送") || !strings.Contains(s, "未报送") || !strings.Contains(s, "待确认来源") {
 		t.Errorf("unit list: %q", s)
 	}
 	if s := text("#who"); !strings.Contains(s, reviewerName) {
@@ -124,52 +134,108 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("02-overview")
 
-	// A unit: its versions and what changed, its mails, its score and report.
-	unit := f.d.Roster.County(f.codes.twoVersions)
-	run("unit", chromedp.Click(chromedp.CSS(`a[href^="/unit/`+unit.Code+`"]`)), chromedp.WaitVisible(chromedp.CSS("#score")))
-	if s := text("main"); !strings.Contains(s, unit.Name) || !strings.Contains(s, "第2版") || !strings.Contains(s, "较上一版改动") || !strings.Contains(s, ".pdf") {
-		t.Errorf("unit page lacks name, versions or report: %.300q", s)
+	// A unit: its version, its mails and its evidence file.
+	run("unit", chromedp.Click(chromedp.CSS(`a[href^="/unit/`+f.back+`"]`)), chromedp.WaitVisible(chromedp.CSS("#evidence")))
+	if s := text("main"); !strings.Contains(s, backC.Name) || !strings.Contains(s, "第1版") || !strings.Contains(s, "【回执】") {
+		t.Errorf("unit page lacks name, version or receipt: %.300q", s)
+	}
+	if s := text("#evidence"); !strings.Contains(s, "一、1-会议纪要.pdf") || !strings.Contains(s, "一、1") {
+		t.Errorf("evidence: %q", s)
 	}
 	shot("03-unit")
 	shotTop("03-unit-top")
 
-	// The review page without the review wired in.
-	run("review", chromedp.Navigate(base+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#review-off")))
+	// The review page: a refusal in Chinese, then return the form with a reason on one cell.
+	cell := f.villageCell(t, f.back)
+	rowSel := `#queue tr[data-county="` + f.back + `"]`
+	run("review queue", chromedp.Navigate(base+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#queue")),
+		chromedp.WaitVisible(chromedp.CSS("#sources")))
 	shot("04-review")
-
-	// The review page with a review wired in (a recording stand-in for issue 14's): return
-	// with a reason on one cell, then approve, as the logged-in user.
-	rev := &recordingReviewer{}
-	srv2, err := New(Options{Deps: f.d, Reviewer: rev})
-	if err != nil {
-		t.Fatal(err)
+	run("bad cell", chromedp.Click(chromedp.CSS(rowSel+" details summary")), chromedp.SendKeys(chromedp.CSS(rowSel+" textarea[name=reason]"), "村级台账数据与乡镇统计不符"),
+		chromedp.SendKeys(chromedp.CSS(rowSel+" input[name=cell]"), "台账!P12"), chromedp.Click(chromedp.CSS(rowSel+" details button")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if s := text("#flash"); !strings.Contains(s, "工作表不对") {
+		t.Errorf("a bad cell: %q", s)
 	}
-	h2 := httptest.NewServer(srv2)
-	defer h2.Close()
-	// Cookies do not tell ports apart and the session is in the store: the login holds.
-	run("console with the review wired", chromedp.Navigate(h2.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#counts")))
-	if s := text("#counts"); !strings.Contains(s, "1\n待审核") && !strings.Contains(s, "1待审核") {
-		t.Errorf("counts with the review wired: %q", s)
-	}
-	run("review queue", chromedp.Navigate(h2.URL+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#queue")),
-		chromedp.Click(chromedp.CSS("#queue details summary")), chromedp.SendKeys(chromedp.CSS(`#queue textarea[name=reason]`), "村级台账数据与上月完全相同"),
-		chromedp.SendKeys(chromedp.CSS(`#queue input[name=cell]`), "村级台账!P12"), chromedp.SendKeys(chromedp.CSS(`#queue input[name=note]`), "请核实后重报"))
-	shot("04b-review-queue")
-	run("return", chromedp.Click(chromedp.CSS(`#queue details button`)), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	run("return", chromedp.Click(chromedp.CSS(rowSel+" details summary")), chromedp.SendKeys(chromedp.CSS(rowSel+" textarea[name=reason]"), "村级台账数据与乡镇统计不符"),
+		chromedp.SendKeys(chromedp.CSS(rowSel+" input[name=cell]"), cell), chromedp.SendKeys(chromedp.CSS(rowSel+" input[name=note]"), "请核实后重报"))
+	shot("04b-review-return")
+	run("return sent", chromedp.Click(chromedp.CSS(rowSel+" details button")), chromedp.WaitVisible(chromedp.CSS("#flash")))
 	if s := text("#flash"); !strings.Contains(s, "已退回") {
-		t.Errorf("return: %q", s)
+		t.Fatalf("return: %q", s)
 	}
-	run("approve", chromedp.Click(chromedp.CSS(`#queue button.approve`)), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	// The county's 【退回】 arrives at the SMTP sink with its workbook, the cell marked.
+	f.deliver(t)
+	rets := f.mailsTo(t, backAddr, "【退回】")
+	if len(rets) != 1 {
+		t.Fatalf("%d 【退回】 to %s", len(rets), backAddr)
+	}
+	if !strings.Contains(rets[0].Text, "请核实后重报") || !strings.Contains(rets[0].Text, "村级台账数据与乡镇统计不符") {
+		t.Errorf("【退回】 lacks the reason or the note:\n%s", rets[0].Text)
+	}
+	if len(rets[0].Attachments) != 1 || !strings.HasSuffix(rets[0].Attachments[0].Filename, "_审核退回标注.xlsx") {
+		t.Fatalf("【退回】 attachments: %+v", rets[0].Attachments)
+	}
+	if note := cellComment(t, rets[0].Attachments[0].Data, cell); !strings.Contains(note, "请核实后重报") {
+		t.Errorf("the marked workbook's comment on %s: %q", cell, note)
+	}
+
+	// The county resubmits; the reviewer approves the resubmission.
+	f.send(t, backAddr, f.back, 11)
+	if c := f.collect(t); c["accepted"] != 1 {
+		t.Fatalf("resubmission: collect = %v", c)
+	}
+	run("resubmission", chromedp.Navigate(base+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS(rowSel)))
+	if s := text(rowSel); !strings.Contains(s, "第2版") || !strings.Contains(s, "重报") {
+		t.Errorf("the resubmission in the queue: %q", s)
+	}
+	shot("04c-review-resubmitted")
+	run("approve", chromedp.Click(chromedp.CSS(rowSel+" button.approve")), chromedp.WaitVisible(chromedp.CSS("#flash")))
 	if s := text("#flash"); !strings.Contains(s, "已通过") {
 		t.Errorf("approve: %q", s)
 	}
-	if len(rev.returns) != 1 || rev.returns[0].By != reviewerName || len(rev.returns[0].Cells) != 1 || rev.returns[0].Cells[0].Cell != "村级台账!P12" ||
-		len(rev.approve) != 1 || !strings.HasSuffix(rev.approve[0], reviewerName) {
-		t.Errorf("the review was asked: returns %+v, approvals %v", rev.returns, rev.approve)
+	acts, err := f.d.Store.ReviewActions(ctxb, testPeriod, f.back)
+	if err != nil || len(acts) != 2 || acts[0].Action != store.ReviewReturn || acts[1].Action != store.ReviewApprove || acts[1].By != reviewerName {
+		t.Fatalf("review actions: %+v %v", acts, err)
 	}
+	if sub, err := f.d.Store.LatestAccepted(ctxb, f.back, testPeriod); err != nil || sub.Version != 2 || sub.ID != acts[1].Submission {
+		t.Errorf("approved %d, latest %+v %v", acts[1].Submission, sub, err)
+	}
+	// Approving it again is refused, in Chinese.
+	eval("approve again", postForm("/review/approve", [][2]string{{"county", f.back}, {"period", testPeriod}}))
+	run("approve again refused", chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if s := text("#flash"); !strings.Contains(s, "不能重复通过") {
+		t.Errorf("approving twice: %q", s)
+	}
+	// The form from an address on no county's list: accepted for its county, the sender added.
+	run("accept source", chromedp.Navigate(base+"/review?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#sources")),
+		chromedp.Click(chromedp.CSS("#sources input[name=add_sender]")), chromedp.Click(chromedp.CSS("#sources button.accept")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if s := text("#flash"); !strings.Contains(s, "已确认第") || !strings.Contains(s, f.stranger) {
+		t.Errorf("accept source: %q", s)
+	}
+	if s := text("#review-done"); !strings.Contains(s, "退回") || !strings.Contains(s, "审核通过") || !strings.Contains(s, "请核实后重报") {
+		t.Errorf("review record: %q", s)
+	}
+	shot("04d-review-source-accepted")
+	// Assess (queueing the reports and the summary) for the downloads below.
+	if _, err := f.d.RunLogged(ctxb, "assess", testPeriod, func(ctx context.Context) (jobs.Counts, error) {
+		_, c, err := f.d.Assess(ctx, testPeriod, jobs.AssessOptions{Queue: true})
+		return c, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run("unit after", chromedp.Navigate(base+"/unit/"+f.back+"?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#score")))
+	if s := text("main"); !strings.Contains(s, "第2版") || !strings.Contains(s, "较上一版改动") || !strings.Contains(s, "【退回】") ||
+		!strings.Contains(s, "已退回（"+reviewerName) || !strings.Contains(s, "已审核（"+reviewerName) || !strings.Contains(s, "请核实后重报") {
+		t.Errorf("unit page after the review: %.300q", s)
+	}
+	shot("03b-unit-reviewed")
+	shotTop("03b-unit-reviewed-top")
+	_ = waitC
 
 	// Record an adjustment.
-	late := f.d.Roster.County(f.codes.late)
+	late := waitC
 	run("adjust form", chromedp.Navigate(base+"/adjust?period="+testPeriod), chromedp.WaitVisible(chromedp.CSS("#adjust-form")),
 		chromedp.SetValue(chromedp.CSS("#county"), late.Code), chromedp.SetValue(chromedp.CSS("#kind"), "减分"),
 		chromedp.SendKeys(chromedp.CSS("#points"), "1.5"), chromedp.SendKeys(chromedp.CSS("#reason"), "村级台账与实地不符"),
@@ -201,20 +267,16 @@ func TestBrowser(t *testing.T) {
 	}
 	shot("06-csrf-refused")
 
-	// The outbox: resend the failed mail.
-	run("outbox", chromedp.Navigate(base+"/outbox?state=failed"), chromedp.WaitVisible(chromedp.CSS("#outbox")))
+	// The outbox: the receipts, the 【退回】 and the reports.
+	run("outbox", chromedp.Navigate(base+"/outbox"), chromedp.WaitVisible(chromedp.CSS("#outbox")))
 	shot("07-outbox")
-	run("resend", chromedp.Click(chromedp.CSS(`#outbox form button`)), chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if s := text("#flash"); !strings.Contains(s, "已重新排队") {
-		t.Errorf("resend: %q", s)
-	}
 
-	// The run log, catch-up runs marked, and the audit trail.
+	// The run log (the review's runs among them) and the audit trail.
 	run("runs", chromedp.Navigate(base+"/runs"), chromedp.WaitVisible(chromedp.CSS("#runs")))
-	if s := text("#runs"); !strings.Contains(s, "补跑") {
-		t.Errorf("runs: no catch-up mark: %q", s)
+	if s := text("#runs"); !strings.Contains(s, "审核") || !strings.Contains(s, "收取") || !strings.Contains(s, "return "+f.back+" v1 by "+reviewerName) {
+		t.Errorf("runs: %q", s)
 	}
-	if s := text("#audit"); !strings.Contains(s, "记录加减分") || !strings.Contains(s, "重新发送") || !strings.Contains(s, reviewerName) {
+	if s := text("#audit"); !strings.Contains(s, "记录加减分") || !strings.Contains(s, "审核退回") || !strings.Contains(s, "确认来源") || !strings.Contains(s, reviewerName) {
 		t.Errorf("audit: %q", s)
 	}
 	shot("08-runs")
@@ -251,15 +313,13 @@ func TestBrowser(t *testing.T) {
 		t.Error("a viewer is offered the adjustment form")
 	}
 	shot("09-viewer-adjust")
-	eval("viewer approves", `(() => {
-		const f = document.createElement('form'); f.method = 'post'; f.action = '/review/approve';
-		for (const [k, v] of [['csrf', document.querySelector('header input[name=csrf]').value], ['county', '`+f.codes.twoVersions+`'], ['period', '`+testPeriod+`']]) {
-			const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
-		}
-		document.body.appendChild(f); f.submit(); return true })()`)
+	eval("viewer approves", postForm("/review/approve", [][2]string{{"county", f.waits}, {"period", testPeriod}}))
 	run("viewer refused", chromedp.WaitVisible(chromedp.CSS("#refused")))
 	if s := text("#refused"); !strings.Contains(s, "查看账号") {
 		t.Errorf("viewer's approval: %q", s)
+	}
+	if acts, _ := f.d.Store.ReviewActions(ctxb, testPeriod, f.waits); len(acts) != 0 {
+		t.Errorf("a viewer's approval was recorded: %+v", acts)
 	}
 	shot("10-viewer-refused")
 	logout()
@@ -288,4 +348,43 @@ func TestBrowser(t *testing.T) {
 	login(reviewerName, reviewerPW)
 	run("after the wait", chromedp.WaitVisible(chromedp.CSS("#counts")))
 	t.Logf("screenshots in %s", shots)
+}
+
+// postForm is JavaScript that posts a hand-made form (with the page's CSRF token) to path.
+func postForm(path string, fields [][2]string) string {
+	var b strings.Builder
+	for _, kv := range fields {
+		b.WriteString("['" + kv[0] + "', '" + kv[1] + "'], ")
+	}
+	return `(() => {
+		const f = document.createElement('form'); f.method = 'post'; f.action = '` + path + `';
+		for (const [k, v] of [['csrf', document.querySelector('header input[name=csrf]').value], ` + b.String() + `]) {
+			const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i);
+		}
+		document.body.appendChild(f); f.submit(); return true })()`
+}
+
+// cellComment returns the comment on 工作表!单元格 of a workbook.
+func cellComment(t *testing.T, data []byte, ref string) string {
+	t.Helper()
+	sheet, cell, _ := strings.Cut(ref, "!")
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	cs, err := x.GetComments(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs {
+		if c.Cell == cell {
+			out = append(out, c.Text)
+			for _, p := range c.Paragraph {
+				out = append(out, p.Text)
+			}
+		}
+	}
+	return strings.Join(out, " ")
 }

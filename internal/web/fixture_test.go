@@ -55,6 +55,7 @@ func newFixture(t *testing.T, rev Reviewer) *fixture {
 	cfg.IMAP.Password, cfg.SMTP.Password = testMailPassword, testMailPassword
 	cfg.Store.Path = filepath.Join(dir, "kaohe.db")
 	cfg.Report.OutDir = filepath.Join(dir, "reports")
+	cfg.Checklist.ConfirmedYears = []int{2025, 2026, 2027} // the years the tests assess
 	deadline, _ := cfg.Deadline(testPeriod)
 	clock := clockwork.NewFakeClockAt(deadline.Add(50 * time.Hour))
 	d, err := jobs.Wire(ctx, cfg, nil, jobs.WireOptions{Clock: clock})

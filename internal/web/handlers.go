@@ -53,6 +53,8 @@ func (s *Server) routes() {
 	s.handle(m, "GET /review", anyone, s.review)
 	s.handle(m, "POST /review/approve", actor, s.reviewApprove)
 	s.handle(m, "POST /review/return", actor, s.reviewReturn)
+	s.handle(m, "POST /review/accept-source", actor, s.reviewAcceptSource)
+	s.handle(m, "POST /review/discard", actor, s.reviewDiscard)
 	s.handle(m, "GET /adjust", anyone, s.adjust)
 	s.handle(m, "POST /adjust/add", actor, s.adjustAdd)
 	s.handle(m, "POST /adjust/revoke", actor, s.adjustRevoke)
@@ -66,6 +68,7 @@ func (s *Server) routes() {
 	s.handle(m, "POST /users/disable", admin, s.userDisable)
 	s.handle(m, "GET /download/attachment/{id}/{seq}", anyone, s.downloadAttachment)
 	s.handle(m, "GET /download/message/{id}", actor, s.downloadMessage)
+	s.handle(m, "GET /download/evidence/{id}", anyone, s.downloadEvidence)
 	s.mux = m
 }
 
@@ -268,6 +271,7 @@ type unitRow struct {
 	Version          int
 	Received         time.Time
 	Pending          bool
+	Source           bool // a 待确认来源 form names it
 	LastMail         string
 	LastMailAt       time.Time
 	Total            string
@@ -279,7 +283,8 @@ type overviewData struct {
 	Deadline                                   time.Time
 	Expected, Submitted, OnTime, Late, Missing int
 	Rejected                                   int
-	Pending                                    int
+	Pending                                    int // forms waiting for review
+	Sources                                    int // 待确认来源 forms
 	ReviewOn                                   bool
 	Units                                      []unitRow
 	Summary                                    []download
@@ -345,7 +350,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 	if err != nil {
 		return err
 	}
-	pending := map[string]bool{}
+	pending, sources := map[string]bool{}, map[string]bool{}
 	d := overviewData{Deadline: deadline, Expected: len(s.d.Roster.Counties), ReviewOn: s.rev != nil}
 	if s.rev != nil {
 		items, err := s.rev.List(ctx, p)
@@ -353,9 +358,14 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 			return err
 		}
 		for _, it := range items {
+			if it.Source != 0 {
+				d.Sources++
+				sources[it.County] = true
+				continue
+			}
 			pending[it.County] = true
+			d.Pending++
 		}
-		d.Pending = len(items)
 	}
 	res, assessed, err := s.result(ctx, p)
 	if err != nil {
@@ -364,7 +374,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, sess *session)
 	d.Assessed = assessed
 	for _, c := range s.d.Roster.Counties {
 		label, class, acc := state(by[c.Code], deadline)
-		u := unitRow{Code: c.Code, Name: c.Name, Type: c.Type, State: label, StateClass: class, Pending: pending[c.Code]}
+		u := unitRow{Code: c.Code, Name: c.Name, Type: c.Type, State: label, StateClass: class, Pending: pending[c.Code], Source: sources[c.Code]}
 		switch label {
 		case "迟报":
 			d.Submitted++
@@ -482,8 +492,11 @@ func countyResult(res *score.Result, code string) *score.CountyResult {
 
 type version struct {
 	store.Submission
-	Changes []string // cells changed against the previous accepted version
-	More    int      // changes beyond those listed
+	Review    string   // the office's review: 待审核, 已审核 or 已退回, by whom and when
+	ReviewBad bool     // returned
+	Returned  string   // the reasons and cells of a return
+	Changes   []string // cells changed against the previous accepted version
+	More      int      // changes beyond those listed
 }
 
 type inMail struct {
@@ -492,17 +505,19 @@ type inMail struct {
 }
 
 type unitData struct {
-	County   *seeds.County
-	State    string
-	Versions []version
-	In       []inMail
-	Out      []outMail
-	Reports  []download
-	Score    *score.CountyResult
-	Of       int
-	Records  []store.Adjustment
-	CanAct   bool
-	Assessed time.Time
+	County     *seeds.County
+	Evidence   []store.Evidence
+	EvidenceOf map[int64]int // the version of each submission, for the evidence it came with
+	State      string
+	Versions   []version
+	In         []inMail
+	Out        []outMail
+	Reports    []download
+	Score      *score.CountyResult
+	Of         int
+	Records    []store.Adjustment
+	CanAct     bool
+	Assessed   time.Time
 }
 
 type outMail struct {
@@ -540,9 +555,30 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request, sess *session) err
 	}
 	d := unitData{County: c, CanAct: sess.CanAct()}
 	d.State, _, _ = state(subs, deadline)
+	rs, err := s.d.ReviewStatusOf(ctx, p)
+	if err != nil {
+		return err
+	}
 	var prev map[string]cellValue
 	for _, x := range subs {
 		v := version{Submission: x}
+		if x.Status == store.Accepted {
+			if a, ok := rs.Last[x.ID]; ok {
+				at := a.At.In(s.d.Config.Location).Format("01-02 15:04")
+				if a.Action == store.ReviewReturn {
+					v.Review, v.ReviewBad = fmt.Sprintf("已退回（%s %s）", a.By, at), true
+					parts := strings.Split(a.Reason, "\n")
+					for _, c := range a.Cells {
+						parts = append(parts, c.Sheet+"!"+c.Cell+"："+c.Note)
+					}
+					v.Returned = strings.Join(parts, "；")
+				} else {
+					v.Review = fmt.Sprintf("已审核（%s %s）", a.By, at)
+				}
+			} else if rs.Required && !x.Superseded {
+				v.Review = "待审核"
+			}
+		}
 		if x.Status == store.Accepted {
 			cur, err := s.values(ctx, x.ID)
 			if err != nil {
@@ -593,6 +629,13 @@ func (s *Server) unit(w http.ResponseWriter, r *http.Request, sess *session) err
 	if d.Records, err = s.d.Store.Adjustments(ctx, p, c.Code, true); err != nil {
 		return err
 	}
+	if d.Evidence, err = s.d.Store.EvidenceOf(ctx, c.Code, p); err != nil {
+		return err
+	}
+	d.EvidenceOf = map[int64]int{}
+	for _, x := range subs {
+		d.EvidenceOf[x.ID] = x.Version
+	}
 	return s.renderOK(w, r, sess, "unit", page{Title: c.Name, Nav: "overview", Period: p, Body: d})
 }
 
@@ -642,10 +685,13 @@ func orDash(s string) string {
 // --- review ---
 
 type reviewData struct {
-	On     bool
-	Items  []ReviewItem
-	CanAct bool
-	Cells  []int
+	On       bool
+	Required bool // review.required: accepted forms wait for the office
+	Forms    []ReviewItem
+	Sources  []ReviewItem // 待确认来源
+	Done     []reviewDone // the period's review actions, newest first
+	CanAct   bool
+	Cells    []int
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -653,13 +699,68 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, sess *session) e
 	if err != nil {
 		return s.done(w, r, sess, "/review", "", err)
 	}
-	d := reviewData{On: s.rev != nil, CanAct: sess.CanAct(), Cells: []int{1, 2, 3}}
+	d := reviewData{On: s.rev != nil, Required: s.d.Config.Review.Required, CanAct: sess.CanAct(), Cells: []int{1, 2, 3}}
 	if s.rev != nil {
-		if d.Items, err = s.rev.List(r.Context(), p); err != nil {
+		items, err := s.rev.List(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.Source != 0 {
+				d.Sources = append(d.Sources, it)
+			} else {
+				d.Forms = append(d.Forms, it)
+			}
+		}
+		if d.Done, err = s.reviewDone(r.Context(), p); err != nil {
 			return err
 		}
 	}
 	return s.renderOK(w, r, sess, "review", page{Title: "审核", Nav: "review", Period: p, Body: d})
+}
+
+// reviewDone is one action of the office's review, as the page lists it.
+type reviewDone struct {
+	store.ReviewAction
+	Name    string
+	Version int
+	What    string // 审核通过, 退回
+	Detail  string // a return's reasons and cells
+}
+
+// reviewDone returns the review actions of period, newest first (the record the review
+// keeps; nothing is decided here).
+func (s *Server) reviewDone(ctx context.Context, p string) ([]reviewDone, error) {
+	acts, err := s.d.Store.ReviewActions(ctx, p, "")
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.d.Store.Submissions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ver := map[int64]int{}
+	for _, x := range subs {
+		ver[x.ID] = x.Version
+	}
+	var out []reviewDone
+	for i := len(acts) - 1; i >= 0; i-- {
+		a := acts[i]
+		d := reviewDone{ReviewAction: a, Name: a.County, Version: ver[a.Submission], What: "审核通过"}
+		if c := s.d.Roster.County(a.County); c != nil {
+			d.Name = c.Name
+		}
+		if a.Action == store.ReviewReturn {
+			d.What = "退回"
+			parts := strings.Split(a.Reason, "\n")
+			for _, c := range a.Cells {
+				parts = append(parts, c.Sheet+"!"+c.Cell+"："+c.Note)
+			}
+			d.Detail = strings.Join(parts, "；")
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // reviewTarget reads and checks county and period of a review form.
@@ -684,7 +785,7 @@ func (s *Server) reviewApprove(w http.ResponseWriter, r *http.Request, sess *ses
 	if err == nil {
 		err = s.rev.Approve(r.Context(), c.Code, p, sess.User.Name)
 		if err != nil && !isProblem(err) {
-			err = problem("未通过：" + err.Error())
+			return err // internal: logged
 		}
 	}
 	if err != nil {
@@ -716,17 +817,61 @@ func (s *Server) reviewReturn(w http.ResponseWriter, r *http.Request, sess *sess
 			req.Cells = append(req.Cells, CellNote{Cell: cell, Note: note})
 		}
 	}
-	if req.Reason == "" {
-		return s.done(w, r, sess, back, "", problem("退回需要填写理由。"))
-	}
 	if err := s.rev.Return(r.Context(), req); err != nil {
 		if !isProblem(err) {
-			err = problem("未退回：" + err.Error())
+			return err // internal: logged
 		}
 		return s.done(w, r, sess, back, "", err)
 	}
 	s.audit(r.Context(), sess, "review.return", fmt.Sprintf("%s %s %s（%d处单元格）", c.Code, p, req.Reason, len(req.Cells)))
 	return s.done(w, r, sess, back, fmt.Sprintf("已退回%s%s的报表，退回通知已排入发件箱。", c.Name, templates.PeriodLabel(p)), nil)
+}
+
+// sourceItem reads the 待确认来源 item id of a review form.
+func (s *Server) sourceItem(r *http.Request) (int64, string, error) {
+	p, _ := s.period(r)
+	back := "/review?period=" + url.QueryEscape(p)
+	if s.rev == nil {
+		return 0, back, problem("审核功能未启用。")
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	if err != nil {
+		return 0, back, problem("待确认来源的编号不对。")
+	}
+	return id, back, nil
+}
+
+func (s *Server) reviewAcceptSource(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, back, err := s.sourceItem(r)
+	if err != nil {
+		return s.done(w, r, sess, back, "", err)
+	}
+	add := r.PostFormValue("add_sender") == "1"
+	msg, err := s.rev.AcceptSource(r.Context(), id, add, sess.User.Name)
+	if err != nil {
+		if !isProblem(err) {
+			return err
+		}
+		return s.done(w, r, sess, back, "", err)
+	}
+	s.audit(r.Context(), sess, "review.accept-source", fmt.Sprintf("%d add-sender=%v", id, add))
+	return s.done(w, r, sess, back, msg, nil)
+}
+
+func (s *Server) reviewDiscard(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, back, err := s.sourceItem(r)
+	if err != nil {
+		return s.done(w, r, sess, back, "", err)
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if err := s.rev.DiscardSource(r.Context(), id, reason, sess.User.Name); err != nil {
+		if !isProblem(err) {
+			return err
+		}
+		return s.done(w, r, sess, back, "", err)
+	}
+	s.audit(r.Context(), sess, "review.discard", fmt.Sprintf("%d %s", id, reason))
+	return s.done(w, r, sess, back, fmt.Sprintf("已舍弃第%d项（%s），不回复发件人。", id, reason), nil)
 }
 
 // --- checks and adjustments ---
@@ -950,7 +1095,8 @@ func (s *Server) outboxResend(w http.ResponseWriter, r *http.Request, sess *sess
 type runRow struct {
 	store.Run
 	Duration string
-	Cause    string
+	Cause    string // 补跑, 预览
+	What     string // another cause, as the run log has it
 	Counts   string
 }
 
@@ -969,6 +1115,9 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, sess *session) err
 	var d runsData
 	for _, x := range runs {
 		row := runRow{Run: x, Cause: causeNames[x.Cause]}
+		if row.Cause == "" {
+			row.What = x.Cause // e.g. what a review run did, to whom, by whom
+		}
 		if !x.Finished.IsZero() {
 			row.Duration = x.Finished.Sub(x.Started).Round(time.Millisecond).String()
 		}
@@ -1066,6 +1215,30 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, sess
 	sendFile(w, a.Name, a.ContentType, a.Data)
 	return nil
 }
+
+func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request, sess *session) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.refuse(w, r, sess, http.StatusNotFound, "没有这个文件。")
+		return nil
+	}
+	e, err := s.d.Store.EvidenceFile(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.refuse(w, r, sess, http.StatusNotFound, "没有这个文件。")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	sendFile(w, e.Filename, evidenceTypes[e.ContentType], e.Data) // another kind: application/octet-stream
+	return nil
+}
+
+// evidenceTypes are the media types of the evidence kinds the intake keeps.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+var evidenceTypes = map[string]string{templates.EvidencePDF: "application/pdf", templates.EvidenceJPG: "image/jpeg",
+	templates.EvidencePNG: "image/png", templates.EvidenceDOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	templates.EvidenceXLSX: xlsxType}
 
 func (s *Server) downloadMessage(w http.ResponseWriter, r *http.Request, sess *session) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"mime/multipart"
@@ -103,6 +104,7 @@ type recordingReviewer struct {
 	mu      sync.Mutex
 	approve []string
 	returns []ReturnRequest
+	sources []string
 }
 
 func (r *recordingReviewer) List(ctx context.Context, period string) ([]ReviewItem, error) {
@@ -120,6 +122,20 @@ func (r *recordingReviewer) Return(ctx context.Context, req ReturnRequest) error
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.returns = append(r.returns, req)
+	return nil
+}
+
+func (r *recordingReviewer) AcceptSource(ctx context.Context, id int64, addSender bool, by string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sources = append(r.sources, fmt.Sprintf("accept %d %v %s", id, addSender, by))
+	return "已确认。", nil
+}
+
+func (r *recordingReviewer) DiscardSource(ctx context.Context, id int64, reason, by string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sources = append(r.sources, fmt.Sprintf("discard %d %s %s", id, reason, by))
 	return nil
 }
 

@@ -6,10 +6,11 @@ import (
 )
 
 // Reviewer is the office review of issue 14 as the console uses it: the queue of forms
-// waiting for the office, approval, and return with reasons per cell — exactly what
-// `kaohe review list|approve|return` do. The console adds no rule of its own: the
-// command's implementation is wired in here (Options.Reviewer); without one the 审核
-// page says the review is not enabled.
+// waiting for the office, approval, return with reasons per cell, and the decision on
+// forms from addresses not on the roster (待确认来源) — exactly what `kaohe review
+// list|approve|return|accept-source|discard` do. The console adds no rule of its own:
+// JobsReviewer wires the command's implementation in (Options.Reviewer); without one
+// (tests) the 审核 page says the review is not enabled.
 type Reviewer interface {
 	// List returns the forms of period waiting for the office.
 	List(ctx context.Context, period string) ([]ReviewItem, error)
@@ -17,6 +18,12 @@ type Reviewer interface {
 	Approve(ctx context.Context, county, period, by string) error
 	// Return sends the county's form back with the reasons (and marked cells).
 	Return(ctx context.Context, r ReturnRequest) error
+	// AcceptSource accepts the 待确认来源 item id for the county its form names, by by;
+	// with addSender the sender may submit for the county from then on. It says what
+	// became of the form (受理 or 退回, in Chinese).
+	AcceptSource(ctx context.Context, id int64, addSender bool, by string) (string, error)
+	// DiscardSource discards the 待确认来源 item id, by by, for reason: nobody is answered.
+	DiscardSource(ctx context.Context, id int64, reason, by string) error
 }
 
 // ReviewItem is one entry of the review queue.
@@ -29,6 +36,9 @@ type ReviewItem struct {
 	Received   time.Time
 	State      string // e.g. 待审核, 待确认来源
 	Detail     string // e.g. the sender of a mail from an address not on the roster
+	Filename   string
+	Source     int64  // 待确认来源: the item's id (AcceptSource, DiscardSource)
+	Sender     string // 待确认来源: the address it came from
 }
 
 // ReturnRequest is a return of a county's form to it.
