@@ -41,9 +41,7 @@ func TestEveryRefusalInChinese(t *testing.T) {
 			}
 			n++
 			msg := verb.Replace(format)
-			if strings.Contains(msg, " on 乙") {
-				msg = strings.Replace(msg, " on 乙", " on 2026-11-20 10:05", 1)
-			}
+			msg = strings.Replace(msg, " on 乙", " on 2026-11-20 10:05", 1)
 			got := chinese(fmt.Errorf("%w: %s", jobs.ErrReview, msg))
 			if !isProblem(got) || strings.HasPrefix(got.Error(), "审核操作被拒绝（") {
 				t.Errorf("%s: no Chinese text: %v", filepath.Base(f), got)
