@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -186,10 +187,20 @@ func (d *Deps) deliverWorker(ctx context.Context, start time.Time, batch int, in
 			// Marks must be written even if ctx is cancelled mid-batch: the mail went out.
 			mctx := context.WithoutCancel(ctx)
 			var e error
+			var partial *mail.PartialError
 			switch {
 			case err == nil:
 				e = d.Store.MarkSent(mctx, o.ID, d.now())
 				add("sent")
+				sentHere++
+			case errors.As(err, &partial):
+				// The others got it: sending it again would duplicate it for them.
+				d.Logger.Error("mail not delivered to some addresses (sent to the others): check the roster", "key", o.Key, "refused", partial.Refused, "err", partial.Err)
+				e = d.Store.MarkSent(mctx, o.ID, d.now())
+				add("sent")
+				for range partial.Refused {
+					add("refused_addresses")
+				}
 				sentHere++
 			case mail.IsPermanent(err) || o.Attempts+1 >= cfg.MaxAttempts:
 				d.Logger.Error("mail failed for good", "key", o.Key, "to", o.To, "err", err)

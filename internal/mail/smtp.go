@@ -171,8 +171,9 @@ func (s *Sender) client(cfg SMTPConfig) (*gomail.Client, error) {
 }
 
 // SendBatch sends msgs over one connection and reports each message's
-// outcome through each(i, err): nil when the server accepted it, else a
-// *SendError. Once the connection is lost (421, reset, timeout) the rest of
+// outcome through each(i, err): nil when the server accepted it, a
+// *PartialError when it refused some recipients for good at RCPT and the
+// others got a copy each (it counts as sent), else a *SendError. Once the connection is lost (421, reset, timeout) the rest of
 // the batch is reported as temporary without trying.
 //
 // It returns an error only when the batch could not run: the configuration
@@ -235,9 +236,29 @@ func (s *Sender) SendBatch(ctx context.Context, msgs []Outgoing, each func(i int
 			return err
 		}
 		err := c.Send(m)
+		if err != nil && len(msgs[i].To) > 1 && rcptRefused(err) {
+			// A real server refuses one closed mailbox at RCPT and the whole transaction
+			// is reset: send one copy to each address, so the others still get it.
+			o := msgs[i]
+			if o.From == "" {
+				o.From = cfg.From
+			}
+			err = s.sendEach(c, o)
+		}
 		if err == nil {
 			s.logger.Debug("smtp sent", "message_id", msgs[i].MessageID, "to", msgs[i].To)
 			each(i, nil)
+			continue
+		}
+		var pe *PartialError
+		if errors.As(err, &pe) {
+			s.logger.Warn("smtp recipients refused, sent to the others", "message_id", msgs[i].MessageID,
+				"refused", pe.Refused, "err", pe.Err)
+			each(i, pe)
+			if pe.connLost {
+				reportRest(i+1, fmt.Errorf("%w: smtp %s: connection lost earlier in the batch: %w", ErrUnreachable, addr, pe.Err))
+				return nil
+			}
 			continue
 		}
 		se, connLost := classify(err)
@@ -250,6 +271,66 @@ func (s *Sender) SendBatch(ctx context.Context, msgs []Outgoing, each func(i int
 		}
 	}
 	return nil
+}
+
+// PartialError is a message the server took for some of its recipients only: each of
+// the others got its own copy (same Message-ID, To naming that recipient alone) after
+// the server refused Refused at RCPT (550 user unknown: a closed or mistyped mailbox).
+// It counts as sent: sending it again would give the recipients who have it a second
+// copy. Err is the server's answer for the last refused address.
+type PartialError struct {
+	Refused  []string
+	Err      error
+	connLost bool // the connection died after some copies went out: the rest untried
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("not delivered to %s: %v", strings.Join(e.Refused, ", "), e.Err)
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// rcptRefused tells whether err is the server refusing a recipient for good at RCPT
+// (go-mail then resets the transaction, sending to nobody).
+func rcptRefused(err error) bool {
+	var ge *gomail.SendError
+	return errors.As(err, &ge) && ge.Reason == gomail.ErrSMTPRcptTo && !ge.IsTemp()
+}
+
+// sendEach sends o over c once per recipient. It returns nil when every copy went out,
+// a *PartialError when some did, else the error of the last attempt (the connection's
+// error when it was lost before any copy went out).
+func (s *Sender) sendEach(c *gomail.Client, o Outgoing) error {
+	var sent, refused []string
+	var last error
+	for k, to := range o.To {
+		one := o
+		one.To = []string{to}
+		m, err := buildMsg(one)
+		if err == nil {
+			err = c.Send(m)
+		}
+		if err == nil {
+			sent = append(sent, to)
+			continue
+		}
+		last = err
+		refused = append(refused, to)
+		if _, lost := classify(err); lost {
+			if len(sent) == 0 {
+				return err
+			}
+			return &PartialError{Refused: append(refused, o.To[k+1:]...), Err: err, connLost: true}
+		}
+	}
+	switch {
+	case len(refused) == 0:
+		return nil
+	case len(sent) == 0:
+		return last
+	}
+	se, _ := classify(last)
+	return &PartialError{Refused: refused, Err: se}
 }
 
 // classify turns a go-mail error into a SendError and says whether the

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -322,5 +325,50 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := Backoff(3, 0, max, r); d != 0 {
 		t.Errorf("zero base: %v", d)
+	}
+}
+
+// A real server (Postfix) refuses a closed mailbox at RCPT with 550 5.1.1, and go-mail
+// then resets the whole transaction: the county's other addresses must still get the
+// mail, once each, and the mail counts as sent; a mail to the closed mailbox alone fails.
+func TestSendBatchRecipientRefused(t *testing.T) {
+	const closed = "closed@county.example"
+	sink := startTestSink(t, SinkOptions{Unknown: []string{closed}})
+	first := testOutgoing(1)
+	first.To = []string{"a@county.example", closed, "b@county.example"}
+	only := testOutgoing(3)
+	only.To = []string{closed}
+	msgs := []Outgoing{first, testOutgoing(2), only}
+	res := results{}
+	if err := NewSender(sinkConfig(t, sink), testLogger(t)).SendBatch(context.Background(), msgs, res.each); err != nil {
+		t.Fatal(err)
+	}
+	var pe *PartialError
+	var se *SendError
+	if !errors.As(res[0], &pe) || !slices.Equal(pe.Refused, []string{closed}) || !errors.As(pe.Err, &se) || se.Code != 550 {
+		t.Errorf("first message: %v, want a PartialError refusing %s with 550", res[0], closed)
+	}
+	if res[1] != nil {
+		t.Errorf("second message: %v, want sent", res[1])
+	}
+	if !errors.As(res[2], &se) || !se.Permanent || se.Code != 550 || errors.As(res[2], &pe) {
+		t.Errorf("third message: %#v, want a permanent 550 SendError", res[2])
+	}
+	got := map[string][]string{}
+	for _, r := range sink.Messages() {
+		got[r.MessageID] = append(got[r.MessageID], r.To...)
+		if r.MessageID == first.MessageID {
+			m, err := netmail.ReadMessage(bytes.NewReader(r.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if to := m.Header.Get("To"); len(r.To) != 1 || !strings.Contains(to, r.To[0]) || strings.Contains(to, closed) {
+				t.Errorf("copy to %v has To %q", r.To, to)
+			}
+		}
+	}
+	want := map[string][]string{first.MessageID: {"a@county.example", "b@county.example"}, msgs[1].MessageID: msgs[1].To}
+	if !reflect.DeepEqual(got, want) || sink.Connections() != 1 {
+		t.Errorf("sink got %v over %d connections, want %v over 1", got, sink.Connections(), want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,9 @@ type SinkOptions struct {
 	// goroutine, and may block (a server slow to answer DATA, for tests that kill the
 	// sender meanwhile). A non-nil error rejects the message with a 451: it is not kept.
 	Hold func(Received) error
+	// Unknown addresses are refused at RCPT with 550 5.1.1, as a real server refuses a
+	// closed mailbox (Postfix: "User unknown in virtual mailbox table").
+	Unknown []string
 }
 
 // Received is one message the sink accepted.
@@ -247,6 +251,9 @@ func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := ss.s.take(&ss.s.failRcpt); err != nil {
 		return err
+	}
+	if slices.Contains(ss.s.opts.Unknown, to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: User unknown"}
 	}
 	ss.to = append(ss.to, to)
 	return nil
