@@ -170,8 +170,12 @@ func (d *Deps) Remind(ctx context.Context, period string, dryRun bool) (Counts, 
 		if now.After(deadline) {
 			// Overdue: copied to the county's escalation addresses (its 分管领导).
 			data.OverdueDays = daysLate(now, deadline)
-			if data.Locked, _, err = d.Cutoff(ctx, c.Code, period); err != nil {
+			var ext *store.Extension
+			if data.Locked, ext, err = d.Cutoff(ctx, c.Code, period); err != nil {
 				return counts, err
+			}
+			if ext != nil && ext.Until.Equal(data.Locked) { // extended for the county: say until when
+				data.Until = ext.Until
 			}
 			if len(c.EscalateTo) > 0 {
 				to = append(slices.Clone(c.Emails), c.EscalateTo...)

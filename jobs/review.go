@@ -173,6 +173,17 @@ func (d *Deps) reviewRun(ctx context.Context, period, what string, fn func(ctx c
 //
 // Errors: wrapping ErrReview when the office can fix it; store errors.
 func (d *Deps) ReviewApprove(ctx context.Context, county, period, by string) (store.ReviewAction, *store.Submission, error) {
+	return d.approve(ctx, county, period, by, false)
+}
+
+// ReviewApproveDespiteReturn approves like ReviewApprove a version the office returned
+// earlier (a return made by mistake, with no resubmission to wait for); the run log
+// records that it was approved despite the return.
+func (d *Deps) ReviewApproveDespiteReturn(ctx context.Context, county, period, by string) (store.ReviewAction, *store.Submission, error) {
+	return d.approve(ctx, county, period, by, true)
+}
+
+func (d *Deps) approve(ctx context.Context, county, period, by string, despiteReturn bool) (store.ReviewAction, *store.Submission, error) {
 	var act store.ReviewAction
 	c, sub, err := d.reviewTarget(ctx, county, period)
 	if err != nil {
@@ -188,7 +199,14 @@ func (d *Deps) ReviewApprove(ctx context.Context, county, period, by string) (st
 	if a, ok := last[sub.ID]; ok && a.Action == store.ReviewApprove {
 		return act, nil, reviewRefused("%s %s version %d was approved already by %s on %s", c.Name, period, sub.Version, a.By, a.At.In(d.Config.Location).Format("2006-01-02 15:04"))
 	}
-	err = d.reviewRun(ctx, period, fmt.Sprintf("approve %s v%d by %s", c.Code, sub.Version, by), func(ctx context.Context) (Counts, error) {
+	what := fmt.Sprintf("approve %s v%d by %s", c.Code, sub.Version, by)
+	if a, ok := last[sub.ID]; ok && a.Action == store.ReviewReturn {
+		if !despiteReturn {
+			return act, nil, reviewRefused("%s %s version %d was returned by %s on %s: approve the version the county sends after the return (or, if the return was a mistake, approve despite it with --despite-return)", c.Name, period, sub.Version, a.By, a.At.In(d.Config.Location).Format("2006-01-02 15:04"))
+		}
+		what += " despite its return by " + a.By
+	}
+	err = d.reviewRun(ctx, period, what, func(ctx context.Context) (Counts, error) {
 		act, err = d.Store.AddReviewAction(ctx, store.ReviewAction{Submission: sub.ID, Action: store.ReviewApprove, By: by, At: d.now()})
 		return Counts{"approved": 1}, err
 	})

@@ -40,7 +40,7 @@ func TestRenderMail(t *testing.T) {
 	d.Level, d.Task, d.Months, d.Due = "督办", "四、3 农村饮水安全", 3, time.Date(2026, 12, 25, 18, 0, 0, 0, loc)
 	// A reminder after the deadline, copied to the 分管领导.
 	od := d
-	od.OverdueDays, od.Copied, od.Locked = 1, true, time.Date(2026, 11, 30, 18, 0, 0, 0, loc)
+	od.OverdueDays, od.Copied, od.Locked, od.Until = 1, true, time.Date(2026, 11, 30, 18, 0, 0, 0, loc), time.Time{}
 	osubj, obody, err := RenderMail(MailRemind, od)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +49,11 @@ func TestRenderMail(t *testing.T) {
 		if !strings.Contains(osubj+obody, w) {
 			t.Errorf("overdue reminder: missing %q in:\n%s\n%s", w, osubj, obody)
 		}
+	}
+	// With an extension for the county, the reminder gives the extended time instead.
+	od.Until = time.Date(2026, 12, 2, 18, 30, 0, 0, loc)
+	if _, ebody, err := RenderMail(MailRemind, od); err != nil || !strings.Contains(ebody, "你单位报送期限延至2026年12月2日18时30分") || strings.Contains(ebody, "后报送期锁定") {
+		t.Errorf("overdue reminder after an extension (%v):\n%s", err, ebody)
 	}
 	for _, p := range lang.Check(osubj + "\n" + obody) {
 		t.Errorf("overdue reminder: %s", p)

@@ -68,6 +68,8 @@ type ReviewApproveCmd struct {
 	County string `help:"County code or name." required:""`
 	Period string `help:"Period, YYYY-MM." required:""`
 	By     string `help:"Who approves (default: config office.operator, else $USER)."`
+	// DespiteReturn approves a version the office returned (a return made by mistake).
+	DespiteReturn bool `help:"Approve the latest version even though the office returned it (a return made by mistake); recorded in the run log."`
 }
 
 // Run approves and prints what.
@@ -80,7 +82,11 @@ func (c *ReviewApproveCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		act, sub, err := a.ReviewApprove(ctx, county.Code, c.Period, c.By)
+		approve := a.ReviewApprove
+		if c.DespiteReturn {
+			approve = a.ReviewApproveDespiteReturn
+		}
+		act, sub, err := approve(ctx, county.Code, c.Period, c.By)
 		if err != nil {
 			return reviewError("review approve", err)
 		}

@@ -93,7 +93,11 @@ func TestReviewCLI(t *testing.T) {
 	if c := assessed("2026-06"); c.Submitted || !strings.Contains(c.Review, "退回") {
 		t.Errorf("assessed while returned: submitted %v, review %q", c.Submitted, c.Review)
 	}
-	if out := run(0, "review", "approve", "--county", code, "--period", "2026-06", "--by", "李四"); !strings.Contains(out, "approved 370811 任城区 2026-06 version 1") {
+	// A returned version is approved only deliberately (a return made by mistake).
+	if out := run(1, "review", "approve", "--county", code, "--period", "2026-06", "--by", "李四"); !strings.Contains(out, "--despite-return") {
+		t.Errorf("approve of a returned version:\n%s", out)
+	}
+	if out := run(0, "review", "approve", "--county", code, "--period", "2026-06", "--by", "李四", "--despite-return"); !strings.Contains(out, "approved 370811 任城区 2026-06 version 1") {
 		t.Errorf("approve:\n%s", out)
 	}
 	run(1, "review", "approve", "--county", code, "--period", "2026-06", "--by", "李四")

@@ -102,6 +102,9 @@ var refusals = []struct {
 	{regexp.MustCompile(`^(\S+) (\S+) version (\d+) was approved already by (.+) on (.+)$`), func(m []string) string {
 		return fmt.Sprintf("%s%s第%s版已由%s于%s审核通过，不能重复通过。", m[1], m[2], m[3], m[4], m[5])
 	}},
+	{regexp.MustCompile(`^(\S+) (\S+) version (\d+) was returned by (.+) on (.+): approve the version`), func(m []string) string {
+		return fmt.Sprintf("%s%s第%s版已由%s于%s退回，请审核该单位退回后重新报送的版本。", m[1], m[2], m[3], m[4], m[5])
+	}},
 	{regexp.MustCompile(`^(\S+) (\S+) version (\d+) was returned already by (.+) on (.+): wait`), func(m []string) string {
 		return fmt.Sprintf("%s%s第%s版已由%s于%s退回，请等待该单位重新报送。", m[1], m[2], m[3], m[4], m[5])
 	}},
