@@ -264,17 +264,35 @@ func (x Context) unitsLabel(res *score.Result, ranked bool) string {
 	if x.Roster == nil {
 		return seeds.UnitsLabel(seeds.UnitCounty)
 	}
-	var types []string
+	// Called for every report: the roster's zones looked up in a set (Roster.County is a
+	// scan: O(n²) a report, minutes at national size), done once both types are seen.
+	zones := map[string]bool{}
+	for i := range x.Roster.Counties {
+		if u := &x.Roster.Counties[i]; u.UnitType() == seeds.UnitZone {
+			zones[u.Code] = true
+		}
+	}
+	var county, zone bool
 	for i := range res.Counties {
 		c := &res.Counties[i]
 		if ranked && (!c.Submitted || c.Rank == 0) {
 			continue
 		}
-		t := seeds.UnitCounty
-		if u := x.Roster.County(c.Code); u != nil {
-			t = u.UnitType()
+		if zones[c.Code] {
+			zone = true
+		} else {
+			county = true
 		}
-		types = append(types, t)
+		if county && zone {
+			break
+		}
+	}
+	var types []string
+	if county {
+		types = append(types, seeds.UnitCounty)
+	}
+	if zone {
+		types = append(types, seeds.UnitZone)
 	}
 	return seeds.UnitsLabel(types...)
 }

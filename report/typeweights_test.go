@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -214,5 +215,71 @@ func TestReasonNoEvidence(t *testing.T) {
 	ts := &score.TaskScore{Light: score.Yellow, Reported: "已完成（100%）", Behind: 20, NoEvidence: true}
 	if r := reasonOf(ts); !strings.HasPrefix(r, "已完成但未填佐证说明（缺佐证）") {
 		t.Errorf("reason %q", r)
+	}
+}
+
+// Above villageRowsFull villages (the whole country in a bench), 村级明细 lists the
+// villages falling short only, and its title says so.
+func TestVillageValuesXLSXCapped(t *testing.T) {
+	res, hist := demoMonth(t)
+	total, short := 0, map[string]bool{}
+	for _, c := range res.Counties {
+		if !c.Submitted {
+			continue
+		}
+		total += len(c.VillageList)
+		for _, v := range c.Villages {
+			for _, ts := range v.Short {
+				for _, name := range ts.Villages {
+					n, _ := splitShort(name)
+					short[c.Code+"/"+ts.Town+"/"+n] = true
+				}
+			}
+		}
+	}
+	defer func(n int) { villageRowsFull = n }(villageRowsFull)
+	villageRowsFull = total - 1
+	b, err := Context{Roster: seeds.DefaultRoster()}.SummaryXLSX(res, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rows, err := f.GetRows("村级明细")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(short) == 0 || len(rows)-2 != len(short) {
+		t.Errorf("%d village rows, want the %d falling short", len(rows)-2, len(short))
+	}
+	if want := fmt.Sprintf("共%d个村，超过%d个，仅列未达标的村", total, total-1); !strings.Contains(rows[0][0], want) {
+		t.Errorf("title %q lacks %q", rows[0][0], want)
+	}
+}
+
+// And never more rows than villageRowsFull: the first villages falling short, the rest
+// counted in the title.
+func TestVillageValuesXLSXTruncated(t *testing.T) {
+	res, hist := demoMonth(t)
+	defer func(n int) { villageRowsFull = n }(villageRowsFull)
+	villageRowsFull = 5
+	b, err := Context{Roster: seeds.DefaultRoster()}.SummaryXLSX(res, hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	rows, err := f.GetRows("村级明细")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows)-2 != 5 || !strings.Contains(rows[0][0], "仅列未达标的前5个村，另有") {
+		t.Errorf("%d rows, title %q", len(rows)-2, rows[0][0])
 	}
 }

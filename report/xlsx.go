@@ -384,13 +384,23 @@ func (w *workbook) villages() error {
 		widths = append(widths, 13)
 	}
 	const s = sheetVillage
-	row := 3
+	// Every village with its values for a city's worth of villages; beyond
+	// villageRowsFull (a bench of the whole country: 489,000 villages, gigabytes in
+	// excelize) only the villages falling short, as the title says.
+	total := 0
+	for i := range res.Counties {
+		if res.Counties[i].Submitted {
+			total += len(res.Counties[i].VillageList)
+		}
+	}
+	full := total <= villageRowsFull
+	row, omitted := 3, 0
 	for i := range res.Counties {
 		c := &res.Counties[i]
 		if !c.Submitted {
 			continue
 		}
-		if len(c.VillageList) > 0 {
+		if full && len(c.VillageList) > 0 {
 			row = w.villageValues(c, rules, row)
 			continue
 		}
@@ -410,7 +420,7 @@ func (w *workbook) villages() error {
 		}
 		type village struct{ town, name, secretary string }
 		var vs []village
-		if w.x.Roster != nil {
+		if w.x.Roster != nil && full {
 			if u := w.x.Roster.County(c.Code); u != nil {
 				for _, v := range u.Villages {
 					vs = append(vs, village{v.Town, v.Name, v.Secretary})
@@ -432,6 +442,10 @@ func (w *workbook) villages() error {
 			}
 		}
 		for _, v := range vs {
+			if !full && row-3 >= villageRowsFull {
+				omitted++ // the sheet stays a city's size
+				continue
+			}
 			w.cell(s, 1, row, c.Name, "")
 			w.cell(s, 2, row, v.town, "")
 			w.cell(s, 3, row, v.name, "")
@@ -450,8 +464,20 @@ func (w *workbook) villages() error {
 			row++
 		}
 	}
-	return w.frameErr(s, w.title("村级明细（各村填报值，未达标的标红，“—”为不涉及）"), head, widths, row-3)
+	title := "村级明细（各村填报值，未达标的标红，“—”为不涉及）"
+	if !full {
+		title = fmt.Sprintf("村级明细（共%d个村，超过%d个，仅列未达标的村，未达标的标红）", total, villageRowsFull)
+		if omitted > 0 {
+			title = fmt.Sprintf("村级明细（共%d个村，超过%d个，仅列未达标的前%d个村，另有%d个未列出，见各单位考核报告）", total, villageRowsFull, row-3, omitted)
+		}
+	}
+	return w.frameErr(s, w.title(title), head, widths, row-3)
 }
+
+// villageRowsFull is the most villages 村级明细 lists one by one with their values (a
+// city has a few thousand); above it the sheet lists the villages falling short only,
+// at most as many rows.
+var villageRowsFull = 20000
 
 // villageValues writes a county's villages from row on, each with its 第一书记 and its
 // value for every village rule, short ones filled red, and returns the next row.
