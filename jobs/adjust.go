@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/jining/kaohe/internal/score"
@@ -270,4 +272,34 @@ func (d *Deps) periodAdjustments(ctx context.Context, period string) (map[string
 		out[r.County] = append(out[r.County], a)
 	}
 	return out, nil
+}
+
+// DescribeAdjustment says what an office record is about, as `kaohe adjust list` and
+// the console print it: 一、1 发展优势特色产业：填报已完成, 安居街道南张村
+// 村集体经济收入：填报6.2，核查2.1万元, 2分.
+func DescribeAdjustment(cl *seeds.Checklist, r store.Adjustment) string {
+	switch r.Kind {
+	case store.AdjBonus, store.AdjPenalty:
+		return strconv.FormatFloat(r.Points, 'f', -1, 64) + "分"
+	case store.AdjClaimTrue, store.AdjClaimFalse:
+		s := r.Target
+		if t := cl.Task(r.Target); t != nil {
+			s += " " + t.Title
+		}
+		return s + "：填报" + r.Reported
+	}
+	name, unit := r.Target, ""
+	ind := cl.Indicator(r.Target)
+	if ind != nil {
+		name, unit = ind.Name, ind.Unit
+	}
+	found := strconv.FormatFloat(r.Value, 'f', -1, 64) + unit
+	if ind != nil && ind.Type == seeds.TypeBool {
+		found = map[bool]string{true: "是", false: "否"}[r.Value >= 0.5]
+	}
+	where := r.Town + r.Village
+	if where == "" {
+		where = "县级"
+	}
+	return fmt.Sprintf("%s %s：填报%s，核查%s", where, name, cmp.Or(r.Reported, "—"), found)
 }

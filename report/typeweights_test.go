@@ -239,19 +239,7 @@ func TestVillageValuesXLSXCapped(t *testing.T) {
 	}
 	defer func(n int) { villageRowsFull = n }(villageRowsFull)
 	villageRowsFull = total - 1
-	b, err := Context{Roster: seeds.DefaultRoster()}.SummaryXLSX(res, hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }() // read-only
-	rows, err := f.GetRows("村级明细")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := villageSheet(t, res, hist)
 	if len(short) == 0 || len(rows)-2 != len(short) {
 		t.Errorf("%d village rows, want the %d falling short", len(rows)-2, len(short))
 	}
@@ -266,6 +254,15 @@ func TestVillageValuesXLSXTruncated(t *testing.T) {
 	res, hist := demoMonth(t)
 	defer func(n int) { villageRowsFull = n }(villageRowsFull)
 	villageRowsFull = 5
+	rows := villageSheet(t, res, hist)
+	if len(rows)-2 != 5 || !strings.Contains(rows[0][0], "仅列未达标的前5个村，另有") {
+		t.Errorf("%d rows, title %q", len(rows)-2, rows[0][0])
+	}
+}
+
+// villageSheet renders the summary workbook of res and returns its 村级明细 rows.
+func villageSheet(t *testing.T, res *score.Result, hist []*score.Result) [][]string {
+	t.Helper()
 	b, err := Context{Roster: seeds.DefaultRoster()}.SummaryXLSX(res, hist)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +276,5 @@ func TestVillageValuesXLSXTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows)-2 != 5 || !strings.Contains(rows[0][0], "仅列未达标的前5个村，另有") {
-		t.Errorf("%d rows, title %q", len(rows)-2, rows[0][0])
-	}
+	return rows
 }

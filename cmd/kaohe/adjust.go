@@ -92,7 +92,7 @@ func (c *AdjustListCmd) Run(g *Globals) error {
 			if county := a.Roster.County(r.County); county != nil {
 				name = county.Name
 			}
-			line := fmt.Sprintf("%4d  %s  %s  %s  %s", r.ID, r.Period, name, r.Kind, describeRecord(a.Checklist, r))
+			line := fmt.Sprintf("%4d  %s  %s  %s  %s", r.ID, r.Period, name, r.Kind, jobs.DescribeAdjustment(a.Checklist, r))
 			if r.Reason != "" {
 				line += "  理由：" + r.Reason
 			}
@@ -107,42 +107,6 @@ func (c *AdjustListCmd) Run(g *Globals) error {
 		}
 		return nil
 	})
-}
-
-// describeRecord says what a record is about: 一、1 发展优势特色产业：填报已完成, 安居街道南张村
-// 村集体经济收入：填报6.2，核查2.1万元, 2分.
-func describeRecord(cl *seeds.Checklist, r store.Adjustment) string {
-	switch r.Kind {
-	case store.AdjBonus, store.AdjPenalty:
-		return strconv.FormatFloat(r.Points, 'f', -1, 64) + "分"
-	case store.AdjClaimTrue, store.AdjClaimFalse:
-		s := r.Target
-		if t := cl.Task(r.Target); t != nil {
-			s += " " + t.Title
-		}
-		return s + "：填报" + r.Reported
-	}
-	name, unit := r.Target, ""
-	ind := cl.Indicator(r.Target)
-	if ind != nil {
-		name, unit = ind.Name, ind.Unit
-	}
-	found := strconv.FormatFloat(r.Value, 'f', -1, 64) + unit
-	if ind != nil && ind.Type == seeds.TypeBool {
-		found = map[bool]string{true: "是", false: "否"}[r.Value >= 0.5]
-	}
-	where := r.Town + r.Village
-	if where == "" {
-		where = "县级"
-	}
-	return fmt.Sprintf("%s %s：填报%s，核查%s", where, name, orDash(r.Reported), found)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }
 
 // AdjustRevokeCmd revokes a record.

@@ -899,45 +899,13 @@ func (s *Server) adjust(w http.ResponseWriter, r *http.Request, sess *session) e
 	}
 	d := adjustData{Counties: s.d.Roster.Counties, CanAct: sess.CanAct()}
 	for _, a := range recs {
-		row := adjustRow{Adjustment: a, Unit: a.County, What: describe(s.d.Checklist, a)}
+		row := adjustRow{Adjustment: a, Unit: a.County, What: jobs.DescribeAdjustment(s.d.Checklist, a)}
 		if c := s.d.Roster.County(a.County); c != nil {
 			row.Unit = c.Name
 		}
 		d.Records = append(d.Records, row)
 	}
 	return s.renderOK(w, r, sess, "adjust", page{Title: "核查与加减分", Nav: "adjust", Period: p, Body: d})
-}
-
-// describe says what a record is about, as `kaohe adjust list` does.
-func describe(cl *seeds.Checklist, r store.Adjustment) string {
-	switch r.Kind {
-	case store.AdjBonus, store.AdjPenalty:
-		return strconv.FormatFloat(r.Points, 'f', -1, 64) + "分"
-	case store.AdjClaimTrue, store.AdjClaimFalse:
-		s := r.Target
-		if t := cl.Task(r.Target); t != nil {
-			s += " " + t.Title
-		}
-		return s + "：填报" + r.Reported
-	}
-	name, unit := r.Target, ""
-	ind := cl.Indicator(r.Target)
-	if ind != nil {
-		name, unit = ind.Name, ind.Unit
-	}
-	found := strconv.FormatFloat(r.Value, 'f', -1, 64) + unit
-	if ind != nil && ind.Type == seeds.TypeBool {
-		found = map[bool]string{true: "是", false: "否"}[r.Value >= 0.5]
-	}
-	where := r.Town + r.Village
-	if where == "" {
-		where = "县级"
-	}
-	rep := r.Reported
-	if rep == "" {
-		rep = "—"
-	}
-	return fmt.Sprintf("%s %s：填报%s，核查%s", where, name, rep, found)
 }
 
 func (s *Server) adjustAdd(w http.ResponseWriter, r *http.Request, sess *session) error {
