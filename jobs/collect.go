@@ -655,7 +655,7 @@ func (d *Deps) processForm(ctx context.Context, m *store.Message, p *mail.Parsed
 	if data.Evidence, err = d.evidenceFor(ctx, m, stored, filing, ev, counts); err != nil {
 		return false, err
 	}
-	if data.Stats.NoEvidenceCount > 0 { // an evidence file linked to the task is 佐证 too
+	if len(data.Stats.NoEvidenceTasks) > 0 { // an evidence file linked to the task is 佐证 too
 		linked, err := d.periodEvidence(ctx, period)
 		if err != nil {
 			return false, err

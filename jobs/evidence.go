@@ -232,5 +232,5 @@ func dropEvidenced(st *templates.Stats, linked map[string][]string) {
 			keep = append(keep, e)
 		}
 	}
-	st.NoEvidenceTasks, st.NoEvidence, st.NoEvidenceCount = keep, strings.Join(keep, "、"), len(keep)
+	st.NoEvidenceTasks = keep
 }

@@ -36,16 +36,19 @@ type Stats struct {
 	Filled     int // input cells filled, all sheets
 
 	Template string // the form's template version (signed metadata)
-	// NoEvidence names the tasks reported 已完成 without 佐证说明, joined by 、 ("一、1
-	// 发展优势特色产业、…"), NoEvidenceCount how many: accepted, counted as
-	// scoring.done_without_evidence, and named in the receipt. (Stats stays comparable.)
-	NoEvidence      string
-	NoEvidenceCount int
-	// NoEvidenceTasks are those tasks one by one: "一、1 发展优势特色产业".
+	// NoEvidenceTasks are the tasks reported 已完成 without 佐证说明, one by one ("一、1
+	// 发展优势特色产业"): accepted, counted as done_without_evidence (缺佐证), listed in
+	// the receipt (NoEvidence) so the county can add the 佐证.
 	NoEvidenceTasks []string
 	// DoneWithoutEvidence is the progress they count for (scoring.done_without_evidence).
 	DoneWithoutEvidence float64
 }
+
+// NoEvidence joins NoEvidenceTasks with 、 for the receipt.
+func (s Stats) NoEvidence() string { return strings.Join(s.NoEvidenceTasks, "、") }
+
+// NoEvidenceCount is how many tasks NoEvidenceTasks lists.
+func (s Stats) NoEvidenceCount() int { return len(s.NoEvidenceTasks) }
 
 // Limits of what Parse reads.
 const (
@@ -546,11 +549,6 @@ func (p *parser) tasks() error {
 			p.words(t, row, task, &tr)
 		}
 		if tr.Status == seeds.StatusDone && tr.Evidence == "" {
-			if p.stats.NoEvidenceCount > 0 {
-				p.stats.NoEvidence += "、"
-			}
-			p.stats.NoEvidence += id + " " + task.Title
-			p.stats.NoEvidenceCount++
 			p.stats.NoEvidenceTasks = append(p.stats.NoEvidenceTasks, id+" "+task.Title)
 		}
 		for _, v := range inputs[1:] {

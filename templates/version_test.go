@@ -164,7 +164,7 @@ func TestReceiptVersionAndNoEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Template != TemplateVersion || !strings.HasPrefix(st.NoEvidence, "一、1 发展优势特色产业") || strings.Contains(st.NoEvidence, "一、2") {
+	if st.Template != TemplateVersion || !strings.HasPrefix(st.NoEvidence(), "一、1 发展优势特色产业") || strings.Contains(st.NoEvidence(), "一、2") {
 		t.Errorf("stats %+v", st)
 	}
 	_, body, err := RenderMail(MailReceipt, MailData{Office: "市委组织部", CountyName: o.County.Name, Period: o.Period, Stats: st, Version: 1})

@@ -966,7 +966,7 @@ func (s *Server) verifySample(w http.ResponseWriter, r *http.Request, sess *sess
 		return s.done(w, r, sess, "/adjust?period="+url.QueryEscape(p), "", err)
 	}
 	s.audit(r.Context(), sess, "verify.sample", p)
-	sendFile(w, "核查表_"+p+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
+	sendFile(w, "核查表_"+p+".xlsx", xlsxType, data)
 	return nil
 }
 
